@@ -1,0 +1,173 @@
+//! The application: views, ingest and HTTP server built from settings, run until stopped.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::graphql::build_schema;
+use crate::ingest::demo::{load_baseline, run_trickle, EmbeddedCluster};
+use crate::ingest::publisher::Publisher;
+use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestStats, Readiness, TopicMap};
+use crate::server::{router, AppState};
+use crate::views::Catalog;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("embedded Kafka cluster: {0}")]
+    Embedded(#[from] rdkafka::error::KafkaError),
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The embedded demo's parts, kept alive while the app runs.
+struct Demo {
+    trickle: Option<JoinHandle<()>>,
+    cluster: EmbeddedCluster,
+}
+
+/// A built application, listening but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    consumer: ConsumerHandle,
+    demo: Option<Demo>,
+}
+
+impl App {
+    /// Binds the listener, loads the demo baseline if no broker is configured, and starts ingest.
+    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let catalog = Arc::new(Catalog::new());
+        let stats = Arc::new(IngestStats::default());
+        let readiness = Arc::new(Readiness::default());
+        let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats));
+        let topics = TopicMap::new(&settings.topics);
+
+        let addr = settings.server.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+
+        let (brokers, demo) = if settings.kafka.brokers.trim().is_empty() {
+            let (cluster, trickle) = start_demo(&settings, &applier, &topics)?;
+            let brokers = cluster.bootstrap_servers().to_string();
+            (brokers, Some(Demo { trickle, cluster }))
+        } else {
+            (settings.kafka.brokers.clone(), None)
+        };
+        tracing::info!(brokers, embedded = demo.is_some(), "starting ingest");
+        let consumer = spawn_consumer(
+            &settings.kafka,
+            &brokers,
+            topics,
+            applier,
+            Arc::clone(&readiness),
+        )?;
+
+        let state = AppState {
+            schema: build_schema(Arc::clone(&catalog), &settings.graphql),
+            catalog,
+            stats,
+            readiness,
+            max_body_bytes: settings.server.max_body_bytes,
+            graphiql: settings.server.graphiql,
+        };
+        Ok(Self {
+            listener,
+            state,
+            consumer,
+            demo,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> Result<(), AppError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then stops ingest and the demo cluster.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        tracing::info!(url = %format!("http://{}/", self.local_addr()), "serving GraphQL");
+        let served = axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(signal)
+            .await
+            .map_err(AppError::Serve);
+        let consumer = self.consumer;
+        let _ = tokio::task::spawn_blocking(move || consumer.stop()).await;
+        if let Some(demo) = self.demo {
+            if let Some(trickle) = demo.trickle {
+                trickle.abort();
+            }
+            let _ = tokio::task::spawn_blocking(move || drop(demo.cluster)).await;
+        }
+        tracing::info!("stopped");
+        served
+    }
+}
+
+fn start_demo(
+    settings: &Settings,
+    applier: &Applier,
+    topics: &TopicMap,
+) -> Result<(EmbeddedCluster, Option<JoinHandle<()>>), AppError> {
+    let cluster = EmbeddedCluster::start(topics)?;
+    let generator = load_baseline(applier, settings.demo.seed, settings.demo.products);
+    let trickle = if settings.demo.live_interval_ms > 0 {
+        let publisher = Publisher::connect(cluster.bootstrap_servers(), topics.clone())?;
+        Some(tokio::spawn(run_trickle(
+            generator,
+            Arc::new(publisher),
+            Duration::from_millis(settings.demo.live_interval_ms),
+        )))
+    } else {
+        None
+    };
+    Ok((cluster, trickle))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,204 @@
+//! Typed, documented settings: `config/default.toml`, then an optional file, then `VITRINE_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The defaults shipped in the binary, the same text as `config/default.toml`.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// All of Vitrine's settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub graphql: GraphqlSettings,
+    pub kafka: KafkaSettings,
+    pub topics: TopicSettings,
+    pub demo: DemoSettings,
+}
+
+/// HTTP listener and request limits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Largest accepted request body; larger ones get `PAYLOAD_TOO_LARGE`.
+    pub max_body_bytes: usize,
+    /// Serve the GraphiQL explorer at `/` and to browsers at `/graphql`.
+    pub graphiql: bool,
+}
+
+/// Limits and caches of the GraphQL layer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlSettings {
+    /// Answer schema introspection queries (switch off in production if the schema is private).
+    pub introspection: bool,
+    /// Deepest selection nesting accepted (`MAX_DEPTH_LIMIT` above it).
+    pub max_depth: usize,
+    /// Highest query complexity accepted (`MAX_COMPLEXITY_LIMIT` above it); a list counts its
+    /// children once per requested item.
+    pub max_complexity: usize,
+    /// Largest `first` accepted on connections (`FIRST_OUT_OF_RANGE` above it).
+    pub max_page_size: usize,
+    /// Page size when `first` is not given.
+    pub default_page_size: usize,
+    /// Parsed query documents kept, so repeated queries skip the parser.
+    pub parse_cache_entries: u64,
+}
+
+/// How to reach Kafka.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    /// Bootstrap servers, `host:port[,host:port]`; empty runs the embedded demo cluster.
+    pub brokers: String,
+    /// Kafka `client.id`, shown in broker logs.
+    pub client_id: String,
+    /// Longest time the broker may hold a fetch open waiting for data (librdkafka
+    /// `fetch.wait.max.ms`): lower means fresher views and more requests.
+    pub fetch_wait_max_ms: u32,
+    /// How long start-up waits for broker metadata and watermarks per attempt.
+    pub metadata_timeout_ms: u64,
+}
+
+/// Topic names of the event contract (see `docs/events.md`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSettings {
+    pub products: String,
+    pub prices: String,
+    pub inventory: String,
+}
+
+/// The embedded demo: generated catalog and live trickle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Products in the generated catalog (each has 3 to 7 variants).
+    pub products: usize,
+    /// Seed of the generator: the same seed gives the same catalog.
+    pub seed: u64,
+    /// Pause between live price/inventory changes; 0 switches the trickle off.
+    pub live_interval_ms: u64,
+}
+
+/// A setting that could not be loaded; the message names the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration error: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("configuration error: {field}: {reason}")]
+    Rejected { field: &'static str, reason: String },
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then `VITRINE_SECTION__KEY` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Rejected {
+                    field: "--config",
+                    reason: format!("file {} does not exist", path.display()),
+                });
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed("VITRINE_").split("__"))
+            .extract()
+            .map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone (tests start from these).
+    pub fn defaults() -> Self {
+        Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .expect("config/default.toml is valid")
+    }
+
+    /// Overlays one more layer of settings, as a TOML fragment.
+    pub fn with_overrides(self, toml: &str) -> Result<Self, ConfigError> {
+        let settings: Settings = Figment::from(Serialized::defaults(self))
+            .merge(Toml::string(toml))
+            .extract()
+            .map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let reject = |field, reason: &str| {
+            Err(ConfigError::Rejected {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        if self.graphql.max_page_size == 0 {
+            return reject("graphql.max_page_size", "must be at least 1");
+        }
+        if self.graphql.default_page_size == 0
+            || self.graphql.default_page_size > self.graphql.max_page_size
+        {
+            return reject(
+                "graphql.default_page_size",
+                "must be between 1 and graphql.max_page_size",
+            );
+        }
+        if self.server.max_body_bytes < 64 {
+            return reject("server.max_body_bytes", "must be at least 64");
+        }
+        let topics = [
+            &self.topics.products,
+            &self.topics.prices,
+            &self.topics.inventory,
+        ];
+        if topics.iter().any(|t| t.is_empty()) {
+            return reject("topics", "topic names must not be empty");
+        }
+        if topics[0] == topics[1] || topics[1] == topics[2] || topics[0] == topics[2] {
+            return reject("topics", "each view needs its own topic");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_validate() {
+        let s = Settings::defaults();
+        assert_eq!(s.server.listen.port(), 8080);
+        assert_eq!(s.graphql.max_page_size, 100);
+        assert!(s.kafka.brokers.is_empty());
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Settings::defaults()
+            .with_overrides("[server]\nlisten_port = 3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn wrong_value_is_named() {
+        let err = Settings::defaults()
+            .with_overrides("[graphql]\ndefault_page_size = 500")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("graphql.default_page_size"), "{err}");
+    }
+}

@@ -1,0 +1,71 @@
+//! `vitrine feed`: publish the generated catalog (and optionally live changes) to a real Kafka.
+
+use std::time::{Duration, Instant};
+
+use crate::config::TopicSettings;
+use crate::ingest::generator::CatalogGenerator;
+use crate::ingest::publisher::{ensure_topics, Publisher};
+use crate::ingest::TopicMap;
+
+/// What to publish.
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    pub brokers: String,
+    pub products: usize,
+    pub seed: u64,
+    pub partitions: i32,
+    /// After the catalog, publish live changes until interrupted.
+    pub live: bool,
+    pub live_interval: Duration,
+}
+
+pub async fn run_feed(options: FeedOptions, topic_settings: &TopicSettings) -> anyhow::Result<()> {
+    let topics = TopicMap::new(topic_settings);
+    ensure_topics(&options.brokers, &topics, options.partitions).await?;
+    let publisher = Publisher::connect(&options.brokers, topics)?;
+    let started = Instant::now();
+    let mut generator = CatalogGenerator::new(options.seed, options.products);
+    let mut sent = 0u64;
+    let mut failed_send = None;
+    generator.baseline(|record| {
+        if failed_send.is_none() {
+            match publisher.send(&record) {
+                Ok(()) => sent += 1,
+                Err(e) => failed_send = Some(e),
+            }
+        }
+    });
+    if let Some(e) = failed_send {
+        anyhow::bail!("publishing the catalog failed after {sent} records: {e}");
+    }
+    let failed = publisher.flush(Duration::from_secs(60))?;
+    tracing::info!(
+        records = sent,
+        failed,
+        skus = generator.sku_count(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "published catalog"
+    );
+    if failed > 0 {
+        anyhow::bail!("{failed} of {sent} records were not acknowledged");
+    }
+    if options.live {
+        tracing::info!(
+            interval_ms = options.live_interval.as_millis() as u64,
+            "publishing live changes; Ctrl-C stops"
+        );
+        let mut ticker = tokio::time::interval(options.live_interval);
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = ticker.tick() => {
+                    if let Some(record) = generator.next_change() {
+                        publisher.send(&record)?;
+                    }
+                }
+            }
+        }
+        publisher.flush(Duration::from_secs(10))?;
+    }
+    Ok(())
+}

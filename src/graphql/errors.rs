@@ -1,0 +1,57 @@
+//! API errors with stable `extensions.code` values clients can match on.
+
+use async_graphql::{ErrorExtensions, ServerError};
+
+/// Errors a request can meet, each with a stable SCREAMING_SNAKE code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("`first` must be between 0 and {max}, got {got}")]
+    FirstOutOfRange { got: i64, max: usize },
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(&'static str),
+    #[error("invalid amount for `{field}`: {reason}")]
+    InvalidAmount { field: &'static str, reason: String },
+    #[error("query depth {depth} exceeds the limit of {max}")]
+    MaxDepth { depth: usize, max: usize },
+    #[error("query complexity {complexity} exceeds the limit of {max}")]
+    MaxComplexity { complexity: usize, max: usize },
+    #[error("request body exceeds {max} bytes")]
+    PayloadTooLarge { max: usize },
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::FirstOutOfRange { .. } => "FIRST_OUT_OF_RANGE",
+            ApiError::InvalidCursor(_) => "INVALID_CURSOR",
+            ApiError::InvalidAmount { .. } => "INVALID_AMOUNT",
+            ApiError::MaxDepth { .. } => "MAX_DEPTH_LIMIT",
+            ApiError::MaxComplexity { .. } => "MAX_COMPLEXITY_LIMIT",
+            ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            ApiError::BadRequest(_) => "BAD_REQUEST",
+        }
+    }
+
+    pub fn to_server_error(&self) -> ServerError {
+        with_code(ServerError::new(self.to_string(), None), self.code())
+    }
+}
+
+/// Resolvers return `ApiError`s through `.extend()`, which keeps the code (a plain `?` would
+/// go through async-graphql's `Display` conversion and lose it).
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", self.code()))
+    }
+}
+
+/// Adds `extensions.code` to an error that has none yet.
+pub fn with_code(mut error: ServerError, code: &'static str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}

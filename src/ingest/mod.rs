@@ -1,0 +1,17 @@
+//! Ingest: Kafka consumer, event decoding, the demo cluster and the feed publisher.
+//!
+//! Everything that reaches the views goes through [`applier::Applier`]: decode, version rule, count.
+
+pub mod applier;
+pub mod consumer;
+pub mod decode;
+pub mod demo;
+pub mod generator;
+pub mod publisher;
+pub mod readiness;
+pub mod stats;
+
+pub use applier::{Applier, Origin};
+pub use consumer::{spawn_consumer, ConsumerHandle, IngestError, TopicMap};
+pub use readiness::Readiness;
+pub use stats::IngestStats;

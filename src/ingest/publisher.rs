@@ -1,0 +1,112 @@
+//! Publishing records to the view topics: used by `vitrine feed`, the demo trickle and tests.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::DeliveryResult;
+use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::ClientContext;
+
+use super::consumer::TopicMap;
+use super::generator::Record;
+
+/// Counts deliveries the broker did not acknowledge.
+#[derive(Debug, Default, Clone)]
+pub struct DeliveryFailures(Arc<AtomicU64>);
+
+impl ClientContext for DeliveryFailures {}
+
+impl ProducerContext for DeliveryFailures {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if let Err((error, _)) = result {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%error, "delivery failed");
+        }
+    }
+}
+
+/// A producer bound to the view topics.
+pub struct Publisher {
+    producer: ThreadedProducer<DeliveryFailures>,
+    failures: DeliveryFailures,
+    topics: TopicMap,
+}
+
+impl Publisher {
+    pub fn connect(brokers: &str, topics: TopicMap) -> Result<Self, KafkaError> {
+        let failures = DeliveryFailures::default();
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("linger.ms", "5")
+            .set("queue.buffering.max.messages", "200000")
+            .set("message.timeout.ms", "30000")
+            .create_with_context(failures.clone())?;
+        Ok(Self {
+            producer,
+            failures,
+            topics,
+        })
+    }
+
+    /// Queues one record, waiting while the local queue is full.
+    pub fn send(&self, record: &Record) -> Result<(), KafkaError> {
+        let topic = self.topics.topic_of(record.kind);
+        loop {
+            let mut message = BaseRecord::to(topic).key(record.key.as_bytes());
+            if let Some(payload) = &record.payload {
+                message = message.payload(payload.as_slice());
+            }
+            match self.producer.send(message) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err((error, _)) => return Err(error),
+            }
+        }
+    }
+
+    /// Waits for every queued record to be acknowledged; returns how many failed so far.
+    pub fn flush(&self, timeout: Duration) -> Result<u64, KafkaError> {
+        self.producer.flush(timeout)?;
+        Ok(self.failures.0.load(Ordering::Relaxed))
+    }
+}
+
+/// Creates the view topics if they do not exist yet.
+pub async fn ensure_topics(
+    brokers: &str,
+    topics: &TopicMap,
+    partitions: i32,
+) -> Result<(), KafkaError> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()?;
+    let new_topics: Vec<NewTopic<'_>> = topics
+        .topics
+        .iter()
+        .map(|(name, _)| NewTopic::new(name, partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    for result in admin.create_topics(&new_topics, &options).await? {
+        match result {
+            Ok(topic) => tracing::info!(topic, partitions, "created topic"),
+            Err((topic, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                tracing::debug!(topic, "topic exists")
+            }
+            Err((topic, code)) => {
+                return Err(KafkaError::AdminOp(code)).inspect_err(|_| {
+                    tracing::error!(topic, ?code, "cannot create topic");
+                })
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Vitrine: a GraphQL read gateway over Kafka-fed materialized views.
+//!
+//! # Layout
+//! - [`config`]: typed settings from `config/default.toml`, a file and `VITRINE_*` variables.
+//! - [`ingest`]: the Kafka consumer, event decoding, the demo cluster and publisher; feeds
+//!   every record through one decode-and-apply path into the views.
+//! - [`views`]: the materialized state (products, prices, inventory) and listings. Pure: no I/O.
+//! - [`pricing`]: money amounts and their decimal form. Pure.
+//! - [`graphql`]: the schema, resolvers, limits and error codes.
+//! - [`server`]: axum wiring, health checks, body limits.
+//! - [`app`]: builds all of the above from settings and runs it.
+//! - [`cli`] and [`feed`]: the command line and `vitrine feed`.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod feed;
+pub mod graphql;
+pub mod ingest;
+pub mod pricing;
+pub mod server;
+pub mod telemetry;
+pub mod views;

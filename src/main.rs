@@ -1,0 +1,45 @@
+//! The `vitrine` binary: parse the command line, load settings, run.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use vitrine::app::App;
+use vitrine::cli::{Cli, Command, ServeArgs};
+use vitrine::config::Settings;
+use vitrine::feed::{run_feed, FeedOptions};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    vitrine::telemetry::init();
+    match cli.command {
+        Some(Command::Feed(args)) => {
+            let settings = Settings::load(args.config.as_deref())?;
+            let options = FeedOptions {
+                brokers: args.brokers,
+                products: args.products,
+                seed: args.seed,
+                partitions: args.partitions,
+                live: args.live,
+                live_interval: Duration::from_millis(args.interval_ms.max(1)),
+            };
+            run_feed(options, &settings.topics).await
+        }
+        Some(Command::Serve(args)) => serve(args).await,
+        None => serve(cli.serve).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut settings = Settings::load(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        settings.server.listen = listen;
+    }
+    if let Some(brokers) = args.brokers {
+        settings.kafka.brokers = brokers;
+    }
+    let app = App::build(settings).await.context("starting vitrine")?;
+    app.run_until_stopped().await?;
+    Ok(())
+}

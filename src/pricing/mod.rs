@@ -1,0 +1,3 @@
+//! Pricing: money amounts and how they are shown. Pure functions of view data.
+
+pub mod money;

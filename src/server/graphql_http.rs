@@ -1,0 +1,80 @@
+//! GraphQL over HTTP: POST and GET at `/graphql`, GraphiQL for browsers, bounded bodies.
+
+use async_graphql::http::{parse_query_string, GraphiQLSource};
+use async_graphql::BatchRequest;
+use async_graphql_axum::GraphQLResponse;
+use axum::body::{to_bytes, Body};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+use crate::graphql::errors::ApiError;
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// A GraphQL-shaped error body for failures before execution.
+fn error_response(status: StatusCode, error: ApiError) -> Response {
+    let body = serde_json::json!({"errors": [error.to_server_error()]});
+    (status, axum::Json(body)).into_response()
+}
+
+pub async fn graphiql(State(state): State<AppState>) -> Response {
+    if !state.graphiql {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Vitrine")
+            .finish(),
+    )
+    .into_response()
+}
+
+/// GET: GraphiQL for browsers, else a query in the URL (`?query=...&variables=...`).
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.is_empty() && wants_html(&headers) {
+        return graphiql(State(state)).await;
+    }
+    if query.len() > state.max_body_bytes {
+        return error_response(
+            StatusCode::URI_TOO_LONG,
+            ApiError::PayloadTooLarge {
+                max: state.max_body_bytes,
+            },
+        );
+    }
+    match parse_query_string(&query) {
+        Ok(request) => GraphQLResponse::from(state.schema.execute(request).await).into_response(),
+        Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
+    }
+}
+
+/// POST: a JSON request or batch, at most `max_body_bytes` long.
+pub async fn graphql_post(State(state): State<AppState>, body: Body) -> Response {
+    let max = state.max_body_bytes;
+    let bytes = match to_bytes(body, max).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::PayloadTooLarge { max },
+            )
+        }
+    };
+    match serde_json::from_slice::<BatchRequest>(&bytes) {
+        Ok(batch) => GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response(),
+        Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
+    }
+}

@@ -1,0 +1,45 @@
+//! HTTP wiring: the axum router, GraphQL endpoints, health checks, CORS and body limits.
+
+pub mod graphql_http;
+pub mod health;
+
+use std::sync::Arc;
+
+use axum::http::{header, Method};
+use axum::routing::get;
+use axum::Router;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::VitrineSchema;
+use crate::ingest::{IngestStats, Readiness};
+use crate::views::Catalog;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: VitrineSchema,
+    pub catalog: Arc<Catalog>,
+    pub stats: Arc<IngestStats>,
+    pub readiness: Arc<Readiness>,
+    pub max_body_bytes: usize,
+    pub graphiql: bool,
+}
+
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE]);
+    Router::new()
+        .route("/", get(graphql_http::graphiql))
+        .route(
+            "/graphql",
+            get(graphql_http::graphql_get).post(graphql_http::graphql_post),
+        )
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,385 @@
+//! Listings over the product view: filter, sort and keyset pagination, as pure functions.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Catalog, Product};
+
+/// Orders a listing can take; ties are always broken by product id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortKey {
+    Title,
+    /// Lowest selling price among the product's priced variants.
+    Price,
+    /// `publishedAt`; products without one sort as the oldest.
+    CreatedAt,
+    Id,
+}
+
+/// Which products a listing keeps. `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListingFilter {
+    /// A category path prefix, matched at `/` boundaries.
+    pub category: Option<String>,
+    /// Exact brand, case-insensitive.
+    pub brand: Option<String>,
+    /// Only products available (or, with `false`, unavailable) for sale.
+    pub in_stock: Option<bool>,
+    /// Bounds on the product's lowest variant price, in base minor units, inclusive.
+    pub min_price_minor: Option<i64>,
+    pub max_price_minor: Option<i64>,
+    /// Case-insensitive substring of title or brand.
+    pub query: Option<String>,
+}
+
+/// The sort value of a product, as held in a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+}
+
+/// A place in a sorted listing: what a cursor points at.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Position {
+    pub value: SortValue,
+    pub id: String,
+}
+
+/// One page request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingRequest {
+    pub filter: ListingFilter,
+    pub sort: SortKey,
+    pub reverse: bool,
+    /// Start strictly after this position (from a cursor made with the same sort key).
+    pub after: Option<Position>,
+    pub first: usize,
+}
+
+/// A product on a page, with its place for the cursor.
+#[derive(Debug, Clone)]
+pub struct ListingItem {
+    pub product: Arc<Product>,
+    pub position: Position,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListingPage {
+    pub items: Vec<ListingItem>,
+    /// Products matching the filter, on all pages.
+    pub total_count: usize,
+    pub has_next_page: bool,
+    /// Some matching product precedes this page.
+    pub has_previous_page: bool,
+}
+
+/// Price and availability of a product, derived from the price and inventory views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductSummary {
+    pub min_price_minor: Option<i64>,
+    pub max_price_minor: Option<i64>,
+    pub available_for_sale: bool,
+}
+
+/// Lowest and highest selling price of the priced variants, and whether any priced variant is in stock.
+pub fn summarize(catalog: &Catalog, product: &Product) -> ProductSummary {
+    let mut summary = ProductSummary {
+        min_price_minor: None,
+        max_price_minor: None,
+        available_for_sale: false,
+    };
+    for variant in &product.variants {
+        let Some(price) = catalog.price(&variant.sku) else {
+            continue;
+        };
+        let amount = price.selling_minor();
+        summary.min_price_minor = Some(summary.min_price_minor.map_or(amount, |m| m.min(amount)));
+        summary.max_price_minor = Some(summary.max_price_minor.map_or(amount, |m| m.max(amount)));
+        if catalog.available(&variant.sku) > 0 {
+            summary.available_for_sale = true;
+        }
+    }
+    summary
+}
+
+/// True when `path` is `prefix` or lies below it.
+pub fn category_matches(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    path == prefix
+        || (path.len() > prefix.len()
+            && path.starts_with(prefix)
+            && path.as_bytes()[prefix.len()] == b'/')
+}
+
+impl ListingFilter {
+    fn needs_price(&self) -> bool {
+        self.min_price_minor.is_some() || self.max_price_minor.is_some()
+    }
+
+    fn matches_product(&self, product: &Product) -> bool {
+        if let Some(category) = &self.category {
+            if !product
+                .categories
+                .iter()
+                .any(|c| category_matches(c, category))
+            {
+                return false;
+            }
+        }
+        if let Some(brand) = &self.brand {
+            if !product.brand.eq_ignore_ascii_case(brand) {
+                return false;
+            }
+        }
+        if let Some(query) = &self.query {
+            if !product.search_text.contains(&query.to_lowercase()) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn matches_summary(&self, summary: &ProductSummary) -> bool {
+        if let Some(in_stock) = self.in_stock {
+            if summary.available_for_sale != in_stock {
+                return false;
+            }
+        }
+        match summary.min_price_minor {
+            Some(min) => {
+                self.min_price_minor.is_none_or(|lo| min >= lo)
+                    && self.max_price_minor.is_none_or(|hi| min <= hi)
+            }
+            None => !self.needs_price(),
+        }
+    }
+}
+
+fn sort_value(sort: SortKey, product: &Product, summary: &ProductSummary) -> Option<SortValue> {
+    Some(match sort {
+        SortKey::Title => SortValue::Text(product.title_key.clone()),
+        SortKey::Price => SortValue::Int(summary.min_price_minor?),
+        SortKey::CreatedAt => SortValue::Int(product.published_at_ms.unwrap_or(i64::MIN)),
+        SortKey::Id => SortValue::Int(0),
+    })
+}
+
+/// Filters, sorts and cuts one page of the product view.
+pub fn list_products(catalog: &Catalog, request: &ListingRequest) -> ListingPage {
+    let filter = &request.filter;
+    let mut items: Vec<ListingItem> = catalog
+        .products()
+        .into_iter()
+        .filter(|p| filter.matches_product(p))
+        .filter_map(|product| {
+            let summary = summarize(catalog, &product);
+            if !filter.matches_summary(&summary) {
+                return None;
+            }
+            let value = sort_value(request.sort, &product, &summary)?;
+            let id = product.id.clone();
+            Some(ListingItem {
+                product,
+                position: Position { value, id },
+            })
+        })
+        .collect();
+    items.sort_unstable_by(|a, b| a.position.cmp(&b.position));
+    if request.reverse {
+        items.reverse();
+    }
+    let total_count = items.len();
+    let start = match &request.after {
+        None => 0,
+        Some(after) if request.reverse => items.partition_point(|i| i.position >= *after),
+        Some(after) => items.partition_point(|i| i.position <= *after),
+    };
+    let end = start.saturating_add(request.first).min(total_count);
+    let has_next_page = end < total_count;
+    items.truncate(end);
+    items.drain(..start);
+    ListingPage {
+        items,
+        total_count,
+        has_next_page,
+        has_previous_page: start > 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::testing::{price, product, stock};
+    use crate::views::Change;
+
+    fn ids(page: &ListingPage) -> Vec<&str> {
+        page.items.iter().map(|i| i.product.id.as_str()).collect()
+    }
+
+    fn request(sort: SortKey) -> ListingRequest {
+        ListingRequest {
+            filter: ListingFilter::default(),
+            sort,
+            reverse: false,
+            after: None,
+            first: 10,
+        }
+    }
+
+    /// p1 $30 in stock, p2 $10 out of stock, p3 $20 (sale) in stock, p4 unpriced.
+    fn catalog() -> Catalog {
+        let c = Catalog::new();
+        for (id, title, brand, cat) in [
+            ("p1", "Cashmere Sweater", "Loro", "women/knitwear/sweaters"),
+            ("p2", "Wool Scarf", "Acne", "women/accessories"),
+            ("p3", "Alpaca Cardigan", "Loro", "women/knitwear-sale"),
+            ("p4", "Boots", "Acne", "men/shoes"),
+        ] {
+            let mut p = product(id, 1, &[&format!("{id}-a"), &format!("{id}-b")]);
+            p.title = title.into();
+            p.title_key = title.to_lowercase();
+            p.brand = brand.into();
+            p.search_text = format!("{} {}", title.to_lowercase(), brand.to_lowercase());
+            p.categories = vec![cat.into()];
+            c.apply(Change::Product(p));
+        }
+        c.apply(Change::Price(price("p1-a", 1, 3000, None)));
+        c.apply(Change::Price(price("p1-b", 1, 5000, None)));
+        c.apply(Change::Price(price("p2-a", 1, 1000, None)));
+        c.apply(Change::Price(price("p3-a", 1, 4000, Some(2000))));
+        c.apply(Change::Inventory(stock("p1-b", 1, 2)));
+        c.apply(Change::Inventory(stock("p2-a", 1, 0)));
+        c.apply(Change::Inventory(stock("p3-a", 1, 1)));
+        c.apply(Change::Inventory(stock("p4-a", 1, 9)));
+        c
+    }
+
+    #[test]
+    fn category_prefix_respects_boundaries() {
+        assert!(category_matches(
+            "women/knitwear/sweaters",
+            "women/knitwear"
+        ));
+        assert!(category_matches("women/knitwear", "women/knitwear/"));
+        assert!(!category_matches("women/knitwear-sale", "women/knitwear"));
+        assert!(!category_matches("women", "women/knitwear"));
+    }
+
+    #[test]
+    fn sorts_with_id_tiebreak_and_reverse() {
+        let c = catalog();
+        assert_eq!(
+            ids(&list_products(&c, &request(SortKey::Title))),
+            ["p3", "p4", "p1", "p2"]
+        );
+        assert_eq!(
+            ids(&list_products(&c, &request(SortKey::Id))),
+            ["p1", "p2", "p3", "p4"]
+        );
+        let mut r = request(SortKey::Id);
+        r.reverse = true;
+        assert_eq!(ids(&list_products(&c, &r)), ["p4", "p3", "p2", "p1"]);
+    }
+
+    #[test]
+    fn price_sort_uses_lowest_selling_price_and_skips_unpriced() {
+        let c = catalog();
+        let page = list_products(&c, &request(SortKey::Price));
+        assert_eq!(ids(&page), ["p2", "p3", "p1"]);
+        assert_eq!(page.total_count, 3);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let c = catalog();
+        let mut r = request(SortKey::Id);
+        r.filter.category = Some("women/knitwear".into());
+        assert_eq!(ids(&list_products(&c, &r)), ["p1"]);
+        r.filter = ListingFilter {
+            brand: Some("loro".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&list_products(&c, &r)), ["p1", "p3"]);
+        r.filter = ListingFilter {
+            in_stock: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(&list_products(&c, &r)),
+            ["p1", "p3"],
+            "p4 has stock but no price"
+        );
+        r.filter = ListingFilter {
+            min_price_minor: Some(1500),
+            max_price_minor: Some(3000),
+            ..Default::default()
+        };
+        assert_eq!(ids(&list_products(&c, &r)), ["p1", "p3"]);
+        r.filter = ListingFilter {
+            query: Some("SCARF".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&list_products(&c, &r)), ["p2"]);
+    }
+
+    #[test]
+    fn keyset_pages_cover_everything_once() {
+        let c = catalog();
+        for reverse in [false, true] {
+            let mut r = request(SortKey::Title);
+            r.reverse = reverse;
+            r.first = 1;
+            let mut seen = vec![];
+            loop {
+                let page = list_products(&c, &r);
+                assert_eq!(page.total_count, 4);
+                seen.extend(ids(&page).iter().map(|s| s.to_string()));
+                if !page.has_next_page {
+                    break;
+                }
+                r.after = Some(page.items.last().unwrap().position.clone());
+            }
+            let mut expected = vec!["p3", "p4", "p1", "p2"];
+            if reverse {
+                expected.reverse();
+            }
+            assert_eq!(seen, expected);
+        }
+    }
+
+    #[test]
+    fn cursor_stays_valid_when_items_change() {
+        let c = catalog();
+        let mut r = request(SortKey::Id);
+        r.first = 2;
+        let first_page = list_products(&c, &r);
+        r.after = Some(first_page.items.last().unwrap().position.clone());
+        // p1 disappears, p2 is still the cursor's anchor though it no longer exists either.
+        c.apply(Change::Delete(
+            crate::views::ViewKind::Products,
+            "p2".into(),
+        ));
+        c.apply(Change::Delete(
+            crate::views::ViewKind::Products,
+            "p1".into(),
+        ));
+        assert_eq!(ids(&list_products(&c, &r)), ["p3", "p4"]);
+    }
+
+    #[test]
+    fn summary_reports_range_and_availability() {
+        let c = catalog();
+        let s = summarize(&c, &c.product("p1").unwrap());
+        assert_eq!(
+            (s.min_price_minor, s.max_price_minor),
+            (Some(3000), Some(5000))
+        );
+        assert!(s.available_for_sale);
+        let s = summarize(&c, &c.product("p4").unwrap());
+        assert_eq!(s.min_price_minor, None);
+        assert!(!s.available_for_sale);
+    }
+}
