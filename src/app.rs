@@ -41,6 +41,8 @@ struct Demo {
 /// A built application, listening but not yet serving.
 pub struct App {
     listener: TcpListener,
+    /// The brokers ingest reads: the configured ones, or the embedded cluster's.
+    brokers: String,
     state: AppState,
     consumer: ConsumerHandle,
     demo: Option<Demo>,
@@ -86,6 +88,7 @@ impl App {
         };
         Ok(Self {
             listener,
+            brokers,
             state,
             consumer,
             demo,
@@ -96,6 +99,11 @@ impl App {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Bootstrap servers of the Kafka that ingest reads (the embedded cluster in demo mode).
+    pub fn brokers(&self) -> &str {
+        &self.brokers
     }
 
     pub fn port(&self) -> u16 {

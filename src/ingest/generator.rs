@@ -174,6 +174,11 @@ fn stock_record(s: &SkuState, version: u64) -> Record {
     }
 }
 
+/// `percent`% of `amount_minor`, rounded down to whole major units.
+fn percent_of(amount_minor: i64, percent: i64) -> i64 {
+    amount_minor * percent / 100 / 100 * 100
+}
+
 fn pick<'a, T>(rng: &mut Pcg64, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
@@ -205,8 +210,9 @@ impl CatalogGenerator {
             let brand = *pick(&mut rng, BRANDS);
             let title = format!("{} {}", pick(&mut rng, ADJECTIVES), pick(&mut rng, nouns));
             let color = *pick(&mut rng, COLORS);
-            let variant_count = rng.random_range(3..=7).min(sizes.len().max(3));
-            let base_minor = rng.random_range(50..2500) * 1000 - 100; // e.g. 489.00 -> 48900 - 100
+            let variant_count = rng.random_range(3..=7);
+            // $49.00 to $2,499.00, ending in 9.00 as boutiques price.
+            let base_minor: i64 = rng.random_range(5..250) * 1000 - 100;
             let published_day = rng.random_range(1..=28);
             let published_month = rng.random_range(1..=10);
             let mut variants = Vec::new();
@@ -223,7 +229,7 @@ impl CatalogGenerator {
                 self.skus.push(SkuState {
                     sku,
                     list_minor: base_minor,
-                    sale_minor: on_sale.then(|| base_minor / 100 * rng.random_range(50..90)),
+                    sale_minor: on_sale.then(|| percent_of(base_minor, rng.random_range(50..90))),
                     available: if rng.random_bool(0.1) {
                         0
                     } else {
@@ -281,7 +287,7 @@ impl CatalogGenerator {
         if rng.random_bool(0.4) {
             sku.sale_minor = match sku.sale_minor {
                 Some(_) if rng.random_bool(0.5) => None,
-                _ => Some(sku.list_minor / 100 * rng.random_range(50..95)),
+                _ => Some(percent_of(sku.list_minor, rng.random_range(50..95))),
             };
             Some(price_record(sku, version))
         } else {

@@ -1,0 +1,173 @@
+//! The GraphQL API over the demo catalog: PDP and listing shapes, pagination, errors, GET, GraphiQL.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+
+use crate::common::error_code;
+use crate::helpers::spawn_app;
+
+const LISTING: &str = "query($first: Int, $after: String, $sort: ProductSortKeys, $reverse: Boolean, $filter: ProductFilter) {
+  products(first: $first, after: $after, sortKey: $sort, reverse: $reverse, filter: $filter) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { id title availableForSale priceRange { minVariantPrice { amount } } } } } }";
+
+fn amount(edge: &Value) -> f64 {
+    edge["node"]["priceRange"]["minVariantPrice"]["amount"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn product_page_has_the_storefront_shape() {
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    let r = app
+        .client
+        .query(
+            "{ product(id: \"p000001\") { id title brand description categories images hsCode publishedAt
+                availableForSale priceRange { minVariantPrice { amount currencyCode } }
+                variants { id sku title size color price { amount currencyCode } compareAtPrice { amount }
+                           quantityAvailable availableForSale } } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let p = &r["data"]["product"];
+    assert_eq!(p["id"], "p000001");
+    assert!(p["images"].as_array().unwrap().len() >= 1);
+    assert!(p["publishedAt"].as_str().unwrap().starts_with("2026-"));
+    let variants = p["variants"].as_array().unwrap();
+    assert!((3..=7).contains(&variants.len()));
+    for v in variants {
+        let price = v["price"]["amount"].as_str().unwrap();
+        assert!(price.ends_with(".00") || price.split('.').nth(1).unwrap().len() == 2);
+        assert_eq!(v["price"]["currencyCode"], "USD");
+        let for_sale = v["quantityAvailable"].as_i64().unwrap() > 0;
+        assert_eq!(v["availableForSale"], for_sale);
+    }
+    let missing = app
+        .client
+        .query("{ product(id: \"nope\") { id } }", json!({}))
+        .await;
+    assert_eq!(missing, json!({"data": {"product": null}}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn listing_pages_through_everything_once_in_order() {
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    for reverse in [false, true] {
+        let mut after = Value::Null;
+        let mut seen = Vec::new();
+        let mut total = None;
+        loop {
+            let vars = json!({"first": 7, "after": after, "sort": "PRICE", "reverse": reverse});
+            let r = app.client.query(LISTING, vars).await;
+            let conn = &r["data"]["products"];
+            assert!(r["errors"].is_null(), "{r}");
+            total.get_or_insert(conn["totalCount"].as_u64().unwrap());
+            assert_eq!(conn["pageInfo"]["hasPreviousPage"], !after.is_null());
+            for edge in conn["edges"].as_array().unwrap() {
+                seen.push((
+                    amount(edge),
+                    edge["node"]["id"].as_str().unwrap().to_string(),
+                ));
+            }
+            if conn["pageInfo"]["hasNextPage"] == false {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen.len() as u64, total.unwrap());
+        assert_eq!(seen.len(), 60, "every demo product is priced");
+        let ids: HashSet<_> = seen.iter().map(|(_, id)| id.clone()).collect();
+        assert_eq!(ids.len(), seen.len(), "no product twice");
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        if reverse {
+            sorted.reverse();
+        }
+        assert_eq!(seen, sorted);
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn filters_apply_to_the_lowest_variant_price() {
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    let vars = json!({"first": 100, "filter": {"minPrice": "300", "maxPrice": "1200.50", "inStock": true}});
+    let r = app.client.query(LISTING, vars).await;
+    let edges = r["data"]["products"]["edges"].as_array().unwrap();
+    assert!(!edges.is_empty(), "{r}");
+    for e in edges {
+        assert!((300.0..=1200.5).contains(&amount(e)), "{e}");
+        assert_eq!(e["node"]["availableForSale"], true);
+    }
+    let all = app.client.query(LISTING, json!({"first": 100})).await;
+    assert!(
+        all["data"]["products"]["totalCount"].as_u64()
+            > r["data"]["products"]["totalCount"].as_u64()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_arguments_get_stable_codes() {
+    let app = spawn_app("").await;
+    let c = &app.client;
+    let r = c.query(LISTING, json!({"first": 101})).await;
+    assert_eq!(error_code(&r), "FIRST_OUT_OF_RANGE");
+    let r = c.query(LISTING, json!({"first": -1})).await;
+    assert_eq!(error_code(&r), "FIRST_OUT_OF_RANGE");
+    let r = c.query(LISTING, json!({"after": "garbage"})).await;
+    assert_eq!(error_code(&r), "INVALID_CURSOR");
+    let page = c.query(LISTING, json!({"first": 1, "sort": "TITLE"})).await;
+    let cursor = page["data"]["products"]["pageInfo"]["endCursor"].clone();
+    let r = c
+        .query(LISTING, json!({"after": cursor, "sort": "PRICE"}))
+        .await;
+    assert_eq!(
+        error_code(&r),
+        "INVALID_CURSOR",
+        "a cursor of another sort order"
+    );
+    let r = c
+        .query(LISTING, json!({"filter": {"minPrice": "1.234"}}))
+        .await;
+    assert_eq!(error_code(&r), "INVALID_AMOUNT");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn get_requests_graphiql_and_health() {
+    let app = spawn_app("").await;
+    let c = &app.client;
+    let r: Value = c
+        .get("/graphql?query=%7Bproduct(id%3A%22p000002%22)%7Bid%7D%7D")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["data"]["product"]["id"], "p000002");
+    let html = c.get("/").await.text().await.unwrap();
+    assert!(html.contains("graphiql"), "GraphiQL page");
+    let browser = c
+        .http
+        .get(format!("{}/graphql", c.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(browser.text().await.unwrap().contains("graphiql"));
+    assert_eq!(c.get("/health/live").await.status(), 200);
+    c.wait_ready().await;
+    let health = c.health().await;
+    assert_eq!(health["status"], "ready");
+    assert_eq!(health["views"]["products"]["records"], 60);
+    app.stop().await;
+}

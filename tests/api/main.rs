@@ -1,0 +1,9 @@
+//! In-process integration tests: the real app on port 0, over librdkafka's mock cluster.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod graphql_api;
+mod helpers;
+mod mock_cluster;
+mod operation_limits;
