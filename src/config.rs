@@ -19,6 +19,24 @@ pub struct Settings {
     pub kafka: KafkaSettings,
     pub topics: TopicSettings,
     pub demo: DemoSettings,
+    pub log: LogSettings,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log pipelines (one JSON object per line).
+    pub format: LogFormat,
+    /// Level filter in `RUST_LOG` syntax; the `RUST_LOG` variable, when set, wins.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// HTTP listener and request limits.

@@ -12,10 +12,10 @@ use vitrine::feed::{run_feed, FeedOptions};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    vitrine::telemetry::init();
     match cli.command {
         Some(Command::Feed(args)) => {
             let settings = Settings::load(args.config.as_deref())?;
+            vitrine::telemetry::init(&settings.log);
             let options = FeedOptions {
                 brokers: args.brokers,
                 products: args.products,
@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut settings = Settings::load(args.config.as_deref())?;
+    vitrine::telemetry::init(&settings.log);
     if let Some(listen) = args.listen {
         settings.server.listen = listen;
     }

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
@@ -76,6 +77,22 @@ impl ConsumerHandle {
     }
 }
 
+/// Routes librdkafka's error callbacks to `tracing`, minus the end-of-partition events that
+/// `enable.partition.eof` turns on for readiness (they are expected, not errors).
+pub struct IngestContext;
+
+impl ClientContext for IngestContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if !matches!(error, KafkaError::PartitionEOF(_)) {
+            tracing::warn!(%error, reason, "kafka client error");
+        }
+    }
+}
+
+impl ConsumerContext for IngestContext {}
+
+type IngestConsumer = BaseConsumer<IngestContext>;
+
 fn consumer_config(kafka: &KafkaSettings, brokers: &str) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
@@ -102,7 +119,8 @@ pub fn spawn_consumer(
     applier: Applier,
     readiness: Arc<Readiness>,
 ) -> Result<ConsumerHandle, IngestError> {
-    let consumer: BaseConsumer = consumer_config(kafka, brokers).create()?;
+    let consumer: IngestConsumer =
+        consumer_config(kafka, brokers).create_with_context(IngestContext)?;
     let stop = Arc::new(AtomicBool::new(false));
     let timeout = Duration::from_millis(kafka.metadata_timeout_ms);
     let thread_stop = Arc::clone(&stop);
@@ -132,7 +150,7 @@ pub fn spawn_consumer(
 /// Waits until every topic exists, then assigns all partitions from the beginning and
 /// records their high watermarks. `None` if asked to stop first.
 fn assign_all(
-    consumer: &BaseConsumer,
+    consumer: &IngestConsumer,
     topics: &TopicMap,
     timeout: Duration,
     stop: &AtomicBool,
@@ -152,7 +170,7 @@ fn assign_all(
 }
 
 fn try_assign(
-    consumer: &BaseConsumer,
+    consumer: &IngestConsumer,
     topics: &TopicMap,
     timeout: Duration,
 ) -> Result<CatchUp, String> {
@@ -188,7 +206,7 @@ fn try_assign(
 }
 
 fn consume(
-    consumer: &BaseConsumer,
+    consumer: &IngestConsumer,
     topics: &TopicMap,
     applier: &Applier,
     readiness: &Readiness,
@@ -238,7 +256,7 @@ fn consume(
     }
 }
 
-fn advance_from_positions(consumer: &BaseConsumer, catch_up: &mut CatchUp) {
+fn advance_from_positions(consumer: &IngestConsumer, catch_up: &mut CatchUp) {
     let Ok(positions) = consumer.position() else {
         return;
     };

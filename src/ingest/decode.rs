@@ -234,7 +234,8 @@ mod tests {
 
     #[test]
     fn malformed_messages_are_typed_errors() {
-        let cases: [(ViewKind, Option<&[u8]>, &[u8]); 11] = [
+        type Case<'a> = (ViewKind, Option<&'a [u8]>, &'a [u8]);
+        let cases: [Case; 11] = [
             (ViewKind::Prices, Some(b"a"), b"{not json"),
             (ViewKind::Prices, Some(b"a"), br#"{"sku":"a","version":1,"currency":"USD"}"#),
             (ViewKind::Prices, Some(b"a"), br#"{"sku":"a","version":"1","currency":"USD","list":1}"#),

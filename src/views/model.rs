@@ -68,6 +68,8 @@ pub struct Inventory {
 }
 
 /// A change to one view, as carried by one Kafka message.
+// Short-lived and moved once into an `Arc`: boxing the product would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Product(Product),

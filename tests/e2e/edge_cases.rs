@@ -1,0 +1,66 @@
+//! The real binary on the real broker: edge cases, the feed command, a vanishing broker.
+
+use serde_json::json;
+use vitrine::ingest::publisher::{ensure_topics, Publisher};
+use vitrine::ingest::TopicMap;
+
+use crate::broker::Broker;
+use crate::common::{fresh_topics, scenario};
+use crate::process::{feed, Vitrine};
+
+#[tokio::test]
+async fn tombstone_out_of_order_and_poison_on_the_real_broker() {
+    let broker = Broker::start();
+    let topics = fresh_topics("e2e-edges");
+    let map = TopicMap::new(&topics);
+    ensure_topics(&broker.address, &map, 3)
+        .await
+        .expect("topics created");
+    let publisher = Publisher::connect(&broker.address, map).unwrap();
+    scenario::publish(&publisher, &scenario::history()).await;
+
+    let vitrine = Vitrine::start(&broker.address, &topics);
+    vitrine.client.wait_ready().await;
+    scenario::assert_history_applied(&vitrine.client).await;
+    scenario::assert_live_change_arrives(&vitrine.client, &publisher).await;
+}
+
+#[tokio::test]
+async fn fed_catalog_is_served_in_full() {
+    let broker = Broker::start();
+    let topics = fresh_topics("e2e-feed");
+    feed(&broker.address, &topics, 300);
+    let vitrine = Vitrine::start(&broker.address, &topics);
+    vitrine.client.wait_ready().await;
+    let health = vitrine.client.health().await;
+    assert_eq!(health["views"]["products"]["records"], 300, "{health}");
+    assert_eq!(health["views"]["prices"]["ingest"]["malformed"], 0);
+    let r = vitrine
+        .client
+        .query(
+            "{ products(first: 5, sortKey: TITLE) { totalCount edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["data"]["products"]["totalCount"], 300, "{r}");
+}
+
+#[tokio::test]
+async fn views_survive_the_broker_vanishing() {
+    let mut broker = Broker::start();
+    let topics = fresh_topics("e2e-vanish");
+    feed(&broker.address, &topics, 40);
+    let vitrine = Vitrine::start(&broker.address, &topics);
+    vitrine.client.wait_ready().await;
+    let pdp =
+        "{ product(id: \"p000007\") { id variants { sku price { amount } quantityAvailable } } }";
+    let before = vitrine.client.query(pdp, json!({})).await;
+    assert_eq!(before["data"]["product"]["id"], "p000007");
+    broker.kill();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(vitrine.client.query(pdp, json!({})).await, before);
+    assert!(
+        vitrine.client.is_ready().await,
+        "caught-up views stay servable"
+    );
+}

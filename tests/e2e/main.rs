@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `vitrine` binary against a real Kafka-protocol broker (tansu).
+//!
+//! Needs the `tansu` binary (`scripts/install-tansu.sh`); `TANSU_BIN` may name it.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod broker;
+mod edge_cases;
+mod process;

@@ -1,0 +1,85 @@
+//! The real `vitrine` binary as a child process on a free port, killed on drop.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use vitrine::config::TopicSettings;
+
+use crate::common::Client;
+
+pub struct Vitrine {
+    pub client: Client,
+    child: Child,
+}
+
+/// Environment for the binary: brokers, topics, a free port, JSON logs.
+fn command(brokers: &str, topics: &TopicSettings) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    cmd.env("VITRINE_KAFKA__BROKERS", brokers)
+        .env("VITRINE_KAFKA__FETCH_WAIT_MAX_MS", "10")
+        .env("VITRINE_TOPICS__PRODUCTS", &topics.products)
+        .env("VITRINE_TOPICS__PRICES", &topics.prices)
+        .env("VITRINE_TOPICS__INVENTORY", &topics.inventory)
+        .env("VITRINE_LOG__FORMAT", "json")
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+impl Vitrine {
+    pub fn start(brokers: &str, topics: &TopicSettings) -> Self {
+        let mut child = command(brokers, topics)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("vitrine starts");
+        let stdout = child.stdout.take().unwrap();
+        let (url_tx, url_rx) = mpsc::channel();
+        // Read the logs for the listening URL; keep draining them so the child never blocks.
+        std::thread::spawn(move || {
+            let echo = std::env::var("TEST_LOG").is_ok();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if echo {
+                    eprintln!("{line}");
+                }
+                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+                    if let Some(url) = event["fields"]["url"].as_str() {
+                        let _ = url_tx.send(url.trim_end_matches('/').to_string());
+                    }
+                }
+            }
+        });
+        let base = url_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("vitrine logs the URL it serves");
+        Self {
+            client: Client::new(base),
+            child,
+        }
+    }
+}
+
+impl Drop for Vitrine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `vitrine feed` to completion.
+pub fn feed(brokers: &str, topics: &TopicSettings, products: usize) {
+    let status = command(brokers, topics)
+        .args([
+            "feed",
+            "--brokers",
+            brokers,
+            "--products",
+            &products.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("vitrine feed runs");
+    assert!(status.success(), "vitrine feed failed: {status}");
+}
