@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::graphql::build_schema;
+use crate::graphql::build_gateway;
 use crate::ingest::demo::{load_baseline, run_trickle, EmbeddedCluster};
 use crate::ingest::publisher::Publisher;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestStats, Readiness, TopicMap};
@@ -79,7 +79,7 @@ impl App {
         )?;
 
         let state = AppState {
-            schema: build_schema(Arc::clone(&catalog), &settings.graphql),
+            gateway: build_gateway(Arc::clone(&catalog), &settings.graphql),
             catalog,
             stats,
             readiness,

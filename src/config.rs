@@ -68,6 +68,11 @@ pub struct GraphqlSettings {
     pub default_page_size: usize,
     /// Parsed query documents kept, so repeated queries skip the parser.
     pub parse_cache_entries: u64,
+    /// Answers kept for reuse (0: off). A kept answer is reused only after checking that every
+    /// record it was computed from still has the same version, so it is never stale.
+    pub memo_entries: u64,
+    /// Longest time an answer is kept, even when its records do not change.
+    pub memo_ttl_ms: u64,
 }
 
 /// How to reach Kafka.

@@ -9,6 +9,11 @@ use vitrine::cli::{Cli, Command, ServeArgs};
 use vitrine::config::Settings;
 use vitrine::feed::{run_feed, FeedOptions};
 
+/// mimalloc: the request path allocates many small, short-lived objects (GraphQL values,
+/// futures); glibc malloc showed up at ~15% of CPU in profiles.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -11,10 +11,10 @@ pub enum ApiError {
     InvalidCursor(&'static str),
     #[error("invalid amount for `{field}`: {reason}")]
     InvalidAmount { field: &'static str, reason: String },
-    #[error("query depth {depth} exceeds the limit of {max}")]
-    MaxDepth { depth: usize, max: usize },
-    #[error("query complexity {complexity} exceeds the limit of {max}")]
-    MaxComplexity { complexity: usize, max: usize },
+    #[error("query is nested deeper than the limit of {max}")]
+    MaxDepth { max: usize },
+    #[error("query is more complex than the limit of {max}")]
+    MaxComplexity { max: usize },
     #[error("request body exceeds {max} bytes")]
     PayloadTooLarge { max: usize },
     #[error("malformed request: {0}")]

@@ -1,7 +1,7 @@
 //! The GraphQL API: schema, resolvers, limits and error codes. No HTTP here (see `server`).
 
 pub mod errors;
-pub mod limits;
+pub mod gateway;
 pub mod listing;
 pub mod product;
 pub mod query;
@@ -28,20 +28,22 @@ fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription
     Schema::build(query::QueryRoot, EmptyMutation, EmptySubscription)
 }
 
-/// Builds the schema over `catalog` with the configured limits.
-pub fn build_schema(catalog: Arc<Catalog>, settings: &GraphqlSettings) -> VitrineSchema {
+/// Builds the gateway (schema, parse cache, limits, answer memo) over `catalog`.
+pub fn build_gateway(catalog: Arc<Catalog>, settings: &GraphqlSettings) -> gateway::Gateway {
+    gateway::Gateway::new(build_schema(settings), catalog, settings)
+}
+
+/// Builds the schema with the configured limits. Resolvers reach the views only through the
+/// request's `RecordingReader`, which the gateway attaches to every request.
+pub fn build_schema(settings: &GraphqlSettings) -> VitrineSchema {
     let mut builder = builder()
-        .data(catalog)
         .data(ApiSettings {
             max_page_size: settings.max_page_size,
             default_page_size: settings.default_page_size,
             base_currency: "USD".to_string(),
         })
-        .extension(limits::OperationLimits::new(
-            settings.max_depth,
-            settings.max_complexity,
-            settings.parse_cache_entries,
-        ));
+        .limit_depth(settings.max_depth)
+        .limit_complexity(settings.max_complexity);
     if !settings.introspection {
         builder = builder.disable_introspection();
     }

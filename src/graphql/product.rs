@@ -6,7 +6,8 @@ use async_graphql::{Context, Object, SimpleObject, ID};
 use serde::{Deserialize, Serialize};
 
 use crate::pricing::money::{format_minor, minor_units};
-use crate::views::{self, Catalog};
+use crate::views::reads::RecordingReader;
+use crate::views::{self, summarize, StockAndPrices};
 
 /// An exact decimal amount as a string, e.g. `"899.00"`: never a float.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,8 +51,9 @@ pub struct ProductPriceRange {
 /// A product, read from the views when each field resolves.
 pub struct Product(pub Arc<views::Product>);
 
-fn catalog<'a>(ctx: &Context<'a>) -> &'a Arc<Catalog> {
-    ctx.data_unchecked::<Arc<Catalog>>()
+/// The request's reader: every view read goes through it, so it knows what an answer depends on.
+pub(crate) fn reader<'a>(ctx: &Context<'a>) -> &'a RecordingReader {
+    ctx.data_unchecked::<Arc<RecordingReader>>()
 }
 
 #[Object]
@@ -84,21 +86,21 @@ impl Product {
         self.0.published_at.clone().map(DateTime)
     }
     async fn variants(&self, ctx: &Context<'_>) -> Vec<ProductVariant> {
-        let catalog = catalog(ctx);
+        let reader = reader(ctx);
         self.0
             .variants
             .iter()
-            .map(|v| ProductVariant::read(catalog, v))
+            .map(|v| ProductVariant::read(reader, v))
             .collect()
     }
     /// True when any variant is priced and in stock.
     async fn available_for_sale(&self, ctx: &Context<'_>) -> bool {
-        views::listing::summarize(catalog(ctx), &self.0).available_for_sale
+        summarize(reader(ctx), &self.0).available_for_sale
     }
     /// Lowest and highest variant price; null while no variant has a price.
     async fn price_range(&self, ctx: &Context<'_>) -> Option<ProductPriceRange> {
-        let catalog = catalog(ctx);
-        let prices = self.0.variants.iter().filter_map(|v| catalog.price(&v.sku));
+        let reader = reader(ctx);
+        let prices = self.0.variants.iter().filter_map(|v| reader.price(&v.sku));
         let (mut min, mut max): (Option<Arc<views::Price>>, Option<Arc<views::Price>>) =
             (None, None);
         for price in prices {
@@ -143,9 +145,9 @@ pub struct ProductVariant {
 }
 
 impl ProductVariant {
-    fn read(catalog: &Catalog, variant: &views::Variant) -> Self {
-        let price = catalog.price(&variant.sku);
-        let quantity_available = catalog.available(&variant.sku);
+    fn read(views: &impl StockAndPrices, variant: &views::Variant) -> Self {
+        let price = views.price(&variant.sku);
+        let quantity_available = views.available(&variant.sku);
         let title = [variant.size.as_deref(), variant.color.as_deref()]
             .into_iter()
             .flatten()

@@ -1,15 +1,12 @@
 //! The query root: `product` for the product page, `products` for listings.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ErrorExtensions, Object, Result, ID};
 
 use super::errors::ApiError;
 use super::listing::{decode_cursor, ProductConnection, ProductFilter, ProductSortKeys};
-use super::product::Product;
+use super::product::{reader, Product};
 use super::ApiSettings;
 use crate::views::listing::{list_products, ListingRequest, SortKey};
-use crate::views::Catalog;
 
 /// Page size assumed for complexity when `first` is not given.
 const COMPLEXITY_PAGE: i32 = 20;
@@ -20,9 +17,7 @@ pub struct QueryRoot;
 impl QueryRoot {
     /// One product by id, for the product page; null if there is no such product.
     async fn product(&self, ctx: &Context<'_>, id: ID) -> Option<Product> {
-        ctx.data_unchecked::<Arc<Catalog>>()
-            .product(&id)
-            .map(Product)
+        reader(ctx).product(&id).map(Product)
     }
 
     /// A page of products, filtered and sorted, for listings. Pass `pageInfo.endCursor`
@@ -62,7 +57,7 @@ impl QueryRoot {
             after,
             first,
         };
-        let page = list_products(ctx.data_unchecked::<Arc<Catalog>>(), &request);
+        let page = list_products(reader(ctx).scan(), &request);
         Ok(ProductConnection::from_page(sort, page))
     }
 }

@@ -67,6 +67,7 @@ impl Applier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::views::StockAndPrices;
 
     #[test]
     fn malformed_is_counted_and_leaves_views_alone() {

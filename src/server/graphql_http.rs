@@ -24,6 +24,10 @@ fn error_response(status: StatusCode, error: ApiError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+fn json_response(body: bytes::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 pub async fn graphiql(State(state): State<AppState>) -> Response {
     if !state.graphiql {
         return StatusCode::NOT_FOUND.into_response();
@@ -56,7 +60,7 @@ pub async fn graphql_get(
         );
     }
     match parse_query_string(&query) {
-        Ok(request) => GraphQLResponse::from(state.schema.execute(request).await).into_response(),
+        Ok(request) => json_response(state.gateway.execute_json(request).await),
         Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
     }
 }
@@ -74,7 +78,12 @@ pub async fn graphql_post(State(state): State<AppState>, body: Body) -> Response
         }
     };
     match serde_json::from_slice::<BatchRequest>(&bytes) {
-        Ok(batch) => GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response(),
+        Ok(BatchRequest::Single(request)) => {
+            json_response(state.gateway.execute_json(request).await)
+        }
+        Ok(batch) => {
+            GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response()
+        }
         Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
     }
 }

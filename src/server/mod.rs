@@ -11,14 +11,14 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::graphql::VitrineSchema;
+use crate::graphql::gateway::Gateway;
 use crate::ingest::{IngestStats, Readiness};
 use crate::views::Catalog;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: VitrineSchema,
+    pub gateway: Gateway,
     pub catalog: Arc<Catalog>,
     pub stats: Arc<IngestStats>,
     pub readiness: Arc<Readiness>,

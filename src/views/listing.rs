@@ -1,10 +1,11 @@
 //! Listings over the product view: filter, sort and keyset pagination, as pure functions.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Catalog, Product};
+use super::{Catalog, Product, ProductEntry, ProductSummary};
 
 /// Orders a listing can take; ties are always broken by product id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,35 +77,6 @@ pub struct ListingPage {
     pub has_previous_page: bool,
 }
 
-/// Price and availability of a product, derived from the price and inventory views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProductSummary {
-    pub min_price_minor: Option<i64>,
-    pub max_price_minor: Option<i64>,
-    pub available_for_sale: bool,
-}
-
-/// Lowest and highest selling price of the priced variants, and whether any priced variant is in stock.
-pub fn summarize(catalog: &Catalog, product: &Product) -> ProductSummary {
-    let mut summary = ProductSummary {
-        min_price_minor: None,
-        max_price_minor: None,
-        available_for_sale: false,
-    };
-    for variant in &product.variants {
-        let Some(price) = catalog.price(&variant.sku) else {
-            continue;
-        };
-        let amount = price.selling_minor();
-        summary.min_price_minor = Some(summary.min_price_minor.map_or(amount, |m| m.min(amount)));
-        summary.max_price_minor = Some(summary.max_price_minor.map_or(amount, |m| m.max(amount)));
-        if catalog.available(&variant.sku) > 0 {
-            summary.available_for_sale = true;
-        }
-    }
-    summary
-}
-
 /// True when `path` is `prefix` or lies below it.
 pub fn category_matches(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
@@ -158,54 +130,117 @@ impl ListingFilter {
     }
 }
 
-fn sort_value(sort: SortKey, product: &Product, summary: &ProductSummary) -> Option<SortValue> {
-    Some(match sort {
-        SortKey::Title => SortValue::Text(product.title_key.clone()),
-        SortKey::Price => SortValue::Int(summary.min_price_minor?),
-        SortKey::CreatedAt => SortValue::Int(product.published_at_ms.unwrap_or(i64::MIN)),
-        SortKey::Id => SortValue::Int(0),
-    })
+/// A matching product and its numeric sort key (price or publication time; 0 otherwise).
+struct Candidate {
+    product: Arc<Product>,
+    number: i64,
+}
+
+impl Candidate {
+    fn cmp_key(
+        &self,
+        sort: SortKey,
+        other_number: i64,
+        other_text: &str,
+        other_id: &str,
+    ) -> Ordering {
+        let by_value = match sort {
+            SortKey::Title => self.product.title_key.as_str().cmp(other_text),
+            SortKey::Price | SortKey::CreatedAt | SortKey::Id => self.number.cmp(&other_number),
+        };
+        by_value.then_with(|| self.product.id.as_str().cmp(other_id))
+    }
+
+    fn cmp(&self, other: &Candidate, sort: SortKey) -> Ordering {
+        self.cmp_key(
+            sort,
+            other.number,
+            &other.product.title_key,
+            &other.product.id,
+        )
+    }
+
+    /// Where this candidate stands relative to a cursor position.
+    fn cmp_position(&self, sort: SortKey, position: &Position) -> Ordering {
+        match &position.value {
+            SortValue::Int(n) => self.cmp_key(sort, *n, "", &position.id),
+            SortValue::Text(t) => self.cmp_key(sort, 0, t, &position.id),
+        }
+    }
+
+    fn position(&self, sort: SortKey) -> Position {
+        let value = match sort {
+            SortKey::Title => SortValue::Text(self.product.title_key.clone()),
+            _ => SortValue::Int(self.number),
+        };
+        Position {
+            value,
+            id: self.product.id.clone(),
+        }
+    }
+}
+
+fn sort_number(sort: SortKey, entry: &ProductEntry) -> Option<i64> {
+    match sort {
+        SortKey::Price => entry.summary.min_price_minor,
+        SortKey::CreatedAt => Some(entry.product.published_at_ms.unwrap_or(i64::MIN)),
+        SortKey::Title | SortKey::Id => Some(0),
+    }
 }
 
 /// Filters, sorts and cuts one page of the product view.
+///
+/// One pass over the products with their maintained summaries; only the page itself is
+/// sorted (a partial selection), so a page costs O(products + first * log first).
 pub fn list_products(catalog: &Catalog, request: &ListingRequest) -> ListingPage {
     let filter = &request.filter;
-    let mut items: Vec<ListingItem> = catalog
-        .products()
-        .into_iter()
-        .filter(|p| filter.matches_product(p))
-        .filter_map(|product| {
-            let summary = summarize(catalog, &product);
-            if !filter.matches_summary(&summary) {
-                return None;
+    let sort = request.sort;
+    // Order in the listing's direction.
+    let directed = |o: Ordering| if request.reverse { o.reverse() } else { o };
+    let mut total_count = 0;
+    let mut before_cursor = 0;
+    let mut after: Vec<Candidate> = Vec::new();
+    catalog.for_each_product(|entry| {
+        if !filter.matches_product(&entry.product) || !filter.matches_summary(&entry.summary) {
+            return;
+        }
+        let Some(number) = sort_number(sort, entry) else {
+            return;
+        };
+        total_count += 1;
+        let candidate = Candidate {
+            product: Arc::clone(&entry.product),
+            number,
+        };
+        if let Some(cursor) = &request.after {
+            if directed(candidate.cmp_position(sort, cursor)) != Ordering::Greater {
+                before_cursor += 1;
+                return;
             }
-            let value = sort_value(request.sort, &product, &summary)?;
-            let id = product.id.clone();
-            Some(ListingItem {
-                product,
-                position: Position { value, id },
-            })
-        })
-        .collect();
-    items.sort_unstable_by(|a, b| a.position.cmp(&b.position));
-    if request.reverse {
-        items.reverse();
+        }
+        after.push(candidate);
+    });
+    let has_next_page = after.len() > request.first;
+    if has_next_page {
+        if request.first == 0 {
+            after.clear();
+        } else {
+            after.select_nth_unstable_by(request.first - 1, |a, b| directed(a.cmp(b, sort)));
+            after.truncate(request.first);
+        }
     }
-    let total_count = items.len();
-    let start = match &request.after {
-        None => 0,
-        Some(after) if request.reverse => items.partition_point(|i| i.position >= *after),
-        Some(after) => items.partition_point(|i| i.position <= *after),
-    };
-    let end = start.saturating_add(request.first).min(total_count);
-    let has_next_page = end < total_count;
-    items.truncate(end);
-    items.drain(..start);
+    after.sort_unstable_by(|a, b| directed(a.cmp(b, sort)));
     ListingPage {
-        items,
+        items: after
+            .into_iter()
+            .map(|c| ListingItem {
+                position: c.position(sort),
+                product: c.product,
+            })
+            .collect(),
         total_count,
         has_next_page,
-        has_previous_page: start > 0,
+        has_previous_page: before_cursor > 0,
     }
 }
 
@@ -372,14 +407,30 @@ mod tests {
     #[test]
     fn summary_reports_range_and_availability() {
         let c = catalog();
-        let s = summarize(&c, &c.product("p1").unwrap());
+        let s = c.product_entry("p1").unwrap().summary;
         assert_eq!(
             (s.min_price_minor, s.max_price_minor),
             (Some(3000), Some(5000))
         );
         assert!(s.available_for_sale);
-        let s = summarize(&c, &c.product("p4").unwrap());
+        let s = c.product_entry("p4").unwrap().summary;
         assert_eq!(s.min_price_minor, None);
         assert!(!s.available_for_sale);
+    }
+
+    #[test]
+    fn first_zero_and_short_pages() {
+        let c = catalog();
+        let mut r = request(SortKey::Id);
+        r.first = 0;
+        let page = list_products(&c, &r);
+        assert!(page.items.is_empty());
+        assert!(page.has_next_page);
+        assert_eq!(page.total_count, 4);
+        r.first = 3;
+        r.reverse = true;
+        let page = list_products(&c, &r);
+        assert_eq!(ids(&page), ["p4", "p3", "p2"]);
+        assert!(page.has_next_page && !page.has_previous_page);
     }
 }

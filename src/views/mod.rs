@@ -2,9 +2,13 @@
 //!
 //! Pure state, no I/O: the ingest layer feeds [`Catalog::apply`], the GraphQL layer reads.
 //! Values are `Arc`s in `DashMap`s, so a reader clones a pointer and never waits on a writer.
+//! Each product also carries its [`ProductSummary`] (price range, availability), kept current
+//! as prices and stock change, so listings read one entry per product.
 
 pub mod listing;
 pub mod model;
+pub mod reads;
+pub mod summary;
 
 use std::sync::Arc;
 
@@ -12,6 +16,9 @@ use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
 pub use model::{Change, Inventory, Price, Product, Variant, ViewKind};
+pub use summary::{summarize, ProductSummary, StockAndPrices};
+
+type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
 
 /// What applying one change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,34 +31,52 @@ pub enum ApplyOutcome {
     Stale,
 }
 
+/// A product with its derived summary.
+#[derive(Debug, Clone)]
+pub struct ProductEntry {
+    pub product: Arc<Product>,
+    pub summary: ProductSummary,
+}
+
 /// The three views, keyed by product id and by SKU.
+///
+/// `apply` is meant for one writer at a time (the ingest thread); readers are unlimited.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    products: DashMap<String, Arc<Product>>,
-    prices: DashMap<String, Arc<Price>>,
-    inventory: DashMap<String, Arc<Inventory>>,
+    products: Map<ProductEntry>,
+    prices: Map<Arc<Price>>,
+    inventory: Map<Arc<Inventory>>,
+    /// SKU -> id of the product that lists it, to refresh that product's summary.
+    sku_owner: Map<String>,
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.
 fn upsert_versioned<T>(
-    map: &DashMap<String, Arc<T>>,
-    key: String,
+    map: &Map<Arc<T>>,
+    key: &str,
     value: T,
-    version: impl Fn(&T) -> u64,
+    version: fn(&T) -> u64,
 ) -> ApplyOutcome {
-    match map.entry(key) {
+    match map.entry(key.to_string()) {
+        Entry::Occupied(held) if version(held.get()) >= version(&value) => ApplyOutcome::Stale,
         Entry::Occupied(mut held) => {
-            if version(held.get()) >= version(&value) {
-                ApplyOutcome::Stale
-            } else {
-                held.insert(Arc::new(value));
-                ApplyOutcome::Applied
-            }
+            held.insert(Arc::new(value));
+            ApplyOutcome::Applied
         }
         Entry::Vacant(slot) => {
             slot.insert(Arc::new(value));
             ApplyOutcome::Applied
         }
+    }
+}
+
+impl StockAndPrices for Catalog {
+    fn price(&self, sku: &str) -> Option<Arc<Price>> {
+        self.prices.get(sku).map(|p| Arc::clone(p.value()))
+    }
+
+    fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
+        self.inventory.get(sku).map(|i| Arc::clone(i.value()))
     }
 }
 
@@ -63,45 +88,103 @@ impl Catalog {
     /// Applies one change under the version rule (latest version wins, tombstones delete).
     pub fn apply(&self, change: Change) -> ApplyOutcome {
         match change {
-            Change::Product(p) => upsert_versioned(&self.products, p.id.clone(), p, |p| p.version),
-            Change::Price(p) => upsert_versioned(&self.prices, p.sku.clone(), p, |p| p.version),
-            Change::Inventory(i) => {
-                upsert_versioned(&self.inventory, i.sku.clone(), i, |i| i.version)
+            Change::Product(p) => self.apply_product(p),
+            Change::Price(p) => {
+                let sku = p.sku.clone();
+                let outcome = upsert_versioned(&self.prices, &sku, p, |p| p.version);
+                self.refresh_owner_of(&sku, outcome);
+                outcome
             }
-            Change::Delete(kind, key) => {
-                match kind {
-                    ViewKind::Products => self.products.remove(&key).map(|_| ()),
-                    ViewKind::Prices => self.prices.remove(&key).map(|_| ()),
-                    ViewKind::Inventory => self.inventory.remove(&key).map(|_| ()),
-                };
+            Change::Inventory(i) => {
+                let sku = i.sku.clone();
+                let outcome = upsert_versioned(&self.inventory, &sku, i, |i| i.version);
+                self.refresh_owner_of(&sku, outcome);
+                outcome
+            }
+            Change::Delete(ViewKind::Products, id) => {
+                if let Some((_, entry)) = self.products.remove(&id) {
+                    for variant in &entry.product.variants {
+                        self.sku_owner
+                            .remove_if(&variant.sku, |_, owner| *owner == id);
+                    }
+                }
+                ApplyOutcome::Deleted
+            }
+            Change::Delete(ViewKind::Prices, sku) => {
+                self.prices.remove(&sku);
+                self.refresh_owner_of(&sku, ApplyOutcome::Deleted);
+                ApplyOutcome::Deleted
+            }
+            Change::Delete(ViewKind::Inventory, sku) => {
+                self.inventory.remove(&sku);
+                self.refresh_owner_of(&sku, ApplyOutcome::Deleted);
                 ApplyOutcome::Deleted
             }
         }
     }
 
-    pub fn product(&self, id: &str) -> Option<Arc<Product>> {
-        self.products.get(id).map(|p| Arc::clone(p.value()))
-    }
-
-    pub fn price(&self, sku: &str) -> Option<Arc<Price>> {
-        self.prices.get(sku).map(|p| Arc::clone(p.value()))
-    }
-
-    pub fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
-        self.inventory.get(sku).map(|i| Arc::clone(i.value()))
-    }
-
-    /// Units available for a SKU; no inventory record means none.
-    pub fn available(&self, sku: &str) -> i32 {
-        self.inventory.get(sku).map_or(0, |i| i.available)
-    }
-
-    /// A consistent-enough copy of all product pointers, for listings.
-    pub fn products(&self) -> Vec<Arc<Product>> {
+    fn apply_product(&self, product: Product) -> ApplyOutcome {
+        let previous = self
+            .products
+            .get(&product.id)
+            .map(|e| Arc::clone(&e.product));
+        if previous
+            .as_ref()
+            .is_some_and(|p| p.version >= product.version)
+        {
+            return ApplyOutcome::Stale;
+        }
+        let product = Arc::new(product);
+        if let Some(previous) = previous {
+            for variant in &previous.variants {
+                if !product.variants.iter().any(|v| v.sku == variant.sku) {
+                    self.sku_owner
+                        .remove_if(&variant.sku, |_, owner| *owner == product.id);
+                }
+            }
+        }
+        for variant in &product.variants {
+            self.sku_owner
+                .insert(variant.sku.clone(), product.id.clone());
+        }
+        let summary = summarize(self, &product);
         self.products
-            .iter()
-            .map(|p| Arc::clone(p.value()))
-            .collect()
+            .insert(product.id.clone(), ProductEntry { product, summary });
+        ApplyOutcome::Applied
+    }
+
+    /// Recomputes the summary of the product listing `sku` after its price or stock changed.
+    fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
+        if outcome == ApplyOutcome::Stale {
+            return;
+        }
+        let Some(owner) = self.sku_owner.get(sku).map(|o| o.clone()) else {
+            return;
+        };
+        let Some(product) = self.products.get(&owner).map(|e| Arc::clone(&e.product)) else {
+            return;
+        };
+        let summary = summarize(self, &product);
+        if let Some(mut entry) = self.products.get_mut(&owner) {
+            if Arc::ptr_eq(&entry.product, &product) {
+                entry.summary = summary;
+            }
+        }
+    }
+
+    pub fn product(&self, id: &str) -> Option<Arc<Product>> {
+        self.products.get(id).map(|e| Arc::clone(&e.product))
+    }
+
+    pub fn product_entry(&self, id: &str) -> Option<ProductEntry> {
+        self.products.get(id).map(|e| e.value().clone())
+    }
+
+    /// Visits every product with its summary (listings). Holds a shard's read lock per visit.
+    pub fn for_each_product(&self, mut visit: impl FnMut(&ProductEntry)) {
+        for entry in self.products.iter() {
+            visit(entry.value());
+        }
     }
 
     /// Records held per view.
@@ -229,5 +312,39 @@ mod tests {
         c.apply(Change::Inventory(stock("x", 1, 4)));
         assert_eq!(c.available("x"), 4);
         assert_eq!(c.len(ViewKind::Inventory), 1);
+    }
+
+    fn summary_of(c: &Catalog, id: &str) -> ProductSummary {
+        c.product_entry(id).unwrap().summary
+    }
+
+    #[test]
+    fn summaries_follow_prices_stock_and_product_changes() {
+        let c = Catalog::new();
+        // Prices may arrive before the product.
+        c.apply(Change::Price(price("a", 1, 3000, None)));
+        c.apply(Change::Product(product("p", 1, &["a", "b"])));
+        assert_eq!(summary_of(&c, "p").min_price_minor, Some(3000));
+        assert!(!summary_of(&c, "p").available_for_sale);
+        c.apply(Change::Price(price("b", 1, 2000, Some(1500))));
+        c.apply(Change::Inventory(stock("a", 1, 2)));
+        let s = summary_of(&c, "p");
+        assert_eq!(
+            (s.min_price_minor, s.max_price_minor),
+            (Some(1500), Some(3000))
+        );
+        assert!(s.available_for_sale);
+        // A stale price changes nothing; a deleted price leaves the range.
+        c.apply(Change::Price(price("b", 1, 1, None)));
+        assert_eq!(summary_of(&c, "p").min_price_minor, Some(1500));
+        c.apply(Change::Delete(ViewKind::Prices, "b".into()));
+        assert_eq!(summary_of(&c, "p").min_price_minor, Some(3000));
+        // A new product version without sku `a` stops tracking it.
+        c.apply(Change::Product(product("p", 2, &["b"])));
+        assert_eq!(summary_of(&c, "p"), ProductSummary::default());
+        c.apply(Change::Price(price("a", 2, 10, None)));
+        assert_eq!(summary_of(&c, "p").min_price_minor, None);
+        c.apply(Change::Price(price("b", 2, 700, None)));
+        assert_eq!(summary_of(&c, "p").min_price_minor, Some(700));
     }
 }

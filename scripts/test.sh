@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the test broker when missing, then runs every test
+# (unit, in-process over librdkafka's mock cluster, and end-to-end on a real tansu broker).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-tansu.sh
+export TANSU_BIN="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}"
+cargo test --locked "$@"

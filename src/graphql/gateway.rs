@@ -1,0 +1,274 @@
+//! The request pipeline around the schema: cached parsing, operation limits, error codes and
+//! memoized answers that are proven current before reuse.
+//!
+//! Done here rather than as an async-graphql extension because any installed extension puts
+//! every field resolution through the extension chain, which costs more than the work itself.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::parser::{parse_query, types::ExecutableDocument};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use bytes::Bytes;
+
+use super::errors::{with_code, ApiError};
+use super::VitrineSchema;
+use crate::config::GraphqlSettings;
+use crate::views::reads::{ReadLog, RecordingReader};
+use crate::views::Catalog;
+
+/// async-graphql's messages for its built-in limits, which carry no code of their own.
+const DEPTH_MESSAGE: &str = "Query is nested too deep.";
+const COMPLEXITY_MESSAGE: &str = "Query is too complex.";
+
+/// A serialized answer and the record versions it was computed from.
+struct Memo {
+    body: Bytes,
+    reads: ReadLog,
+}
+
+/// Counters of the answer memo.
+#[derive(Debug, Default)]
+pub struct MemoStats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    /// Found, but some record it read has changed since: recomputed.
+    pub outdated: AtomicU64,
+}
+
+/// The schema plus what each request goes through before and after it.
+#[derive(Clone)]
+pub struct Gateway {
+    schema: VitrineSchema,
+    catalog: Arc<Catalog>,
+    parsed: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+    /// Answers by (operation, variables, query); `None` when switched off.
+    memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
+    memo_stats: Arc<MemoStats>,
+    max_depth: usize,
+    max_complexity: usize,
+}
+
+impl Gateway {
+    pub fn new(schema: VitrineSchema, catalog: Arc<Catalog>, settings: &GraphqlSettings) -> Self {
+        let memo = (settings.memo_entries > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(settings.memo_entries)
+                .time_to_live(Duration::from_millis(settings.memo_ttl_ms.max(1)))
+                .build()
+        });
+        Self {
+            schema,
+            catalog,
+            parsed: moka::sync::Cache::new(settings.parse_cache_entries),
+            memo,
+            memo_stats: Arc::default(),
+            max_depth: settings.max_depth,
+            max_complexity: settings.max_complexity,
+        }
+    }
+
+    pub fn schema(&self) -> &VitrineSchema {
+        &self.schema
+    }
+
+    pub fn memo_stats(&self) -> &MemoStats {
+        &self.memo_stats
+    }
+
+    /// Parses through the cache; a parse failure is answered here with `GRAPHQL_PARSE_FAILED`.
+    fn with_parsed_query(&self, mut request: Request) -> Result<Request, Response> {
+        let document = match self.parsed.get(&request.query) {
+            Some(document) => ExecutableDocument::clone(&document),
+            None => match parse_query(&request.query) {
+                Ok(document) => {
+                    self.parsed
+                        .insert(request.query.clone(), Arc::new(document.clone()));
+                    document
+                }
+                Err(error) => {
+                    let error = with_code(ServerError::from(error), "GRAPHQL_PARSE_FAILED");
+                    return Err(Response::from_errors(vec![error]));
+                }
+            },
+        };
+        request.set_parsed_query(document);
+        Ok(request)
+    }
+
+    /// Gives every error a stable code: the limits get theirs, and other errors raised before
+    /// execution (no path, no code) are validation failures.
+    fn with_codes(&self, mut response: Response) -> Response {
+        for error in &mut response.errors {
+            let coded = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if coded {
+                continue;
+            }
+            let limit = match error.message.as_str() {
+                DEPTH_MESSAGE => Some(ApiError::MaxDepth {
+                    max: self.max_depth,
+                }),
+                COMPLEXITY_MESSAGE => Some(ApiError::MaxComplexity {
+                    max: self.max_complexity,
+                }),
+                _ => None,
+            };
+            if let Some(limit) = limit {
+                *error = limit.to_server_error();
+            } else if error.path.is_empty() {
+                *error = with_code(error.clone(), "GRAPHQL_VALIDATION_FAILED");
+            }
+        }
+        response
+    }
+
+    /// Executes one request, returning the response and what it read.
+    async fn run(&self, request: Request) -> (Response, ReadLog) {
+        let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
+        let request = match self.with_parsed_query(request) {
+            Ok(request) => request.data(Arc::clone(&reader)),
+            Err(response) => return (response, ReadLog::default()),
+        };
+        let response = self.with_codes(self.schema.execute(request).await);
+        (response, reader.log())
+    }
+
+    pub async fn execute(&self, request: Request) -> Response {
+        self.run(request).await.0
+    }
+
+    /// Executes one request and returns its JSON body, reusing a memoized body when every
+    /// record it was computed from still has the same version.
+    pub async fn execute_json(&self, request: Request) -> Bytes {
+        let Some(memo) = &self.memo else {
+            return to_json(&self.execute(request).await);
+        };
+        let key = memo_key(&request);
+        if let Some(found) = memo.get(&key) {
+            if found.reads.still_current(&self.catalog) {
+                self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
+                return found.body.clone();
+            }
+            self.memo_stats.outdated.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.memo_stats.misses.fetch_add(1, Ordering::Relaxed);
+        }
+        let (response, reads) = self.run(request).await;
+        let body = to_json(&response);
+        if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
+            memo.insert(
+                key,
+                Arc::new(Memo {
+                    body: body.clone(),
+                    reads,
+                }),
+            );
+        }
+        body
+    }
+
+    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
+            BatchRequest::Batch(requests) => {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in requests {
+                    responses.push(self.execute(request).await);
+                }
+                BatchResponse::Batch(responses)
+            }
+        }
+    }
+}
+
+fn to_json(response: &Response) -> Bytes {
+    Bytes::from(serde_json::to_vec(response).expect("a GraphQL response serializes"))
+}
+
+/// What makes two requests the same: operation name, variables and query text.
+fn memo_key(request: &Request) -> String {
+    let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+    format!(
+        "{}\n{}\n{}",
+        request.operation_name.as_deref().unwrap_or(""),
+        variables,
+        request.query
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::views::testing::{price, product};
+    use crate::views::Change;
+
+    const PDP: &str = "{ product(id: \"p\") { id variants { sku price { amount } } } }";
+
+    fn gateway() -> (Gateway, Arc<Catalog>) {
+        let catalog = Arc::new(Catalog::new());
+        catalog.apply(Change::Product(product("p", 1, &["a"])));
+        catalog.apply(Change::Price(price("a", 1, 1000, None)));
+        let settings = Settings::defaults().graphql;
+        let gateway = super::super::build_gateway(Arc::clone(&catalog), &settings);
+        (gateway, catalog)
+    }
+
+    fn count(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+
+    #[tokio::test]
+    async fn memoized_answers_are_reused_only_while_current() {
+        let (gateway, catalog) = gateway();
+        let first = gateway.execute_json(Request::new(PDP)).await;
+        let second = gateway.execute_json(Request::new(PDP)).await;
+        assert_eq!(first, second);
+        assert!(std::str::from_utf8(&first).unwrap().contains("\"10.00\""));
+        let stats = gateway.memo_stats();
+        assert_eq!((count(&stats.misses), count(&stats.hits)), (1, 1));
+
+        catalog.apply(Change::Price(price("a", 2, 2500, None)));
+        let third = gateway.execute_json(Request::new(PDP)).await;
+        assert!(
+            std::str::from_utf8(&third).unwrap().contains("\"25.00\""),
+            "never stale"
+        );
+        assert_eq!(count(&stats.outdated), 1);
+    }
+
+    #[tokio::test]
+    async fn listings_and_errors_are_not_memoized() {
+        let (gateway, _) = gateway();
+        for query in [
+            "{ products(first: 5) { totalCount } }",
+            "{ products(first: 500) { totalCount } }",
+        ] {
+            gateway.execute_json(Request::new(query)).await;
+            gateway.execute_json(Request::new(query)).await;
+        }
+        let stats = gateway.memo_stats();
+        assert_eq!(count(&stats.hits), 0);
+        assert_eq!(count(&stats.misses), 4);
+    }
+
+    #[tokio::test]
+    async fn variables_are_part_of_the_key() {
+        let (gateway, catalog) = gateway();
+        catalog.apply(Change::Product(product("q", 1, &["b"])));
+        let query = "query($id: ID!) { product(id: $id) { id } }";
+        let vars = |id: &str| async_graphql::Variables::from_json(serde_json::json!({ "id": id }));
+        let p = gateway
+            .execute_json(Request::new(query).variables(vars("p")))
+            .await;
+        let q = gateway
+            .execute_json(Request::new(query).variables(vars("q")))
+            .await;
+        assert_ne!(p, q);
+        assert!(std::str::from_utf8(&q).unwrap().contains("\"q\""));
+    }
+}

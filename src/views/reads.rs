@@ -1,0 +1,153 @@
+//! Reads that remember what they saw: which record versions an answer was computed from, so a
+//! memoized answer can be proven current (every version still the same) before it is reused.
+
+use std::sync::{Arc, Mutex};
+
+use super::{Catalog, Inventory, Price, Product, StockAndPrices, ViewKind};
+
+/// The records one computation read, with the version it saw (`None`: the key was absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadLog {
+    reads: Vec<(ViewKind, String, Option<u64>)>,
+    /// It scanned a whole view (a listing): too many reads to check, never memoized.
+    scanned: bool,
+}
+
+impl ReadLog {
+    /// Worth memoizing: bounded reads that can be re-checked cheaply.
+    pub fn is_checkable(&self) -> bool {
+        !self.scanned
+    }
+
+    pub fn len(&self) -> usize {
+        self.reads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.reads.is_empty()
+    }
+
+    /// True when every record read still has the version that was read.
+    pub fn still_current(&self, catalog: &Catalog) -> bool {
+        !self.scanned
+            && self.reads.iter().all(|(kind, key, version)| {
+                let now = match kind {
+                    ViewKind::Products => catalog.product(key).map(|p| p.version),
+                    ViewKind::Prices => catalog.price(key).map(|p| p.version),
+                    ViewKind::Inventory => catalog.inventory(key).map(|i| i.version),
+                };
+                now == *version
+            })
+    }
+}
+
+/// A window onto the catalog for one request, logging every record it hands out.
+#[derive(Debug)]
+pub struct RecordingReader {
+    catalog: Arc<Catalog>,
+    log: Mutex<ReadLog>,
+}
+
+impl RecordingReader {
+    pub fn new(catalog: Arc<Catalog>) -> Self {
+        Self {
+            catalog,
+            log: Mutex::new(ReadLog::default()),
+        }
+    }
+
+    fn record(&self, kind: ViewKind, key: &str, version: Option<u64>) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.scanned || log.reads.iter().any(|(k, s, _)| *k == kind && s == key) {
+            return;
+        }
+        log.reads.push((kind, key.to_string(), version));
+    }
+
+    pub fn product(&self, id: &str) -> Option<Arc<Product>> {
+        let product = self.catalog.product(id);
+        self.record(ViewKind::Products, id, product.as_ref().map(|p| p.version));
+        product
+    }
+
+    /// The whole catalog, for scans such as listings: the log stops being checkable.
+    pub fn scan(&self) -> &Catalog {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.scanned = true;
+        log.reads.clear();
+        &self.catalog
+    }
+
+    pub fn log(&self) -> ReadLog {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl StockAndPrices for RecordingReader {
+    fn price(&self, sku: &str) -> Option<Arc<Price>> {
+        let price = self.catalog.price(sku);
+        self.record(ViewKind::Prices, sku, price.as_ref().map(|p| p.version));
+        price
+    }
+
+    fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
+        let stock = self.catalog.inventory(sku);
+        self.record(ViewKind::Inventory, sku, stock.as_ref().map(|i| i.version));
+        stock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::testing::{price, product, stock};
+    use crate::views::Change;
+
+    fn catalog() -> Arc<Catalog> {
+        let c = Catalog::new();
+        c.apply(Change::Product(product("p", 1, &["a"])));
+        c.apply(Change::Price(price("a", 1, 100, None)));
+        Arc::new(c)
+    }
+
+    #[test]
+    fn a_log_is_current_until_any_read_record_changes() {
+        let c = catalog();
+        let reader = RecordingReader::new(Arc::clone(&c));
+        reader.product("p");
+        reader.price("a");
+        reader.inventory("a"); // absent
+        reader.price("a"); // read twice, logged once
+        let log = reader.log();
+        assert_eq!(log.len(), 3);
+        assert!(log.still_current(&c));
+        c.apply(Change::Price(price("a", 1, 999, None))); // stale: no change
+        assert!(log.still_current(&c));
+        c.apply(Change::Inventory(stock("a", 1, 5))); // the absent record appears
+        assert!(!log.still_current(&c));
+    }
+
+    #[test]
+    fn deletions_and_unrelated_changes() {
+        let c = catalog();
+        let reader = RecordingReader::new(Arc::clone(&c));
+        reader.product("p");
+        let log = reader.log();
+        c.apply(Change::Price(price("zzz", 1, 1, None)));
+        assert!(log.still_current(&c), "unrelated keys do not matter");
+        c.apply(Change::Delete(ViewKind::Products, "p".into()));
+        assert!(!log.still_current(&c));
+    }
+
+    #[test]
+    fn scans_are_never_checkable() {
+        let c = catalog();
+        let reader = RecordingReader::new(Arc::clone(&c));
+        reader.product("p");
+        let _ = reader.scan();
+        reader.price("a");
+        let log = reader.log();
+        assert!(!log.is_checkable());
+        assert!(!log.still_current(&c));
+    }
+}
