@@ -78,7 +78,7 @@ impl Gateway {
     }
 
     /// Parses through the cache; a parse failure is answered here with `GRAPHQL_PARSE_FAILED`.
-    fn with_parsed_query(&self, mut request: Request) -> Result<Request, Response> {
+    fn with_parsed_query(&self, mut request: Request) -> Result<Request, ServerError> {
         let document = match self.parsed.get(&request.query) {
             Some(document) => ExecutableDocument::clone(&document),
             None => match parse_query(&request.query) {
@@ -88,8 +88,7 @@ impl Gateway {
                     document
                 }
                 Err(error) => {
-                    let error = with_code(ServerError::from(error), "GRAPHQL_PARSE_FAILED");
-                    return Err(Response::from_errors(vec![error]));
+                    return Err(with_code(ServerError::from(error), "GRAPHQL_PARSE_FAILED"))
                 }
             },
         };
@@ -131,7 +130,7 @@ impl Gateway {
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
         let request = match self.with_parsed_query(request) {
             Ok(request) => request.data(Arc::clone(&reader)),
-            Err(response) => return (response, ReadLog::default()),
+            Err(error) => return (Response::from_errors(vec![error]), ReadLog::default()),
         };
         let response = self.with_codes(self.schema.execute(request).await);
         (response, reader.log())
