@@ -79,7 +79,7 @@ impl App {
         )?;
 
         let state = AppState {
-            gateway: build_gateway(Arc::clone(&catalog), &settings.graphql),
+            gateway: build_gateway(Arc::clone(&catalog), &settings),
             catalog,
             stats,
             readiness,

@@ -20,6 +20,40 @@ pub struct Settings {
     pub topics: TopicSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    pub pricing: PricingSettings,
+    pub checkout: CheckoutSettings,
+}
+
+/// The base market.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PricingSettings {
+    /// ISO 3166-1 alpha-2 country whose shoppers pay base prices (no conversion, duty or tax);
+    /// also the market of queries that name no country.
+    pub base_country: String,
+    /// ISO 4217 currency of the amounts on the prices topic.
+    pub base_currency: String,
+}
+
+/// Price quotes and how checkout treats them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutSettings {
+    /// Secret that signs quotes (HMAC-SHA256); every replica needs the same. Empty: a random
+    /// secret per process (one replica only; quotes do not survive a restart).
+    pub quote_secret: String,
+    /// How long a quote is honoured.
+    pub quote_ttl_secs: i64,
+    /// `honor`: an unexpired quote's amount is charged and a price change is reported;
+    /// `reprice`: the current price is charged and the change reported.
+    pub reprice_policy: RepricePolicy,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RepricePolicy {
+    Honor,
+    Reprice,
 }
 
 /// Log output.
@@ -97,6 +131,7 @@ pub struct TopicSettings {
     pub products: String,
     pub prices: String,
     pub inventory: String,
+    pub intl: String,
 }
 
 /// The embedded demo: generated catalog and live trickle.
@@ -175,6 +210,19 @@ impl Settings {
                 "graphql.default_page_size",
                 "must be between 1 and graphql.max_page_size",
             );
+        }
+        let is_code = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_uppercase());
+        if !is_code(&self.pricing.base_country, 2) {
+            return reject(
+                "pricing.base_country",
+                "must be an ISO 3166-1 alpha-2 code like US",
+            );
+        }
+        if !is_code(&self.pricing.base_currency, 3) {
+            return reject("pricing.base_currency", "must be an ISO 4217 code like USD");
+        }
+        if self.checkout.quote_ttl_secs <= 0 {
+            return reject("checkout.quote_ttl_secs", "must be positive");
         }
         if self.server.max_body_bytes < 64 {
             return reject("server.max_body_bytes", "must be at least 64");

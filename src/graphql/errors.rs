@@ -19,6 +19,14 @@ pub enum ApiError {
     PayloadTooLarge { max: usize },
     #[error("malformed request: {0}")]
     BadRequest(String),
+    #[error("no pricing is available for country `{0}`")]
+    UnsupportedCountry(String),
+    #[error("invalid quote for `{sku}`: {reason}")]
+    InvalidQuote { sku: String, reason: String },
+    #[error("quantity for `{sku}` must be between 1 and {max}, got {got}")]
+    InvalidQuantity { sku: String, got: i32, max: i32 },
+    #[error("a checkout takes at most {max} lines, got {got}")]
+    TooManyLines { got: usize, max: usize },
 }
 
 impl ApiError {
@@ -31,6 +39,10 @@ impl ApiError {
             ApiError::MaxComplexity { .. } => "MAX_COMPLEXITY_LIMIT",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::BadRequest(_) => "BAD_REQUEST",
+            ApiError::UnsupportedCountry(_) => "UNSUPPORTED_COUNTRY",
+            ApiError::InvalidQuote { .. } => "INVALID_QUOTE",
+            ApiError::InvalidQuantity { .. } => "INVALID_QUANTITY",
+            ApiError::TooManyLines { .. } => "TOO_MANY_LINES",
         }
     }
 

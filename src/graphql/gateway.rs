@@ -212,7 +212,7 @@ mod tests {
         let catalog = Arc::new(Catalog::new());
         catalog.apply(Change::Product(product("p", 1, &["a"])));
         catalog.apply(Change::Price(price("a", 1, 1000, None)));
-        let settings = Settings::defaults().graphql;
+        let settings = Settings::defaults();
         let gateway = super::super::build_gateway(Arc::clone(&catalog), &settings);
         (gateway, catalog)
     }

@@ -6,8 +6,11 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::errors::ApiError;
+use std::sync::Arc;
+
+use super::market::MarketContext;
 use super::product::{Decimal, Product};
-use crate::pricing::money::{minor_units, parse_minor};
+use crate::pricing::money::parse_minor;
 use crate::views::listing::{ListingFilter, ListingPage, Position, SortKey};
 
 /// Orders of a product listing; ties are broken by product id.
@@ -51,12 +54,12 @@ pub struct ProductFilter {
 }
 
 impl ProductFilter {
-    /// Converts to the view filter, with price bounds in `currency`'s minor units.
-    pub fn to_view_filter(&self, currency: &str) -> Result<ListingFilter, ApiError> {
+    /// Converts to the view filter, with price bounds in minor units of `units` decimals.
+    pub fn to_view_filter(&self, units: u32) -> Result<ListingFilter, ApiError> {
         let amount = |field: &'static str, value: &Option<Decimal>| {
             value
                 .as_ref()
-                .map(|d| parse_minor(&d.0, minor_units(currency)))
+                .map(|d| parse_minor(&d.0, units))
                 .transpose()
                 .map_err(|e| ApiError::InvalidAmount {
                     field,
@@ -125,13 +128,16 @@ pub struct ProductConnection {
 }
 
 impl ProductConnection {
-    pub fn from_page(sort: SortKey, page: ListingPage) -> Self {
+    pub fn from_page(sort: SortKey, page: ListingPage, market: &Arc<MarketContext>) -> Self {
         let edges: Vec<ProductEdge> = page
             .items
             .into_iter()
             .map(|item| ProductEdge {
                 cursor: encode_cursor(sort, &item.position),
-                node: Product(item.product),
+                node: Product {
+                    product: item.product,
+                    market: Arc::clone(market),
+                },
             })
             .collect();
         Self {

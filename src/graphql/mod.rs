@@ -1,8 +1,10 @@
 //! The GraphQL API: schema, resolvers, limits and error codes. No HTTP here (see `server`).
 
+pub mod checkout;
 pub mod errors;
 pub mod gateway;
 pub mod listing;
+pub mod market;
 pub mod product;
 pub mod query;
 
@@ -10,7 +12,10 @@ use std::sync::Arc;
 
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 
-use crate::config::GraphqlSettings;
+use rand::TryRngCore;
+
+use crate::config::{RepricePolicy, Settings};
+use crate::pricing::quote::QuoteSigner;
 use crate::views::Catalog;
 
 pub type VitrineSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
@@ -20,8 +25,34 @@ pub type VitrineSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscripti
 pub struct ApiSettings {
     pub max_page_size: usize,
     pub default_page_size: usize,
-    /// Currency of the price view's amounts; price filters are read in it.
+    /// The base market: its country, and the currency of the price view's amounts.
+    pub base_country: String,
     pub base_currency: String,
+    pub quotes: QuoteSigner,
+    pub reprice_policy: RepricePolicy,
+}
+
+impl ApiSettings {
+    pub fn from_settings(settings: &Settings) -> Self {
+        let secret = if settings.checkout.quote_secret.is_empty() {
+            tracing::warn!("checkout.quote_secret is empty: quotes are signed with a random per-process secret");
+            let mut key = [0u8; 32];
+            rand::rngs::OsRng
+                .try_fill_bytes(&mut key)
+                .expect("the OS provides randomness");
+            key.to_vec()
+        } else {
+            settings.checkout.quote_secret.as_bytes().to_vec()
+        };
+        Self {
+            max_page_size: settings.graphql.max_page_size,
+            default_page_size: settings.graphql.default_page_size,
+            base_country: settings.pricing.base_country.clone(),
+            base_currency: settings.pricing.base_currency.clone(),
+            quotes: QuoteSigner::new(secret, settings.checkout.quote_ttl_secs),
+            reprice_policy: settings.checkout.reprice_policy,
+        }
+    }
 }
 
 fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
@@ -29,19 +60,16 @@ fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription
 }
 
 /// Builds the gateway (schema, parse cache, limits, answer memo) over `catalog`.
-pub fn build_gateway(catalog: Arc<Catalog>, settings: &GraphqlSettings) -> gateway::Gateway {
-    gateway::Gateway::new(build_schema(settings), catalog, settings)
+pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gateway {
+    gateway::Gateway::new(build_schema(settings), catalog, &settings.graphql)
 }
 
 /// Builds the schema with the configured limits. Resolvers reach the views only through the
 /// request's `RecordingReader`, which the gateway attaches to every request.
-pub fn build_schema(settings: &GraphqlSettings) -> VitrineSchema {
+pub fn build_schema(all: &Settings) -> VitrineSchema {
+    let settings = &all.graphql;
     let mut builder = builder()
-        .data(ApiSettings {
-            max_page_size: settings.max_page_size,
-            default_page_size: settings.default_page_size,
-            base_currency: "USD".to_string(),
-        })
+        .data(ApiSettings::from_settings(all))
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity);
     if !settings.introspection {

@@ -1,13 +1,17 @@
 //! The product page types: `Product`, `ProductVariant`, `MoneyV2`, after Shopify's Storefront API.
+//! Every price goes through the query's market (`pricing::landed`), the same as checkout.
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use serde::{Deserialize, Serialize};
 
+use super::market::MarketContext;
+use super::ApiSettings;
+use crate::pricing::landed::ShownPrice;
 use crate::pricing::money::{format_minor, minor_units};
 use crate::views::reads::RecordingReader;
-use crate::views::{self, summarize, StockAndPrices};
+use crate::views::{self, StockAndPrices};
 
 /// An exact decimal amount as a string, e.g. `"899.00"`: never a float.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,10 +38,18 @@ pub struct MoneyV2 {
 
 impl MoneyV2 {
     pub fn from_minor(amount_minor: i64, currency: &str) -> Self {
+        Self::in_units(amount_minor, currency, minor_units(currency))
+    }
+
+    pub fn in_units(amount_minor: i64, currency: &str, units: u32) -> Self {
         Self {
-            amount: Decimal(format_minor(amount_minor, minor_units(currency))),
+            amount: Decimal(format_minor(amount_minor, units)),
             currency_code: currency.to_string(),
         }
+    }
+
+    pub fn shown(price: &ShownPrice) -> Self {
+        Self::in_units(price.amount_minor, &price.currency, price.minor_units)
     }
 }
 
@@ -48,85 +60,80 @@ pub struct ProductPriceRange {
     pub max_variant_price: MoneyV2,
 }
 
-/// A product, read from the views when each field resolves.
-pub struct Product(pub Arc<views::Product>);
-
 /// The request's reader: every view read goes through it, so it knows what an answer depends on.
 pub(crate) fn reader<'a>(ctx: &Context<'a>) -> &'a RecordingReader {
     ctx.data_unchecked::<Arc<RecordingReader>>()
 }
 
+/// A product in the query's market, read from the views when each field resolves.
+pub struct Product {
+    pub product: Arc<views::Product>,
+    pub market: Arc<MarketContext>,
+}
+
 #[Object]
 impl Product {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.product.id.clone())
     }
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.product.title
     }
     async fn brand(&self) -> &str {
-        &self.0.brand
+        &self.product.brand
     }
     async fn description(&self) -> &str {
-        &self.0.description
+        &self.product.description
     }
     /// Category paths, most specific last segment, e.g. `women/knitwear/sweaters`.
     async fn categories(&self) -> &[String] {
-        &self.0.categories
+        &self.product.categories
     }
     /// Image URLs, in display order.
     async fn images(&self) -> &[String] {
-        &self.0.images
+        &self.product.images
     }
     /// Harmonized System code used for duty, e.g. `6110.12`.
     async fn hs_code(&self) -> Option<&str> {
-        self.0.hs_code.as_deref()
+        self.product.hs_code.as_deref()
     }
     async fn published_at(&self) -> Option<DateTime> {
-        self.0.published_at.clone().map(DateTime)
+        self.product.published_at.clone().map(DateTime)
     }
     async fn variants(&self, ctx: &Context<'_>) -> Vec<ProductVariant> {
         let reader = reader(ctx);
-        self.0
+        self.product
             .variants
             .iter()
-            .map(|v| ProductVariant::read(reader, v))
+            .map(|v| ProductVariant::read(reader, v, &self.product, &self.market))
             .collect()
     }
     /// True when any variant is priced and in stock.
     async fn available_for_sale(&self, ctx: &Context<'_>) -> bool {
-        summarize(reader(ctx), &self.0).available_for_sale
+        views::summarize(reader(ctx), &self.product).available_for_sale
     }
-    /// Lowest and highest variant price; null while no variant has a price.
+    /// Lowest and highest variant price in the query's market; null while no variant has a price.
     async fn price_range(&self, ctx: &Context<'_>) -> Option<ProductPriceRange> {
         let reader = reader(ctx);
-        let prices = self.0.variants.iter().filter_map(|v| reader.price(&v.sku));
-        let (mut min, mut max): (Option<Arc<views::Price>>, Option<Arc<views::Price>>) =
-            (None, None);
-        for price in prices {
-            if min
-                .as_ref()
-                .is_none_or(|m| price.selling_minor() < m.selling_minor())
-            {
-                min = Some(Arc::clone(&price));
-            }
-            if max
-                .as_ref()
-                .is_none_or(|m| price.selling_minor() > m.selling_minor())
-            {
-                max = Some(price);
-            }
-        }
-        let (min, max) = (min?, max?);
+        let mut shown: Vec<ShownPrice> = self
+            .product
+            .variants
+            .iter()
+            .filter_map(|v| reader.price(&v.sku))
+            .filter_map(|p| self.market.market.selling(&p, &self.product))
+            .collect();
+        shown.sort_by_key(|s| s.amount_minor);
         Some(ProductPriceRange {
-            min_variant_price: MoneyV2::from_minor(min.selling_minor(), &min.currency),
-            max_variant_price: MoneyV2::from_minor(max.selling_minor(), &max.currency),
+            min_variant_price: MoneyV2::shown(shown.first()?),
+            max_variant_price: MoneyV2::shown(shown.last()?),
         })
     }
 }
 
-/// One size/color of a product, with its price and stock at the time of the request.
+/// One size/color of a product, with its price (in the query's market) and stock at the time
+/// of the request.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ProductVariant {
     /// Same as `sku`: variants are identified by SKU.
     pub id: ID,
@@ -135,17 +142,43 @@ pub struct ProductVariant {
     pub title: String,
     pub size: Option<String>,
     pub color: Option<String>,
-    /// Selling price; null while the SKU has no price.
+    /// Selling price, converted with duty and tax included outside the base market; null
+    /// while the SKU has no price.
     pub price: Option<MoneyV2>,
     /// The struck-through list price, when a lower sale price applies.
     pub compare_at_price: Option<MoneyV2>,
     pub quantity_available: i32,
     /// Priced and in stock.
     pub available_for_sale: bool,
+    #[graphql(skip)]
+    quotable: Option<(Arc<views::Price>, ShownPrice)>,
+    #[graphql(skip)]
+    product: Arc<views::Product>,
+    #[graphql(skip)]
+    market: Arc<MarketContext>,
+}
+
+#[ComplexObject]
+impl ProductVariant {
+    /// A signed token for `price` in this market; pass it to `checkout` to be charged this
+    /// amount while it is valid, or be told why the price changed.
+    async fn quote(&self, ctx: &Context<'_>) -> Option<String> {
+        let (price, shown) = self.quotable.as_ref()?;
+        let signer = &ctx.data_unchecked::<ApiSettings>().quotes;
+        let claims = self
+            .market
+            .quote_claims(price, &self.product, shown, signer.ttl_secs);
+        Some(signer.sign(&claims))
+    }
 }
 
 impl ProductVariant {
-    fn read(views: &impl StockAndPrices, variant: &views::Variant) -> Self {
+    fn read(
+        views: &impl StockAndPrices,
+        variant: &views::Variant,
+        product: &Arc<views::Product>,
+        market: &Arc<MarketContext>,
+    ) -> Self {
         let price = views.price(&variant.sku);
         let quantity_available = views.available(&variant.sku);
         let title = [variant.size.as_deref(), variant.color.as_deref()]
@@ -153,21 +186,26 @@ impl ProductVariant {
             .flatten()
             .collect::<Vec<_>>()
             .join(" / ");
+        let selling = price
+            .as_ref()
+            .and_then(|p| market.market.selling(p, product));
         Self {
             id: ID(variant.sku.clone()),
             sku: variant.sku.clone(),
             title,
             size: variant.size.clone(),
             color: variant.color.clone(),
-            price: price
+            price: selling.as_ref().map(MoneyV2::shown),
+            compare_at_price: price
                 .as_ref()
-                .map(|p| MoneyV2::from_minor(p.selling_minor(), &p.currency)),
-            compare_at_price: price.as_ref().and_then(|p| {
-                p.compare_at_minor()
-                    .map(|list| MoneyV2::from_minor(list, &p.currency))
-            }),
+                .and_then(|p| market.market.compare_at(p, product))
+                .as_ref()
+                .map(MoneyV2::shown),
             quantity_available,
-            available_for_sale: price.is_some() && quantity_available > 0,
+            available_for_sale: selling.is_some() && quantity_available > 0,
+            quotable: price.zip(selling),
+            product: Arc::clone(product),
+            market: Arc::clone(market),
         }
     }
 }

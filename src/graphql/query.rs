@@ -1,11 +1,15 @@
-//! The query root: `product` for the product page, `products` for listings.
+//! The query root: `product` for the product page, `products` for listings, `checkout` for carts.
 
 use async_graphql::{Context, ErrorExtensions, Object, Result, ID};
 
+use super::checkout::{checkout, Checkout, CheckoutLineInput};
 use super::errors::ApiError;
 use super::listing::{decode_cursor, ProductConnection, ProductFilter, ProductSortKeys};
+use super::market::{CountryCode, MarketContext};
 use super::product::{reader, Product};
 use super::ApiSettings;
+use crate::pricing::landed::Market;
+use crate::pricing::money::minor_units;
 use crate::views::listing::{list_products, ListingRequest, SortKey};
 
 /// Page size assumed for complexity when `first` is not given.
@@ -15,16 +19,27 @@ pub struct QueryRoot;
 
 #[Object]
 impl QueryRoot {
-    /// One product by id, for the product page; null if there is no such product.
-    async fn product(&self, ctx: &Context<'_>, id: ID) -> Option<Product> {
-        reader(ctx).product(&id).map(Product)
+    /// One product by id, for the product page; null if there is no such product. Prices are
+    /// shown in `country` (default: the base country), duty and tax included.
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        country: Option<CountryCode>,
+    ) -> Result<Option<Product>> {
+        let market = MarketContext::resolve(ctx, country)?;
+        Ok(reader(ctx)
+            .product(&id)
+            .map(|product| Product { product, market }))
     }
 
     /// A page of products, filtered and sorted, for listings. Pass `pageInfo.endCursor`
-    /// as `after` to get the next page.
+    /// as `after` to get the next page. Prices, price filters (in the country's currency) and
+    /// the PRICE sort use the prices shown in `country`.
     #[graphql(
         complexity = "(first.unwrap_or(COMPLEXITY_PAGE).clamp(0, 10_000) as usize).saturating_mul(child_complexity).saturating_add(1)"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -33,6 +48,7 @@ impl QueryRoot {
         filter: Option<ProductFilter>,
         sort_key: Option<ProductSortKeys>,
         reverse: Option<bool>,
+        country: Option<CountryCode>,
     ) -> Result<ProductConnection> {
         let settings = ctx.data_unchecked::<ApiSettings>();
         let max = settings.max_page_size;
@@ -41,6 +57,11 @@ impl QueryRoot {
             Some(n) if n >= 0 && (n as usize) <= max => n as usize,
             Some(n) => return Err(ApiError::FirstOutOfRange { got: n.into(), max }.extend()),
         };
+        let market = MarketContext::resolve(ctx, country)?;
+        let units = match &market.market {
+            Market::Base => minor_units(&settings.base_currency),
+            Market::Intl(intl) => intl.minor_units,
+        };
         let sort: SortKey = sort_key.unwrap_or(ProductSortKeys::Id).into();
         let after = after
             .map(|c| decode_cursor(sort, &c))
@@ -48,7 +69,7 @@ impl QueryRoot {
             .map_err(|e| e.extend())?;
         let filter = filter
             .unwrap_or_default()
-            .to_view_filter(&settings.base_currency)
+            .to_view_filter(units)
             .map_err(|e| e.extend())?;
         let request = ListingRequest {
             filter,
@@ -57,7 +78,27 @@ impl QueryRoot {
             after,
             first,
         };
-        let page = list_products(reader(ctx).scan(), &request);
-        Ok(ProductConnection::from_page(sort, page))
+        let base_currency = settings.base_currency.as_str();
+        let page = list_products(reader(ctx).scan(), &request, |base, product| {
+            market.shown_minor(base, base_currency, product)
+        });
+        Ok(ProductConnection::from_page(sort, page, &market))
+    }
+
+    /// Prices a cart in `country` from the views, as the listing and product page do, and
+    /// reports per line any difference from the quote the shopper saw and any shortage.
+    async fn checkout(
+        &self,
+        ctx: &Context<'_>,
+        country: CountryCode,
+        lines: Vec<CheckoutLineInput>,
+    ) -> Result<Checkout> {
+        let market = MarketContext::resolve(ctx, Some(country))?;
+        checkout(
+            reader(ctx),
+            ctx.data_unchecked::<ApiSettings>(),
+            &market,
+            lines,
+        )
     }
 }

@@ -41,6 +41,7 @@ impl TopicMap {
                 (settings.products.clone(), ViewKind::Products),
                 (settings.prices.clone(), ViewKind::Prices),
                 (settings.inventory.clone(), ViewKind::Inventory),
+                (settings.intl.clone(), ViewKind::Intl),
             ],
         }
     }

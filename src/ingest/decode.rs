@@ -4,6 +4,7 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::decode_intl::decode_intl;
 use crate::views::{Change, Inventory, Price, Product, Variant, ViewKind};
 
 /// Why a message was skipped. Nothing in the views changes for such a message.
@@ -66,14 +67,14 @@ struct InventoryRecord {
     available: i32,
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> DecodeError {
+pub(super) fn invalid(field: &'static str, reason: impl Into<String>) -> DecodeError {
     DecodeError::Invalid {
         field,
         reason: reason.into(),
     }
 }
 
-fn check_key(key: &str, field: &'static str, value: &str) -> Result<(), DecodeError> {
+pub(super) fn check_key(key: &str, field: &'static str, value: &str) -> Result<(), DecodeError> {
     if key == value {
         Ok(())
     } else {
@@ -106,6 +107,7 @@ pub fn decode(
     match kind {
         ViewKind::Products => decode_product(key, parse(payload)?).map(Change::Product),
         ViewKind::Prices => decode_price(key, parse(payload)?).map(Change::Price),
+        ViewKind::Intl => decode_intl(key, parse(payload)?).map(Change::Intl),
         ViewKind::Inventory => {
             let record: InventoryRecord = parse(payload)?;
             check_key(key, "sku", &record.sku)?;

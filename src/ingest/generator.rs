@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 use serde_json::json;
 
+use super::markets::{demo_markets, DemoMarket};
 use crate::views::ViewKind;
 
 /// One message: the view's topic, the key and the JSON value (`None` for a tombstone).
@@ -147,6 +148,7 @@ pub struct CatalogGenerator {
     skus: Vec<SkuState>,
     live_rng: Pcg64,
     last_version: u64,
+    markets: Vec<DemoMarket>,
 }
 
 fn to_json(value: serde_json::Value) -> Option<Vec<u8>> {
@@ -191,6 +193,7 @@ impl CatalogGenerator {
             skus: Vec::new(),
             live_rng: Pcg64::seed_from_u64(seed ^ 0x5eed_11fe),
             last_version: 1,
+            markets: demo_markets(),
         }
     }
 
@@ -204,6 +207,9 @@ impl CatalogGenerator {
     pub fn baseline(&mut self, mut emit: impl FnMut(Record)) {
         let mut rng = Pcg64::seed_from_u64(self.seed);
         self.skus.clear();
+        for market in &self.markets {
+            emit(market.record(1));
+        }
         for index in 0..self.products {
             let id = Self::product_id(index);
             let (category, hs_code, nouns, sizes) = *pick(&mut rng, CATEGORIES);
@@ -275,10 +281,19 @@ impl CatalogGenerator {
         self.last_version
     }
 
-    /// One live change: a price move (sale starts or ends) or a stock change of a random SKU.
+    /// One live change: a price move (sale starts or ends) or a stock change of a random SKU,
+    /// and now and then an FX move of one country.
     pub fn next_change(&mut self) -> Option<Record> {
         if self.skus.is_empty() {
             return None;
+        }
+        if self.live_rng.random_bool(0.02) {
+            let version = self.next_version();
+            let index = self.live_rng.random_range(0..self.markets.len());
+            let per_mille = self.live_rng.random_range(-5..=5);
+            let market = &mut self.markets[index];
+            market.move_fx(per_mille);
+            return Some(market.record(version));
         }
         let index = self.live_rng.random_range(0..self.skus.len());
         let version = self.next_version();
@@ -325,6 +340,8 @@ mod tests {
             .filter(|r| r.kind == ViewKind::Prices)
             .count();
         assert_eq!(products, 200);
+        let countries = records.iter().filter(|r| r.kind == ViewKind::Intl).count();
+        assert_eq!(countries, 6);
         assert!((600..=1400).contains(&prices), "{prices} variants");
         for r in &records {
             crate::ingest::decode::decode(r.kind, Some(r.key.as_bytes()), r.payload.as_deref())

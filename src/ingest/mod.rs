@@ -5,8 +5,10 @@
 pub mod applier;
 pub mod consumer;
 pub mod decode;
+pub mod decode_intl;
 pub mod demo;
 pub mod generator;
+pub mod markets;
 pub mod publisher;
 pub mod readiness;
 pub mod stats;

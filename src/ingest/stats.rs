@@ -32,6 +32,7 @@ pub struct IngestStats {
     products: TopicCounters,
     prices: TopicCounters,
     inventory: TopicCounters,
+    intl: TopicCounters,
 }
 
 impl IngestStats {
@@ -40,6 +41,7 @@ impl IngestStats {
             ViewKind::Products => &self.products,
             ViewKind::Prices => &self.prices,
             ViewKind::Inventory => &self.inventory,
+            ViewKind::Intl => &self.intl,
         }
     }
 

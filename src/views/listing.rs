@@ -114,13 +114,14 @@ impl ListingFilter {
         true
     }
 
-    fn matches_summary(&self, summary: &ProductSummary) -> bool {
+    /// `min_price` is the product's lowest variant price as shown in the listing's market.
+    fn matches_summary(&self, summary: &ProductSummary, min_price: Option<i64>) -> bool {
         if let Some(in_stock) = self.in_stock {
             if summary.available_for_sale != in_stock {
                 return false;
             }
         }
-        match summary.min_price_minor {
+        match min_price {
             Some(min) => {
                 self.min_price_minor.is_none_or(|lo| min >= lo)
                     && self.max_price_minor.is_none_or(|hi| min <= hi)
@@ -180,9 +181,9 @@ impl Candidate {
     }
 }
 
-fn sort_number(sort: SortKey, entry: &ProductEntry) -> Option<i64> {
+fn sort_number(sort: SortKey, entry: &ProductEntry, min_price: Option<i64>) -> Option<i64> {
     match sort {
-        SortKey::Price => entry.summary.min_price_minor,
+        SortKey::Price => min_price,
         SortKey::CreatedAt => Some(entry.product.published_at_ms.unwrap_or(i64::MIN)),
         SortKey::Title | SortKey::Id => Some(0),
     }
@@ -190,9 +191,17 @@ fn sort_number(sort: SortKey, entry: &ProductEntry) -> Option<i64> {
 
 /// Filters, sorts and cuts one page of the product view.
 ///
+/// `show_price` maps a product's lowest base price to the price shown in the listing's market
+/// (the identity in the base market); it must not decrease when the base price grows, so the
+/// lowest shown price is the shown lowest base price.
+///
 /// One pass over the products with their maintained summaries; only the page itself is
 /// sorted (a partial selection), so a page costs O(products + first * log first).
-pub fn list_products(catalog: &Catalog, request: &ListingRequest) -> ListingPage {
+pub fn list_products(
+    catalog: &Catalog,
+    request: &ListingRequest,
+    show_price: impl Fn(i64, &Product) -> Option<i64>,
+) -> ListingPage {
     let filter = &request.filter;
     let sort = request.sort;
     // Order in the listing's direction.
@@ -201,10 +210,18 @@ pub fn list_products(catalog: &Catalog, request: &ListingRequest) -> ListingPage
     let mut before_cursor = 0;
     let mut after: Vec<Candidate> = Vec::new();
     catalog.for_each_product(|entry| {
-        if !filter.matches_product(&entry.product) || !filter.matches_summary(&entry.summary) {
+        if !filter.matches_product(&entry.product) {
             return;
         }
-        let Some(number) = sort_number(sort, entry) else {
+        let needs_price = filter.needs_price() || sort == SortKey::Price;
+        let min_price = match entry.summary.min_price_minor {
+            Some(base) if needs_price => show_price(base, &entry.product),
+            _ => None,
+        };
+        if !filter.matches_summary(&entry.summary, min_price) {
+            return;
+        }
+        let Some(number) = sort_number(sort, entry, min_price) else {
             return;
         };
         total_count += 1;
@@ -249,6 +266,10 @@ mod tests {
     use super::*;
     use crate::views::testing::{price, product, stock};
     use crate::views::Change;
+
+    fn same(base: i64, _: &Product) -> Option<i64> {
+        Some(base)
+    }
 
     fn ids(page: &ListingPage) -> Vec<&str> {
         page.items.iter().map(|i| i.product.id.as_str()).collect()
@@ -307,22 +328,22 @@ mod tests {
     fn sorts_with_id_tiebreak_and_reverse() {
         let c = catalog();
         assert_eq!(
-            ids(&list_products(&c, &request(SortKey::Title))),
+            ids(&list_products(&c, &request(SortKey::Title), same)),
             ["p3", "p4", "p1", "p2"]
         );
         assert_eq!(
-            ids(&list_products(&c, &request(SortKey::Id))),
+            ids(&list_products(&c, &request(SortKey::Id), same)),
             ["p1", "p2", "p3", "p4"]
         );
         let mut r = request(SortKey::Id);
         r.reverse = true;
-        assert_eq!(ids(&list_products(&c, &r)), ["p4", "p3", "p2", "p1"]);
+        assert_eq!(ids(&list_products(&c, &r, same)), ["p4", "p3", "p2", "p1"]);
     }
 
     #[test]
     fn price_sort_uses_lowest_selling_price_and_skips_unpriced() {
         let c = catalog();
-        let page = list_products(&c, &request(SortKey::Price));
+        let page = list_products(&c, &request(SortKey::Price), same);
         assert_eq!(ids(&page), ["p2", "p3", "p1"]);
         assert_eq!(page.total_count, 3);
     }
@@ -332,18 +353,18 @@ mod tests {
         let c = catalog();
         let mut r = request(SortKey::Id);
         r.filter.category = Some("women/knitwear".into());
-        assert_eq!(ids(&list_products(&c, &r)), ["p1"]);
+        assert_eq!(ids(&list_products(&c, &r, same)), ["p1"]);
         r.filter = ListingFilter {
             brand: Some("loro".into()),
             ..Default::default()
         };
-        assert_eq!(ids(&list_products(&c, &r)), ["p1", "p3"]);
+        assert_eq!(ids(&list_products(&c, &r, same)), ["p1", "p3"]);
         r.filter = ListingFilter {
             in_stock: Some(true),
             ..Default::default()
         };
         assert_eq!(
-            ids(&list_products(&c, &r)),
+            ids(&list_products(&c, &r, same)),
             ["p1", "p3"],
             "p4 has stock but no price"
         );
@@ -352,12 +373,12 @@ mod tests {
             max_price_minor: Some(3000),
             ..Default::default()
         };
-        assert_eq!(ids(&list_products(&c, &r)), ["p1", "p3"]);
+        assert_eq!(ids(&list_products(&c, &r, same)), ["p1", "p3"]);
         r.filter = ListingFilter {
             query: Some("SCARF".into()),
             ..Default::default()
         };
-        assert_eq!(ids(&list_products(&c, &r)), ["p2"]);
+        assert_eq!(ids(&list_products(&c, &r, same)), ["p2"]);
     }
 
     #[test]
@@ -369,7 +390,7 @@ mod tests {
             r.first = 1;
             let mut seen = vec![];
             loop {
-                let page = list_products(&c, &r);
+                let page = list_products(&c, &r, same);
                 assert_eq!(page.total_count, 4);
                 seen.extend(ids(&page).iter().map(|s| s.to_string()));
                 if !page.has_next_page {
@@ -390,7 +411,7 @@ mod tests {
         let c = catalog();
         let mut r = request(SortKey::Id);
         r.first = 2;
-        let first_page = list_products(&c, &r);
+        let first_page = list_products(&c, &r, same);
         r.after = Some(first_page.items.last().unwrap().position.clone());
         // p1 disappears, p2 is still the cursor's anchor though it no longer exists either.
         c.apply(Change::Delete(
@@ -401,7 +422,7 @@ mod tests {
             crate::views::ViewKind::Products,
             "p1".into(),
         ));
-        assert_eq!(ids(&list_products(&c, &r)), ["p3", "p4"]);
+        assert_eq!(ids(&list_products(&c, &r, same)), ["p3", "p4"]);
     }
 
     #[test]
@@ -419,17 +440,29 @@ mod tests {
     }
 
     #[test]
+    fn market_prices_drive_price_filters_and_sorts() {
+        let c = catalog();
+        // A market where p1 (title "Cashmere...") pays a 10x duty: it moves to the end.
+        let duty_on_p1 = |base: i64, p: &Product| Some(if p.id == "p1" { base * 10 } else { base });
+        let page = list_products(&c, &request(SortKey::Price), duty_on_p1);
+        assert_eq!(ids(&page), ["p2", "p3", "p1"]);
+        let mut r = request(SortKey::Id);
+        r.filter.max_price_minor = Some(25000);
+        assert_eq!(ids(&list_products(&c, &r, duty_on_p1)), ["p2", "p3"]);
+    }
+
+    #[test]
     fn first_zero_and_short_pages() {
         let c = catalog();
         let mut r = request(SortKey::Id);
         r.first = 0;
-        let page = list_products(&c, &r);
+        let page = list_products(&c, &r, same);
         assert!(page.items.is_empty());
         assert!(page.has_next_page);
         assert_eq!(page.total_count, 4);
         r.first = 3;
         r.reverse = true;
-        let page = list_products(&c, &r);
+        let page = list_products(&c, &r, same);
         assert_eq!(ids(&page), ["p4", "p3", "p2"]);
         assert!(page.has_next_page && !page.has_previous_page);
     }

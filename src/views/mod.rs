@@ -15,7 +15,7 @@ use std::sync::Arc;
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
-pub use model::{Change, Inventory, Price, Product, Variant, ViewKind};
+pub use model::{Change, IntlContext, Inventory, Price, Product, Variant, ViewKind};
 pub use summary::{summarize, ProductSummary, StockAndPrices};
 
 type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
@@ -46,6 +46,7 @@ pub struct Catalog {
     products: Map<ProductEntry>,
     prices: Map<Arc<Price>>,
     inventory: Map<Arc<Inventory>>,
+    intl: Map<Arc<IntlContext>>,
     /// SKU -> id of the product that lists it, to refresh that product's summary.
     sku_owner: Map<String>,
 }
@@ -100,6 +101,14 @@ impl Catalog {
                 let outcome = upsert_versioned(&self.inventory, &sku, i, |i| i.version);
                 self.refresh_owner_of(&sku, outcome);
                 outcome
+            }
+            Change::Intl(i) => {
+                let country = i.country.clone();
+                upsert_versioned(&self.intl, &country, i, |i| i.version)
+            }
+            Change::Delete(ViewKind::Intl, country) => {
+                self.intl.remove(&country);
+                ApplyOutcome::Deleted
             }
             Change::Delete(ViewKind::Products, id) => {
                 if let Some((_, entry)) = self.products.remove(&id) {
@@ -176,6 +185,17 @@ impl Catalog {
         self.products.get(id).map(|e| Arc::clone(&e.product))
     }
 
+    /// The product that lists `sku`, if any.
+    pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
+        let owner = self.sku_owner.get(sku).map(|o| o.clone())?;
+        self.product(&owner)
+    }
+
+    /// The pricing context of a country, if the partner has sent one.
+    pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
+        self.intl.get(country).map(|i| Arc::clone(i.value()))
+    }
+
     pub fn product_entry(&self, id: &str) -> Option<ProductEntry> {
         self.products.get(id).map(|e| e.value().clone())
     }
@@ -193,6 +213,7 @@ impl Catalog {
             ViewKind::Products => self.products.len(),
             ViewKind::Prices => self.prices.len(),
             ViewKind::Inventory => self.inventory.len(),
+            ViewKind::Intl => self.intl.len(),
         }
     }
 

@@ -67,6 +67,51 @@ pub struct Inventory {
     pub available: i32,
 }
 
+/// An exact, positive decimal such as an FX rate: `mantissa / 10^scale` ("0.7893" is 7893 / 10^4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactRate {
+    pub mantissa: i128,
+    pub scale: u32,
+}
+
+/// Rounding of shown prices to a "charm" ending: up to the next `k * increment - minus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CharmRounding {
+    pub increment: i64,
+    pub minus: i64,
+}
+
+/// Shipping charged per order in a country, in local minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shipping {
+    pub flat_minor: i64,
+    /// Orders whose subtotal reaches this ship free.
+    pub free_over_minor: Option<i64>,
+}
+
+/// The international pricing partner's context for one country (topic `vitrine.intl`, key = country).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntlContext {
+    /// ISO 3166-1 alpha-2 code, e.g. `GB`.
+    pub country: String,
+    pub version: u64,
+    /// ISO 4217 code of the local currency and its minor units.
+    pub currency: String,
+    pub minor_units: u32,
+    /// Units of local currency per unit of the base currency.
+    pub fx_rate: ExactRate,
+    /// The rate as sent, for display.
+    pub fx_rate_text: String,
+    /// Duty in basis points by HS-code digit prefix, longest first.
+    pub duty_rates: Vec<(String, u32)>,
+    /// Duty for HS codes no prefix matches (`"*"`), if any.
+    pub duty_fallback_bp: Option<u32>,
+    /// Sales tax / VAT in basis points, charged on the converted price plus duty.
+    pub tax_bp: u32,
+    pub rounding: Option<CharmRounding>,
+    pub shipping: Shipping,
+}
+
 /// A change to one view, as carried by one Kafka message.
 // Short-lived and moved once into an `Arc`: boxing the product would only add an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -75,6 +120,7 @@ pub enum Change {
     Product(Product),
     Price(Price),
     Inventory(Inventory),
+    Intl(IntlContext),
     /// A tombstone: the key is deleted from the named view.
     Delete(ViewKind, String),
 }
@@ -85,16 +131,23 @@ pub enum ViewKind {
     Products,
     Prices,
     Inventory,
+    Intl,
 }
 
 impl ViewKind {
-    pub const ALL: [ViewKind; 3] = [ViewKind::Products, ViewKind::Prices, ViewKind::Inventory];
+    pub const ALL: [ViewKind; 4] = [
+        ViewKind::Products,
+        ViewKind::Prices,
+        ViewKind::Inventory,
+        ViewKind::Intl,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ViewKind::Products => "products",
             ViewKind::Prices => "prices",
             ViewKind::Inventory => "inventory",
+            ViewKind::Intl => "intl",
         }
     }
 }

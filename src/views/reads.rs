@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{Catalog, Inventory, Price, Product, StockAndPrices, ViewKind};
+use super::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, ViewKind};
 
 /// The records one computation read, with the version it saw (`None`: the key was absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,6 +35,7 @@ impl ReadLog {
                     ViewKind::Products => catalog.product(key).map(|p| p.version),
                     ViewKind::Prices => catalog.price(key).map(|p| p.version),
                     ViewKind::Inventory => catalog.inventory(key).map(|i| i.version),
+                    ViewKind::Intl => catalog.intl(key).map(|i| i.version),
                 };
                 now == *version
             })
@@ -70,11 +71,34 @@ impl RecordingReader {
         product
     }
 
-    /// The whole catalog, for scans such as listings: the log stops being checkable.
-    pub fn scan(&self) -> &Catalog {
+    /// The product listing `sku` (logged as a read of that product; a SKU nobody lists is
+    /// logged as a read of its price, whose arrival or change is what matters then).
+    pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
+        let product = self.catalog.product_of_sku(sku);
+        if let Some(p) = &product {
+            self.record(ViewKind::Products, &p.id, Some(p.version));
+        } else {
+            self.unmemoizable();
+        }
+        product
+    }
+
+    pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
+        let intl = self.catalog.intl(country);
+        self.record(ViewKind::Intl, country, intl.as_ref().map(|i| i.version));
+        intl
+    }
+
+    /// The answer depends on more than the logged reads (a scan, the clock): never reuse it.
+    pub fn unmemoizable(&self) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         log.scanned = true;
         log.reads.clear();
+    }
+
+    /// The whole catalog, for scans such as listings: the log stops being checkable.
+    pub fn scan(&self) -> &Catalog {
+        self.unmemoizable();
         &self.catalog
     }
 

@@ -43,6 +43,7 @@ pub fn fresh_topics(test: &str) -> TopicSettings {
         products: format!("{test}-{nonce}.products"),
         prices: format!("{test}-{nonce}.prices"),
         inventory: format!("{test}-{nonce}.inventory"),
+        intl: format!("{test}-{nonce}.intl"),
     }
 }
 

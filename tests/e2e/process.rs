@@ -22,6 +22,7 @@ fn command(brokers: &str, topics: &TopicSettings) -> Command {
         .env("VITRINE_TOPICS__PRODUCTS", &topics.products)
         .env("VITRINE_TOPICS__PRICES", &topics.prices)
         .env("VITRINE_TOPICS__INVENTORY", &topics.inventory)
+        .env("VITRINE_TOPICS__INTL", &topics.intl)
         .env("VITRINE_LOG__FORMAT", "json")
         .env("RUST_LOG", "info");
     cmd

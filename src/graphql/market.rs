@@ -1,0 +1,108 @@
+//! The shopper's country: the `CountryCode` scalar and the market every priced field uses.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_graphql::{
+    Context, ErrorExtensions, InputValueError, InputValueResult, Scalar, ScalarType, Value,
+};
+
+use super::errors::ApiError;
+use super::product::reader;
+use super::ApiSettings;
+use crate::pricing::landed::{Market, ShownPrice};
+use crate::pricing::quote::QuoteClaims;
+use crate::views::{Price, Product};
+
+/// An ISO 3166-1 alpha-2 country code such as `"GB"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryCode(pub String);
+
+/// An ISO 3166-1 alpha-2 country code, such as "GB".
+#[Scalar(name = "CountryCode")]
+impl ScalarType for CountryCode {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(s) if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) => {
+                Ok(CountryCode(s))
+            }
+            other => Err(InputValueError::custom(format!(
+                "{other} is not an ISO 3166-1 alpha-2 code like \"GB\""
+            ))),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+/// The market of one query: where prices are shown, and how to quote them.
+#[derive(Debug, Clone)]
+pub struct MarketContext {
+    pub country: String,
+    pub market: Market,
+}
+
+impl MarketContext {
+    /// Resolves the `country` argument: none or the base country is the base market; another
+    /// country needs a pricing context on the intl topic, else `UNSUPPORTED_COUNTRY`.
+    pub fn resolve(
+        ctx: &Context<'_>,
+        country: Option<CountryCode>,
+    ) -> async_graphql::Result<Arc<Self>> {
+        let settings = ctx.data_unchecked::<ApiSettings>();
+        let country = country.map_or_else(|| settings.base_country.clone(), |c| c.0);
+        if country == settings.base_country {
+            return Ok(Arc::new(Self {
+                country,
+                market: Market::Base,
+            }));
+        }
+        match reader(ctx).intl(&country) {
+            Some(intl) => Ok(Arc::new(Self {
+                country,
+                market: Market::Intl(intl),
+            })),
+            None => Err(ApiError::UnsupportedCountry(country).extend()),
+        }
+    }
+
+    /// Shows a base amount of `product` in this market, in minor units (for sorting and filters).
+    pub fn shown_minor(
+        &self,
+        base_minor: i64,
+        base_currency: &str,
+        product: &Product,
+    ) -> Option<i64> {
+        self.market
+            .show(base_minor, base_currency, product)
+            .map(|s| s.amount_minor)
+    }
+
+    /// The quote for a variant's shown price, valid for `ttl_secs` from now.
+    pub fn quote_claims(
+        &self,
+        price: &Price,
+        product: &Product,
+        shown: &ShownPrice,
+        ttl_secs: i64,
+    ) -> QuoteClaims {
+        QuoteClaims {
+            sku: price.sku.clone(),
+            country: self.country.clone(),
+            amount_minor: shown.amount_minor,
+            currency: shown.currency.clone(),
+            price_version: price.version,
+            product_version: product.version,
+            intl_version: self.market.version(),
+            expires_at: unix_now().saturating_add(ttl_secs),
+        }
+    }
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
