@@ -21,6 +21,8 @@ use crate::views::Catalog;
 /// async-graphql's messages for its built-in limits, which carry no code of their own.
 const DEPTH_MESSAGE: &str = "Query is nested too deep.";
 const COMPLEXITY_MESSAGE: &str = "Query is too complex.";
+/// How async-graphql opens the message of an argument or variable that does not fit its type.
+const INPUT_MESSAGE: &str = "Failed to parse";
 
 /// A serialized answer and the record versions it was computed from.
 struct Memo {
@@ -96,8 +98,9 @@ impl Gateway {
         Ok(request)
     }
 
-    /// Gives every error a stable code: the limits get theirs, and other errors raised before
-    /// execution (no path, no code) are validation failures.
+    /// Gives every error a stable code: the limits get theirs, values that do not fit their
+    /// input type are `BAD_USER_INPUT`, and other errors raised before execution (no path, no
+    /// code) are validation failures.
     fn with_codes(&self, mut response: Response) -> Response {
         for error in &mut response.errors {
             let coded = error
@@ -118,6 +121,8 @@ impl Gateway {
             };
             if let Some(limit) = limit {
                 *error = limit.to_server_error();
+            } else if error.message.starts_with(INPUT_MESSAGE) {
+                *error = with_code(error.clone(), "BAD_USER_INPUT");
             } else if error.path.is_empty() {
                 *error = with_code(error.clone(), "GRAPHQL_VALIDATION_FAILED");
             }
@@ -269,5 +274,40 @@ mod tests {
             .await;
         assert_ne!(p, q);
         assert!(std::str::from_utf8(&q).unwrap().contains("\"q\""));
+    }
+}
+
+#[cfg(test)]
+mod market_memo_tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::ingest::decode::decode;
+    use crate::views::testing::{price, product};
+    use crate::views::{Change, ViewKind};
+
+    fn gb(version: u64, fx: &str) -> Change {
+        let record = format!(
+            r#"{{"country":"GB","version":{version},"currency":"GBP","minorUnits":2,"fxRate":"{fx}",
+               "taxRate":0,"shipping":{{"flat":0}}}}"#
+        );
+        decode(ViewKind::Intl, Some(b"GB"), Some(record.as_bytes())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_country_answer_is_outdated_by_an_fx_move() {
+        let catalog = Arc::new(Catalog::new());
+        catalog.apply(Change::Product(product("p", 1, &["a"])));
+        catalog.apply(Change::Price(price("a", 1, 1000, None)));
+        catalog.apply(gb(1, "0.5"));
+        let gateway = super::super::build_gateway(Arc::clone(&catalog), &Settings::defaults());
+        let query = "{ product(id: \"p\", country: \"GB\") { variants { price { amount } } } }";
+        let body = |b: Bytes| String::from_utf8(b.to_vec()).unwrap();
+        assert!(body(gateway.execute_json(Request::new(query)).await).contains("\"5.00\""));
+        assert!(body(gateway.execute_json(Request::new(query)).await).contains("\"5.00\""));
+        catalog.apply(gb(2, "0.6"));
+        assert!(body(gateway.execute_json(Request::new(query)).await).contains("\"6.00\""));
+        let stats = gateway.memo_stats();
+        assert_eq!(stats.hits.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.outdated.load(Ordering::Relaxed), 1);
     }
 }

@@ -7,4 +7,5 @@ mod common;
 
 mod broker;
 mod edge_cases;
+mod intl;
 mod process;

@@ -1,0 +1,6 @@
+//! Pricing through the GraphQL gateway over catalogs built in the test: hand-worked checkouts
+//! and the one-price property (listing = product page = checkout, quotes never silently change).
+
+mod checkout;
+mod consistency;
+mod support;
