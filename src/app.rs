@@ -54,7 +54,9 @@ impl App {
         let catalog = Arc::new(Catalog::new());
         let stats = Arc::new(IngestStats::default());
         let readiness = Arc::new(Readiness::default());
-        let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats));
+        let gateway = build_gateway(Arc::clone(&catalog), &settings);
+        let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats))
+            .with_hub(Arc::clone(gateway.hub()));
         let topics = TopicMap::new(&settings.topics);
 
         let addr = settings.server.listen;
@@ -79,7 +81,7 @@ impl App {
         )?;
 
         let state = AppState {
-            gateway: build_gateway(Arc::clone(&catalog), &settings),
+            gateway,
             catalog,
             stats,
             readiness,

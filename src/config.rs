@@ -22,6 +22,24 @@ pub struct Settings {
     pub log: LogSettings,
     pub pricing: PricingSettings,
     pub checkout: CheckoutSettings,
+    pub subscriptions: SubscriptionSettings,
+}
+
+/// Live price and inventory subscriptions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionSettings {
+    /// Subscriptions one WebSocket connection may hold open (`TOO_MANY_SUBSCRIPTIONS` above).
+    pub max_per_connection: usize,
+    /// Subscriptions open at once over all connections.
+    pub max_total: usize,
+    /// Variants with pending updates one subscriber may hold (latest per variant); past this
+    /// the subscriber gets a resync event instead.
+    pub buffer_variants: usize,
+    /// Changes ingest may be ahead of the slowest subscriber before that one must resync.
+    pub hub_capacity: usize,
+    /// Stock under this many units is `LOW_STOCK`.
+    pub low_stock_below: i32,
 }
 
 /// The base market.
@@ -223,6 +241,13 @@ impl Settings {
         }
         if self.checkout.quote_ttl_secs <= 0 {
             return reject("checkout.quote_ttl_secs", "must be positive");
+        }
+        let subs = &self.subscriptions;
+        if subs.max_per_connection == 0 || subs.buffer_variants == 0 || subs.hub_capacity < 16 {
+            return reject(
+                "subscriptions",
+                "max_per_connection and buffer_variants must be positive, hub_capacity at least 16",
+            );
         }
         if self.server.max_body_bytes < 64 {
             return reject("server.max_body_bytes", "must be at least 64");

@@ -5,7 +5,8 @@
 //! - [`ingest`]: the Kafka consumer, event decoding, the demo cluster and publisher; feeds
 //!   every record through one decode-and-apply path into the views.
 //! - [`views`]: the materialized state (products, prices, inventory) and listings. Pure: no I/O.
-//! - [`pricing`]: money amounts and their decimal form. Pure.
+//! - [`pricing`]: money amounts, landed prices and quotes. Pure.
+//! - [`live`]: the change hub and per-subscription coalescing buffers behind subscriptions.
 //! - [`graphql`]: the schema, resolvers, limits and error codes.
 //! - [`server`]: axum wiring, health checks, body limits.
 //! - [`app`]: builds all of the above from settings and runs it.
@@ -17,6 +18,7 @@ pub mod config;
 pub mod feed;
 pub mod graphql;
 pub mod ingest;
+pub mod live;
 pub mod pricing;
 pub mod server;
 pub mod telemetry;

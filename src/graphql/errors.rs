@@ -27,6 +27,8 @@ pub enum ApiError {
     InvalidQuantity { sku: String, got: i32, max: i32 },
     #[error("a checkout takes at most {max} lines, got {got}")]
     TooManyLines { got: usize, max: usize },
+    #[error("too many subscriptions {limit} (at most {max})")]
+    TooManySubscriptions { limit: &'static str, max: usize },
 }
 
 impl ApiError {
@@ -43,6 +45,7 @@ impl ApiError {
             ApiError::InvalidQuote { .. } => "INVALID_QUOTE",
             ApiError::InvalidQuantity { .. } => "INVALID_QUANTITY",
             ApiError::TooManyLines { .. } => "TOO_MANY_LINES",
+            ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
         }
     }
 

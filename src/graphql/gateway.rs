@@ -9,12 +9,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::{parse_query, types::ExecutableDocument};
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
 use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::StreamExt;
 
 use super::errors::{with_code, ApiError};
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
+use crate::live::ChangeHub;
 use crate::views::reads::{ReadLog, RecordingReader};
 use crate::views::Catalog;
 
@@ -44,6 +47,7 @@ pub struct MemoStats {
 pub struct Gateway {
     schema: VitrineSchema,
     catalog: Arc<Catalog>,
+    hub: Arc<ChangeHub>,
     parsed: moka::sync::Cache<String, Arc<ExecutableDocument>>,
     /// Answers by (operation, variables, query); `None` when switched off.
     memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
@@ -53,7 +57,12 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(schema: VitrineSchema, catalog: Arc<Catalog>, settings: &GraphqlSettings) -> Self {
+    pub fn new(
+        schema: VitrineSchema,
+        catalog: Arc<Catalog>,
+        hub: Arc<ChangeHub>,
+        settings: &GraphqlSettings,
+    ) -> Self {
         let memo = (settings.memo_entries > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(settings.memo_entries)
@@ -63,6 +72,7 @@ impl Gateway {
         Self {
             schema,
             catalog,
+            hub,
             parsed: moka::sync::Cache::new(settings.parse_cache_entries),
             memo,
             memo_stats: Arc::default(),
@@ -73,6 +83,11 @@ impl Gateway {
 
     pub fn schema(&self) -> &VitrineSchema {
         &self.schema
+    }
+
+    /// Where ingest publishes applied changes for subscriptions.
+    pub fn hub(&self) -> &Arc<ChangeHub> {
+        &self.hub
     }
 
     pub fn memo_stats(&self) -> &MemoStats {
@@ -186,6 +201,34 @@ impl Gateway {
                 BatchResponse::Batch(responses)
             }
         }
+    }
+}
+
+/// Lets async-graphql's WebSocket and SSE transports run requests through the gateway.
+impl Executor for Gateway {
+    async fn execute(&self, request: Request) -> Response {
+        Gateway::execute(self, request).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        // A subscription lives long: its reads are not logged (nothing would check them).
+        let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
+        let request = match self.with_parsed_query(request) {
+            Ok(request) => request.data(reader),
+            Err(error) => {
+                return futures::stream::once(async move { Response::from_errors(vec![error]) })
+                    .boxed()
+            }
+        };
+        let gateway = self.clone();
+        self.schema
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(move |response| gateway.with_codes(response))
+            .boxed()
     }
 }
 

@@ -7,18 +7,20 @@ pub mod listing;
 pub mod market;
 pub mod product;
 pub mod query;
+pub mod subscription;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptyMutation, Schema, SchemaBuilder};
 
 use rand::TryRngCore;
 
 use crate::config::{RepricePolicy, Settings};
+use crate::live::ChangeHub;
 use crate::pricing::quote::QuoteSigner;
 use crate::views::Catalog;
 
-pub type VitrineSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type VitrineSchema = Schema<query::QueryRoot, EmptyMutation, subscription::SubscriptionRoot>;
 
 /// Settings resolvers read from the context.
 #[derive(Debug, Clone)]
@@ -55,21 +57,39 @@ impl ApiSettings {
     }
 }
 
-fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(query::QueryRoot, EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, subscription::SubscriptionRoot> {
+    Schema::build(
+        query::QueryRoot,
+        EmptyMutation,
+        subscription::SubscriptionRoot,
+    )
 }
 
-/// Builds the gateway (schema, parse cache, limits, answer memo) over `catalog`.
+/// Builds the gateway (schema, parse cache, limits, answer memo) over `catalog`, with the hub
+/// its subscriptions listen to (`Gateway::hub`, for ingest to publish on).
 pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gateway {
-    gateway::Gateway::new(build_schema(settings), catalog, &settings.graphql)
+    let subs = &settings.subscriptions;
+    let hub = Arc::new(ChangeHub::new(subs.hub_capacity, subs.max_total));
+    let live = subscription::LiveContext {
+        hub: Arc::clone(&hub),
+        catalog: Arc::clone(&catalog),
+        settings: subs.clone(),
+    };
+    gateway::Gateway::new(
+        build_schema(settings, live),
+        catalog,
+        hub,
+        &settings.graphql,
+    )
 }
 
-/// Builds the schema with the configured limits. Resolvers reach the views only through the
-/// request's `RecordingReader`, which the gateway attaches to every request.
-pub fn build_schema(all: &Settings) -> VitrineSchema {
+/// Builds the schema with the configured limits. Query resolvers reach the views only through
+/// the request's `RecordingReader`, which the gateway attaches to every request.
+pub fn build_schema(all: &Settings, live: subscription::LiveContext) -> VitrineSchema {
     let settings = &all.graphql;
     let mut builder = builder()
         .data(ApiSettings::from_settings(all))
+        .data(live)
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity);
     if !settings.introspection {

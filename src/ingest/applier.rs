@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use super::decode::decode;
 use super::stats::IngestStats;
-use crate::views::{ApplyOutcome, Catalog, ViewKind};
+use crate::live::{change_key, ChangeHub, Held};
+use crate::views::{ApplyOutcome, Catalog, Change, ViewKind};
 
 /// Where a record came from, for logs.
 #[derive(Debug, Clone, Copy)]
@@ -14,16 +15,45 @@ pub struct Origin<'a> {
     pub offset: i64,
 }
 
-/// Decodes records, applies them to the catalog and counts the outcome.
+/// Decodes records, applies them to the catalog, counts the outcome and tells subscribers.
 #[derive(Debug, Clone)]
 pub struct Applier {
     catalog: Arc<Catalog>,
     stats: Arc<IngestStats>,
+    hub: Option<Arc<ChangeHub>>,
 }
 
 impl Applier {
     pub fn new(catalog: Arc<Catalog>, stats: Arc<IngestStats>) -> Self {
-        Self { catalog, stats }
+        Self {
+            catalog,
+            stats,
+            hub: None,
+        }
+    }
+
+    /// Also publishes every applied change (before and after) to `hub`.
+    pub fn with_hub(mut self, hub: Arc<ChangeHub>) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// Applies a decoded change; with subscribers listening, publishes what it changed.
+    fn apply_change(&self, change: Change) -> ApplyOutcome {
+        let Some(hub) = self.hub.as_ref().filter(|h| h.has_subscribers()) else {
+            return self.catalog.apply(change);
+        };
+        let (kind, key) = change_key(&change);
+        let key = key.to_string();
+        let before = Held::read(&self.catalog, kind, &key);
+        let outcome = self.catalog.apply(change);
+        if outcome != ApplyOutcome::Stale {
+            let after = Held::read(&self.catalog, kind, &key);
+            if let Some(change) = before.into_change(&key, after) {
+                hub.publish(change);
+            }
+        }
+        outcome
     }
 
     pub fn catalog(&self) -> &Arc<Catalog> {
@@ -44,7 +74,7 @@ impl Applier {
     ) -> Option<ApplyOutcome> {
         match decode(kind, key, payload) {
             Ok(change) => {
-                let outcome = self.catalog.apply(change);
+                let outcome = self.apply_change(change);
                 self.stats.record(kind, outcome);
                 Some(outcome)
             }

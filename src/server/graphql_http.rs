@@ -4,7 +4,7 @@ use async_graphql::http::{parse_query_string, GraphiQLSource};
 use async_graphql::BatchRequest;
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{to_bytes, Body};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -35,20 +35,33 @@ pub async fn graphiql(State(state): State<AppState>) -> Response {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
             .title("Vitrine")
             .finish(),
     )
     .into_response()
 }
 
-/// GET: GraphiQL for browsers, else a query in the URL (`?query=...&variables=...`).
+fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"))
+}
+
+/// GET: a WebSocket upgrade (subscriptions), GraphiQL for browsers, else a query in the URL
+/// (`?query=...&variables=...`), answered as JSON or, if asked, as server-sent events.
 pub async fn graphql_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    request: axum::extract::Request,
 ) -> Response {
-    let query = query.unwrap_or_default();
-    if query.is_empty() && wants_html(&headers) {
+    let (mut parts, _) = request.into_parts();
+    if parts.headers.contains_key(header::UPGRADE) {
+        return super::live::websocket(state, &mut parts).await;
+    }
+    let headers = &parts.headers;
+    let query = parts.uri.query().unwrap_or_default().to_string();
+    if query.is_empty() && wants_html(headers) {
         return graphiql(State(state)).await;
     }
     if query.len() > state.max_body_bytes {
@@ -60,13 +73,19 @@ pub async fn graphql_get(
         );
     }
     match parse_query_string(&query) {
+        Ok(request) if wants_event_stream(headers) => super::live::event_stream(&state, request),
         Ok(request) => json_response(state.gateway.execute_json(request).await),
         Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
     }
 }
 
-/// POST: a JSON request or batch, at most `max_body_bytes` long.
-pub async fn graphql_post(State(state): State<AppState>, body: Body) -> Response {
+/// POST: a JSON request or batch, at most `max_body_bytes` long; with `Accept:
+/// text/event-stream`, one request answered as server-sent events (subscriptions).
+pub async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let max = state.max_body_bytes;
     let bytes = match to_bytes(body, max).await {
         Ok(bytes) => bytes,
@@ -78,6 +97,9 @@ pub async fn graphql_post(State(state): State<AppState>, body: Body) -> Response
         }
     };
     match serde_json::from_slice::<BatchRequest>(&bytes) {
+        Ok(BatchRequest::Single(request)) if wants_event_stream(&headers) => {
+            super::live::event_stream(&state, request)
+        }
         Ok(BatchRequest::Single(request)) => {
             json_response(state.gateway.execute_json(request).await)
         }

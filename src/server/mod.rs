@@ -2,6 +2,7 @@
 
 pub mod graphql_http;
 pub mod health;
+pub mod live;
 
 use std::sync::Arc;
 

@@ -57,6 +57,13 @@ impl RecordingReader {
         }
     }
 
+    /// A reader that logs nothing (for long-lived requests such as subscriptions).
+    pub fn unlogged(catalog: Arc<Catalog>) -> Self {
+        let reader = Self::new(catalog);
+        reader.unmemoizable();
+        reader
+    }
+
     fn record(&self, kind: ViewKind, key: &str, version: Option<u64>) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if log.scanned || log.reads.iter().any(|(k, s, _)| *k == kind && s == key) {

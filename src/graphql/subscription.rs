@@ -1,0 +1,259 @@
+//! Live updates: `priceChanged` and `inventoryChanged`, pushed as the views apply changes.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscription, ID};
+use futures::Stream;
+
+use super::errors::ApiError;
+use super::market::{CountryCode, MarketContext};
+use super::product::MoneyV2;
+use super::ApiSettings;
+use crate::config::SubscriptionSettings;
+use crate::live::buffer::Next;
+use crate::live::feed::subscribe;
+use crate::live::translate::{
+    price_events, stock_events, Filter, MarketRef, PriceEvent, StockEvent, StockStatus,
+};
+use crate::live::ChangeHub;
+use crate::pricing::landed::Market;
+use crate::views::Catalog;
+
+/// What subscriptions need from the schema's data.
+pub struct LiveContext {
+    pub hub: Arc<ChangeHub>,
+    pub catalog: Arc<Catalog>,
+    pub settings: SubscriptionSettings,
+}
+
+/// Subscriptions open on one WebSocket connection (session data).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionSubscriptions(pub Arc<AtomicUsize>);
+
+/// Frees a connection's subscription place when the subscription ends.
+struct ConnectionSlot(Arc<AtomicUsize>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn too_many(limit: &'static str, max: usize) -> async_graphql::Error {
+    ApiError::TooManySubscriptions { limit, max }.extend()
+}
+
+/// Takes a place on the connection (if it is a WebSocket) and in the total.
+fn open_slots(
+    ctx: &Context<'_>,
+    live: &LiveContext,
+) -> Result<(
+    crate::live::SubscriptionSlot,
+    tokio::sync::broadcast::Receiver<Arc<crate::live::ViewChange>>,
+    Option<Box<dyn Send + Sync>>,
+)> {
+    let per_connection = live.settings.max_per_connection;
+    let connection_slot = match ctx.data_opt::<ConnectionSubscriptions>() {
+        Some(ConnectionSubscriptions(open)) => {
+            let taken = open
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                    (n < per_connection).then_some(n + 1)
+                })
+                .is_ok();
+            if !taken {
+                return Err(too_many("per connection", per_connection));
+            }
+            Some(Box::new(ConnectionSlot(Arc::clone(open))) as Box<dyn Send + Sync>)
+        }
+        None => None,
+    };
+    let (slot, changes) = live
+        .hub
+        .open()
+        .ok_or_else(|| too_many("in total", live.settings.max_total))?;
+    Ok((slot, changes, connection_slot))
+}
+
+fn filter(skus: Option<Vec<ID>>, product_ids: Option<Vec<ID>>) -> Filter {
+    let set = |ids: Option<Vec<ID>>| {
+        ids.unwrap_or_default()
+            .into_iter()
+            .map(|id| id.0)
+            .collect::<HashSet<_>>()
+    };
+    Filter {
+        skus: set(skus),
+        product_ids: set(product_ids),
+    }
+}
+
+/// A variant's shown price moved; or, with `resync: true` and nothing else set, updates were
+/// dropped for this subscriber and it should refetch the prices it shows.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PriceChange {
+    pub sku: Option<ID>,
+    pub product_id: Option<ID>,
+    /// The price now shown in the subscription's country; null if the variant lost its price.
+    pub price: Option<MoneyV2>,
+    pub previous_price: Option<MoneyV2>,
+    /// A quote for the new price, as on `ProductVariant.quote`.
+    pub quote: Option<String>,
+    /// Version of the record whose change caused this event (price, product or intl).
+    pub version: Option<String>,
+    pub resync: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum StockStatusCode {
+    InStock,
+    /// Fewer units than `subscriptions.low_stock_below`.
+    LowStock,
+    OutOfStock,
+}
+
+/// A variant's stock or availability changed; or, with `resync: true` and nothing else set,
+/// updates were dropped for this subscriber and it should refetch.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct InventoryChange {
+    pub sku: Option<ID>,
+    pub product_id: Option<ID>,
+    pub quantity_available: Option<i32>,
+    pub available_for_sale: Option<bool>,
+    pub status: Option<StockStatusCode>,
+    pub version: Option<String>,
+    pub resync: bool,
+}
+
+fn render_price(
+    next: Next<PriceEvent>,
+    market: &MarketContext,
+    catalog: &Catalog,
+    settings: &ApiSettings,
+) -> PriceChange {
+    let Next::Event(e) = next else {
+        return PriceChange {
+            sku: None,
+            product_id: None,
+            price: None,
+            previous_price: None,
+            quote: None,
+            version: None,
+            resync: true,
+        };
+    };
+    let quote = match (&e.price_record, &e.price) {
+        (Some(record), Some(shown)) => {
+            let mut claims =
+                market.quote_claims(record, &e.product, shown, settings.quotes.ttl_secs);
+            if let Market::Intl(_) = market.market {
+                claims.intl_version = catalog.intl(&market.country).map(|i| i.version);
+            }
+            Some(settings.quotes.sign(&claims))
+        }
+        _ => None,
+    };
+    PriceChange {
+        sku: Some(ID(e.sku)),
+        product_id: Some(ID(e.product.id.clone())),
+        price: e.price.as_ref().map(MoneyV2::shown),
+        previous_price: e.previous.as_ref().map(MoneyV2::shown),
+        quote,
+        version: Some(e.version.to_string()),
+        resync: false,
+    }
+}
+
+fn render_stock(next: Next<StockEvent>) -> InventoryChange {
+    let Next::Event(e) = next else {
+        return InventoryChange {
+            sku: None,
+            product_id: None,
+            quantity_available: None,
+            available_for_sale: None,
+            status: None,
+            version: None,
+            resync: true,
+        };
+    };
+    InventoryChange {
+        sku: Some(ID(e.sku)),
+        product_id: Some(ID(e.product_id)),
+        quantity_available: Some(e.state.quantity),
+        available_for_sale: Some(e.state.available_for_sale),
+        status: Some(match e.state.status {
+            StockStatus::InStock => StockStatusCode::InStock,
+            StockStatus::LowStock => StockStatusCode::LowStock,
+            StockStatus::OutOfStock => StockStatusCode::OutOfStock,
+        }),
+        version: Some(e.version.to_string()),
+        resync: false,
+    }
+}
+
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// An event each time the shown price of a matching variant changes, whatever caused it (a
+    /// price, or an FX/duty/tax update moving the landed price), priced in `country`. Without
+    /// `skus` or `productIds`, every variant.
+    async fn price_changed(
+        &self,
+        ctx: &Context<'_>,
+        skus: Option<Vec<ID>>,
+        product_ids: Option<Vec<ID>>,
+        country: Option<CountryCode>,
+    ) -> Result<impl Stream<Item = PriceChange>> {
+        let market = MarketContext::resolve(ctx, country)?;
+        let live = ctx.data_unchecked::<LiveContext>();
+        let settings = ctx.data_unchecked::<ApiSettings>().clone();
+        let (slot, changes, connection_slot) = open_slots(ctx, live)?;
+        let market_ref = match market.market {
+            Market::Base => MarketRef::Base,
+            Market::Intl(_) => MarketRef::Country(market.country.clone()),
+        };
+        let filter = filter(skus, product_ids);
+        let catalog = Arc::clone(&live.catalog);
+        let render_catalog = Arc::clone(&live.catalog);
+        Ok(subscribe(
+            changes,
+            slot,
+            connection_slot,
+            live.settings.buffer_variants,
+            move |change, buffer| {
+                price_events(change, &catalog, &filter, &market_ref, |e| {
+                    buffer.push(e.sku.clone(), e)
+                })
+            },
+            move |next| render_price(next, &market, &render_catalog, &settings),
+        ))
+    }
+
+    /// An event each time a matching variant's stock, availability or stock status changes.
+    async fn inventory_changed(
+        &self,
+        ctx: &Context<'_>,
+        skus: Option<Vec<ID>>,
+        product_ids: Option<Vec<ID>>,
+    ) -> Result<impl Stream<Item = InventoryChange>> {
+        let live = ctx.data_unchecked::<LiveContext>();
+        let (slot, changes, connection_slot) = open_slots(ctx, live)?;
+        let filter = filter(skus, product_ids);
+        let catalog = Arc::clone(&live.catalog);
+        let low = live.settings.low_stock_below;
+        Ok(subscribe(
+            changes,
+            slot,
+            connection_slot,
+            live.settings.buffer_variants,
+            move |change, buffer| {
+                stock_events(change, &catalog, &filter, low, |e| {
+                    buffer.push(e.sku.clone(), e)
+                })
+            },
+            render_stock,
+        ))
+    }
+}

@@ -1,0 +1,174 @@
+//! Live changes: ingest publishes every applied change (old and new record) to a [`ChangeHub`];
+//! each subscription turns them into events for its filters and market, through a bounded,
+//! coalescing buffer, so a slow subscriber never slows ingest or anyone else.
+
+pub mod buffer;
+pub mod feed;
+pub mod translate;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::views::{Catalog, Change, IntlContext, Inventory, Price, Product, ViewKind};
+
+/// One applied change: the record before and after (`None`: absent / deleted).
+#[derive(Debug, Clone)]
+pub enum ViewChange {
+    Product {
+        id: String,
+        old: Option<Arc<Product>>,
+        new: Option<Arc<Product>>,
+    },
+    Price {
+        sku: String,
+        old: Option<Arc<Price>>,
+        new: Option<Arc<Price>>,
+    },
+    Inventory {
+        sku: String,
+        old: Option<Arc<Inventory>>,
+        new: Option<Arc<Inventory>>,
+    },
+    Intl {
+        country: String,
+        old: Option<Arc<IntlContext>>,
+        new: Option<Arc<IntlContext>>,
+    },
+}
+
+/// The view and key a change is about.
+pub fn change_key(change: &Change) -> (ViewKind, &str) {
+    match change {
+        Change::Product(p) => (ViewKind::Products, &p.id),
+        Change::Price(p) => (ViewKind::Prices, &p.sku),
+        Change::Inventory(i) => (ViewKind::Inventory, &i.sku),
+        Change::Intl(i) => (ViewKind::Intl, &i.country),
+        Change::Delete(kind, key) => (*kind, key),
+    }
+}
+
+/// What the catalog holds for `(kind, key)` right now.
+#[derive(Debug, Clone)]
+pub enum Held {
+    Product(Option<Arc<Product>>),
+    Price(Option<Arc<Price>>),
+    Inventory(Option<Arc<Inventory>>),
+    Intl(Option<Arc<IntlContext>>),
+}
+
+impl Held {
+    pub fn read(catalog: &Catalog, kind: ViewKind, key: &str) -> Self {
+        use crate::views::StockAndPrices;
+        match kind {
+            ViewKind::Products => Held::Product(catalog.product(key)),
+            ViewKind::Prices => Held::Price(catalog.price(key)),
+            ViewKind::Inventory => Held::Inventory(catalog.inventory(key)),
+            ViewKind::Intl => Held::Intl(catalog.intl(key)),
+        }
+    }
+
+    /// The change from `self` (before) to `after`.
+    pub fn into_change(self, key: &str, after: Held) -> Option<ViewChange> {
+        let key = key.to_string();
+        Some(match (self, after) {
+            (Held::Product(old), Held::Product(new)) => ViewChange::Product { id: key, old, new },
+            (Held::Price(old), Held::Price(new)) => ViewChange::Price { sku: key, old, new },
+            (Held::Inventory(old), Held::Inventory(new)) => {
+                ViewChange::Inventory { sku: key, old, new }
+            }
+            (Held::Intl(old), Held::Intl(new)) => ViewChange::Intl {
+                country: key,
+                old,
+                new,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Fans applied changes out to subscriptions. Sending never waits: a subscription that falls
+/// more than `capacity` changes behind is told to resync.
+#[derive(Debug)]
+pub struct ChangeHub {
+    sender: broadcast::Sender<Arc<ViewChange>>,
+    active: AtomicUsize,
+    max_total: usize,
+}
+
+/// Holds one subscription's place in the total; dropping it frees the place.
+#[derive(Debug)]
+pub struct SubscriptionSlot {
+    hub: Arc<ChangeHub>,
+}
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        self.hub.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl ChangeHub {
+    pub fn new(capacity: usize, max_total: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(16));
+        Self {
+            sender,
+            active: AtomicUsize::new(0),
+            max_total,
+        }
+    }
+
+    /// Anyone listening? Ingest skips the before/after reads when nobody is.
+    pub fn has_subscribers(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+
+    pub fn publish(&self, change: ViewChange) {
+        let _ = self.sender.send(Arc::new(change));
+    }
+
+    /// Subscriptions open now.
+    pub fn active(&self) -> usize {
+        self.active.load(Ordering::Acquire)
+    }
+
+    /// Takes a place for a new subscription, if the total allows one more.
+    pub fn open(
+        self: &Arc<Self>,
+    ) -> Option<(SubscriptionSlot, broadcast::Receiver<Arc<ViewChange>>)> {
+        let taken = self
+            .active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max_total).then_some(n + 1)
+            })
+            .is_ok();
+        taken.then(|| {
+            (
+                SubscriptionSlot {
+                    hub: Arc::clone(self),
+                },
+                self.sender.subscribe(),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn total_subscriptions_are_bounded_and_freed_on_drop() {
+        let hub = Arc::new(ChangeHub::new(16, 2));
+        let a = hub.open().unwrap();
+        let b = hub.open().unwrap();
+        assert!(hub.open().is_none());
+        assert_eq!(hub.active(), 2);
+        assert!(hub.has_subscribers());
+        drop(a);
+        assert_eq!(hub.active(), 1);
+        assert!(hub.open().is_some());
+        drop(b);
+    }
+}
