@@ -87,6 +87,7 @@ impl App {
             readiness,
             max_body_bytes: settings.server.max_body_bytes,
             graphiql: settings.server.graphiql,
+            sse_keepalive: Duration::from_millis(settings.subscriptions.sse_keepalive_ms.max(100)),
         };
         Ok(Self {
             listener,

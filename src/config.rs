@@ -40,6 +40,8 @@ pub struct SubscriptionSettings {
     pub hub_capacity: usize,
     /// Stock under this many units is `LOW_STOCK`.
     pub low_stock_below: i32,
+    /// Keep-alive comment interval on SSE streams; a write is how a vanished client is noticed.
+    pub sse_keepalive_ms: u64,
 }
 
 /// The base market.

@@ -85,3 +85,138 @@ where
     })
     .map(move |next| render(next))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures::FutureExt;
+
+    use super::*;
+    use crate::live::translate::{price_events, Filter, MarketRef, PriceEvent};
+    use crate::live::ChangeHub;
+    use crate::views::testing::{price, product};
+    use crate::views::{Catalog, Change};
+
+    fn catalog(skus: &[&str]) -> Arc<Catalog> {
+        let c = Catalog::new();
+        c.apply(Change::Product(product("p", 1, skus)));
+        Arc::new(c)
+    }
+
+    fn move_price(sku: &str, version: u64, from: i64, to: i64) -> ViewChange {
+        ViewChange::Price {
+            sku: sku.into(),
+            old: Some(Arc::new(price(sku, version - 1, from, None))),
+            new: Some(Arc::new(price(sku, version, to, None))),
+        }
+    }
+
+    /// A price subscription over everything, as `(previous, price)` amounts, or `None` for a resync.
+    fn prices(
+        hub: &Arc<ChangeHub>,
+        catalog: Arc<Catalog>,
+        max_keys: usize,
+    ) -> impl Stream<Item = Option<(i64, i64)>> + Unpin {
+        let (slot, changes) = hub.open().unwrap();
+        Box::pin(subscribe(
+            changes,
+            slot,
+            None,
+            max_keys,
+            move |change, buffer| {
+                price_events(
+                    change,
+                    &catalog,
+                    &Filter::default(),
+                    &MarketRef::Base,
+                    |e: PriceEvent| buffer.push(e.sku.clone(), e),
+                )
+            },
+            |next| match next {
+                Next::Event(e) => Some((
+                    e.previous.unwrap().amount_minor,
+                    e.price.unwrap().amount_minor,
+                )),
+                Next::Resync => None,
+            },
+        ))
+    }
+
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_slow_subscriber_gets_the_latest_price_per_variant() {
+        let hub = Arc::new(ChangeHub::new(1024, 10));
+        let mut stream = prices(&hub, catalog(&["a", "b"]), 8);
+        for v in 2..12 {
+            hub.publish(move_price("a", v, v as i64 * 100, (v as i64 + 1) * 100));
+        }
+        hub.publish(move_price("b", 2, 5, 6));
+        settle().await;
+        assert_eq!(
+            stream.next().await,
+            Some(Some((200, 1200))),
+            "ten moves of `a`, one event"
+        );
+        assert_eq!(stream.next().await, Some(Some((5, 6))));
+        assert!(
+            stream.next().now_or_never().is_none(),
+            "nothing else pending"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn too_many_pending_variants_become_one_resync() {
+        let skus = ["a", "b", "c", "d", "e", "f"];
+        let hub = Arc::new(ChangeHub::new(1024, 10));
+        let mut stream = prices(&hub, catalog(&skus), 4);
+        for sku in skus {
+            hub.publish(move_price(sku, 2, 1, 2));
+        }
+        settle().await;
+        assert_eq!(stream.next().await, Some(None), "resync");
+        assert!(stream.next().now_or_never().is_none());
+        hub.publish(move_price("a", 3, 2, 3));
+        assert_eq!(
+            stream.next().await,
+            Some(Some((2, 3))),
+            "events flow again after a resync"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn ingest_never_waits_and_a_lagging_subscriber_resyncs() {
+        let hub = Arc::new(ChangeHub::new(16, 10));
+        let mut stream = prices(&hub, catalog(&["a"]), 8);
+        // The pump cannot run while this loop holds the only thread: the hub overruns it.
+        for v in 2..1_000 {
+            hub.publish(move_price("a", v, 1, v as i64));
+        }
+        settle().await;
+        assert_eq!(
+            stream.next().await,
+            Some(None),
+            "told to resync, not silently gapped"
+        );
+        hub.publish(move_price("a", 1_000, 999, 1_000));
+        assert_eq!(stream.next().await, Some(Some((999, 1_000))));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn dropping_the_stream_stops_the_pump_and_frees_the_slot() {
+        let hub = Arc::new(ChangeHub::new(16, 10));
+        let stream = prices(&hub, catalog(&["a"]), 8);
+        assert_eq!(hub.active(), 1);
+        assert!(hub.has_subscribers());
+        drop(stream);
+        settle().await;
+        assert_eq!(hub.active(), 0);
+        assert!(
+            !hub.has_subscribers(),
+            "the pump task ended and dropped its receiver"
+        );
+    }
+}

@@ -30,6 +30,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         "assigned": state.readiness.is_assigned(),
         "pendingPartitions": state.readiness.pending_partitions(),
         "views": views,
+        "subscriptions": {"active": state.gateway.hub().active()},
     });
     let status = if ready {
         StatusCode::OK

@@ -53,6 +53,6 @@ pub fn event_stream(state: &AppState, request: Request) -> Response {
     });
     let complete = stream::once(async { Ok(Event::default().event("complete").data("")) });
     Sse::new(responses.chain(complete))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .keep_alive(KeepAlive::new().interval(state.sse_keepalive))
         .into_response()
 }

@@ -25,6 +25,7 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
     pub max_body_bytes: usize,
     pub graphiql: bool,
+    pub sse_keepalive: std::time::Duration,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -10,6 +10,8 @@ use crate::common::Client;
 
 pub struct TestApp {
     pub client: Client,
+    /// Bootstrap servers of the Kafka the app reads (its embedded cluster in demo mode).
+    pub brokers: String,
     stop: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
 }
@@ -40,7 +42,7 @@ pub async fn spawn_app(overrides: &str) -> TestApp {
     let settings = Settings::defaults()
         .with_overrides(
             "[server]\nlisten = \"127.0.0.1:0\"\n[demo]\nproducts = 60\nlive_interval_ms = 0\n\
-             [kafka]\nfetch_wait_max_ms = 10\n",
+             [kafka]\nfetch_wait_max_ms = 10\n[subscriptions]\nsse_keepalive_ms = 300\n",
         )
         .and_then(|s| s.with_overrides(overrides))
         .expect("test settings");
@@ -51,6 +53,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
     init_logs();
     let app = App::build(settings).await.expect("app builds");
     let client = Client::new(format!("http://127.0.0.1:{}", app.port()));
+    let brokers = app.brokers().to_string();
     let (stop, stopped) = oneshot::channel::<()>();
     let served = tokio::spawn(async move {
         app.run_until(async {
@@ -61,6 +64,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
     });
     TestApp {
         client,
+        brokers,
         stop: Some(stop),
         served: Some(served),
     }

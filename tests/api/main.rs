@@ -7,3 +7,4 @@ mod graphql_api;
 mod helpers;
 mod mock_cluster;
 mod operation_limits;
+mod subscriptions;

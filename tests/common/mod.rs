@@ -2,6 +2,7 @@
 //! fresh topic names, and the edge-case event scenario both the mock and the real broker replay.
 #![allow(dead_code)]
 
+pub mod live;
 pub mod scenario;
 
 use std::future::Future;

@@ -9,3 +9,4 @@ mod broker;
 mod edge_cases;
 mod intl;
 mod process;
+mod subscriptions;
