@@ -45,15 +45,15 @@ fn too_many(limit: &'static str, max: usize) -> async_graphql::Error {
     ApiError::TooManySubscriptions { limit, max }.extend()
 }
 
-/// Takes a place on the connection (if it is a WebSocket) and in the total.
-fn open_slots(
-    ctx: &Context<'_>,
-    live: &LiveContext,
-) -> Result<(
+/// A subscription's places (in the total, and on its connection) and its feed of changes.
+type OpenedSlots = (
     crate::live::SubscriptionSlot,
     tokio::sync::broadcast::Receiver<Arc<crate::live::ViewChange>>,
     Option<Box<dyn Send + Sync>>,
-)> {
+);
+
+/// Takes a place on the connection (if it is a WebSocket) and in the total.
+fn open_slots(ctx: &Context<'_>, live: &LiveContext) -> Result<OpenedSlots> {
     let per_connection = live.settings.max_per_connection;
     let connection_slot = match ctx.data_opt::<ConnectionSubscriptions>() {
         Some(ConnectionSubscriptions(open)) => {

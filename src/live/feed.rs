@@ -83,7 +83,7 @@ where
         };
         async move { Some(next.await) }
     })
-    .map(move |next| render(next))
+    .map(render)
 }
 
 #[cfg(test)]
