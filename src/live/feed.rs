@@ -36,7 +36,7 @@ pub fn subscribe<E, T>(
     extra_slot: Option<Box<dyn Send + Sync>>,
     max_keys: usize,
     mut translate: impl FnMut(&ViewChange, &mut CoalescingBuffer<String, E>) + Send + 'static,
-    mut render: impl FnMut(Next<E>) -> T + Send + 'static,
+    render: impl FnMut(Next<E>) -> T + Send + 'static,
 ) -> impl Stream<Item = T> + Send + 'static
 where
     E: Coalesce + Send + 'static,
