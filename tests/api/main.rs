@@ -5,6 +5,7 @@ mod common;
 
 mod graphql_api;
 mod helpers;
+mod interop;
 mod mock_cluster;
 mod operation_limits;
 mod subscriptions;
