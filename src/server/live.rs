@@ -17,6 +17,9 @@ use futures::{stream, StreamExt};
 use super::AppState;
 use crate::graphql::subscription::ConnectionSubscriptions;
 
+/// Read and write buffer of each WebSocket connection.
+const WS_BUFFER_BYTES: usize = 4096;
+
 /// Upgrades to a GraphQL WebSocket; each connection counts its own subscriptions.
 pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
     let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
@@ -28,7 +31,13 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     let gateway = state.gateway.clone();
+    // Small buffers: most connections sit idle holding subscriptions (tungstenite's defaults
+    // reserve 128 KiB per connection for reading alone); messages are bounded like bodies.
     upgrade
+        .read_buffer_size(WS_BUFFER_BYTES)
+        .write_buffer_size(WS_BUFFER_BYTES)
+        .max_message_size(state.max_body_bytes)
+        .max_frame_size(state.max_body_bytes)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let mut data = Data::default();
