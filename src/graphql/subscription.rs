@@ -91,7 +91,7 @@ fn filter(skus: Option<Vec<ID>>, product_ids: Option<Vec<ID>>) -> Filter {
 
 /// A variant's shown price moved; or, with `resync: true` and nothing else set, updates were
 /// dropped for this subscriber and it should refetch the prices it shows.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct PriceChange {
     pub sku: Option<ID>,
     pub product_id: Option<ID>,
@@ -115,7 +115,7 @@ pub enum StockStatusCode {
 
 /// A variant's stock or availability changed; or, with `resync: true` and nothing else set,
 /// updates were dropped for this subscriber and it should refetch.
-#[derive(Debug, Clone, SimpleObject)]
+#[derive(Debug, Clone, Default, SimpleObject)]
 pub struct InventoryChange {
     pub sku: Option<ID>,
     pub product_id: Option<ID>,
@@ -134,13 +134,8 @@ fn render_price(
 ) -> PriceChange {
     let Next::Event(e) = next else {
         return PriceChange {
-            sku: None,
-            product_id: None,
-            price: None,
-            previous_price: None,
-            quote: None,
-            version: None,
             resync: true,
+            ..Default::default()
         };
     };
     let quote = match (&e.price_record, &e.price) {
@@ -168,13 +163,8 @@ fn render_price(
 fn render_stock(next: Next<StockEvent>) -> InventoryChange {
     let Next::Event(e) = next else {
         return InventoryChange {
-            sku: None,
-            product_id: None,
-            quantity_available: None,
-            available_for_sale: None,
-            status: None,
-            version: None,
             resync: true,
+            ..Default::default()
         };
     };
     InventoryChange {
