@@ -11,8 +11,12 @@ use tokio::task::JoinHandle;
 use crate::config::Settings;
 use crate::graphql::build_gateway;
 use crate::ingest::demo::{load_baseline, run_trickle, EmbeddedCluster};
+use crate::ingest::progress::Progress;
 use crate::ingest::publisher::Publisher;
-use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestStats, Readiness, TopicMap};
+use crate::ingest::snapshots::SnapshotWriter;
+use crate::ingest::{
+    spawn_consumer, Applier, ConsumerHandle, IngestParts, IngestStats, Readiness, TopicMap,
+};
 use crate::server::{router, AppState};
 use crate::views::Catalog;
 
@@ -46,6 +50,7 @@ pub struct App {
     state: AppState,
     consumer: ConsumerHandle,
     demo: Option<Demo>,
+    snapshot_writer: Option<SnapshotWriter>,
 }
 
 impl App {
@@ -72,13 +77,27 @@ impl App {
             (settings.kafka.brokers.clone(), None)
         };
         tracing::info!(brokers, embedded = demo.is_some(), "starting ingest");
-        let consumer = spawn_consumer(
-            &settings.kafka,
-            &brokers,
+        let progress = Arc::new(Progress::new());
+        let snapshots = (demo.is_none() && !settings.snapshot.dir.is_empty()
+            || !settings.snapshot.source.is_empty())
+        .then(|| settings.snapshot.clone());
+        let parts = IngestParts {
             topics,
             applier,
-            Arc::clone(&readiness),
-        )?;
+            readiness: Arc::clone(&readiness),
+            progress: Arc::clone(&progress),
+            snapshots,
+        };
+        let consumer = spawn_consumer(&settings.kafka, &brokers, parts)?;
+        let snapshot_writer =
+            (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotWriter {
+                dir: settings.snapshot.dir.clone().into(),
+                keep: settings.snapshot.keep,
+                interval: Duration::from_secs(settings.snapshot.interval_secs),
+                catalog: Arc::clone(&catalog),
+                progress: Arc::clone(&progress),
+                readiness: Arc::clone(&readiness),
+            });
 
         let state = AppState {
             gateway,
@@ -95,6 +114,7 @@ impl App {
             state,
             consumer,
             demo,
+            snapshot_writer,
         })
     }
 
@@ -124,12 +144,23 @@ impl App {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         tracing::info!(url = %format!("http://{}/", self.local_addr()), "serving GraphQL");
+        let periodic = self
+            .snapshot_writer
+            .clone()
+            .map(|w| tokio::spawn(w.run_periodically()));
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(signal)
             .await
             .map_err(AppError::Serve);
+        if let Some(periodic) = periodic {
+            periodic.abort();
+        }
         let consumer = self.consumer;
         let _ = tokio::task::spawn_blocking(move || consumer.stop()).await;
+        if let Some(writer) = self.snapshot_writer {
+            // Ingest has stopped: the offsets are final. A clean shutdown leaves a snapshot.
+            writer.write_now().await;
+        }
         if let Some(demo) = self.demo {
             if let Some(trickle) = demo.trickle {
                 trickle.abort();

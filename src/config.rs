@@ -23,6 +23,22 @@ pub struct Settings {
     pub pricing: PricingSettings,
     pub checkout: CheckoutSettings,
     pub subscriptions: SubscriptionSettings,
+    pub snapshot: SnapshotSettings,
+}
+
+/// Snapshots: bootstrap from one at start-up, and write our own.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSettings {
+    /// Directory for Vitrine's own snapshots (written there, and looked for first at
+    /// start-up). Empty: none.
+    pub dir: String,
+    /// Seconds between snapshots once ready; 0 writes only on clean shutdown.
+    pub interval_secs: u64,
+    /// Snapshots kept in `dir`.
+    pub keep: usize,
+    /// A snapshot to bootstrap from when `dir` has no usable one: a path or an http(s) URL.
+    pub source: String,
 }
 
 /// Live price and inventory subscriptions.
@@ -250,6 +266,9 @@ impl Settings {
                 "subscriptions",
                 "max_per_connection and buffer_variants must be positive, hub_capacity at least 16",
             );
+        }
+        if self.snapshot.keep == 0 {
+            return reject("snapshot.keep", "must be at least 1");
         }
         if self.server.max_body_bytes < 64 {
             return reject("server.max_body_bytes", "must be at least 64");

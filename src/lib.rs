@@ -4,6 +4,7 @@
 //! - [`config`]: typed settings from `config/default.toml`, a file and `VITRINE_*` variables.
 //! - [`ingest`]: the Kafka consumer, event decoding, the demo cluster and publisher; feeds
 //!   every record through one decode-and-apply path into the views.
+//! - [`snapshot`]: the snapshot format, its streamed reader (file or URL) and atomic writer.
 //! - [`views`]: the materialized state (products, prices, inventory) and listings. Pure: no I/O.
 //! - [`pricing`]: money amounts, landed prices and quotes. Pure.
 //! - [`live`]: the change hub and per-subscription coalescing buffers behind subscriptions.
@@ -21,5 +22,6 @@ pub mod ingest;
 pub mod live;
 pub mod pricing;
 pub mod server;
+pub mod snapshot;
 pub mod telemetry;
 pub mod views;

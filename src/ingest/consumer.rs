@@ -14,11 +14,15 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::statistics::Statistics;
+use rdkafka::Offset;
 
 use super::applier::{Applier, Origin};
+use super::assign::{assign_all, PartitionIndex};
+use super::bootstrap::{bootstrap, StartAt};
+use super::progress::{unix_ms, Progress};
 use super::readiness::{CatchUp, Readiness};
-use crate::config::{KafkaSettings, TopicSettings};
+use crate::config::{KafkaSettings, SnapshotSettings, TopicSettings};
 use crate::views::ViewKind;
 
 /// Errors that stop the consumer from starting at all.
@@ -78,14 +82,30 @@ impl ConsumerHandle {
     }
 }
 
-/// Routes librdkafka's error callbacks to `tracing`, minus the end-of-partition events that
-/// `enable.partition.eof` turns on for readiness (they are expected, not errors).
-pub struct IngestContext;
+/// Routes librdkafka's error callbacks to `tracing` (minus the end-of-partition events that
+/// `enable.partition.eof` turns on for readiness), and its statistics' high watermarks into
+/// the partitions' progress, so lag stays current while nothing arrives.
+pub struct IngestContext {
+    progress: Arc<Progress>,
+}
 
 impl ClientContext for IngestContext {
     fn error(&self, error: KafkaError, reason: &str) {
         if !matches!(error, KafkaError::PartitionEOF(_)) {
             tracing::warn!(%error, reason, "kafka client error");
+        }
+    }
+
+    fn stats(&self, statistics: Statistics) {
+        for p in self.progress.partitions() {
+            let high = statistics
+                .topics
+                .get(&p.topic)
+                .and_then(|t| t.partitions.get(&p.partition))
+                .map(|s| s.hi_offset);
+            if let Some(high) = high.filter(|h| *h >= 0) {
+                p.raise_high(high);
+            }
         }
     }
 }
@@ -108,38 +128,63 @@ fn consumer_config(kafka: &KafkaSettings, brokers: &str) -> ClientConfig {
         .set("fetch.wait.max.ms", kafka.fetch_wait_max_ms.to_string())
         .set("fetch.min.bytes", "1")
         .set("socket.nagle.disable", "true")
-        .set("topic.metadata.refresh.interval.ms", "10000");
+        .set("topic.metadata.refresh.interval.ms", "10000")
+        .set("statistics.interval.ms", "1000");
     config
 }
 
-/// Starts the consumer thread for `brokers`.
+/// What the consumer thread needs besides the broker settings.
+pub struct IngestParts {
+    pub topics: TopicMap,
+    pub applier: Applier,
+    pub readiness: Arc<Readiness>,
+    pub progress: Arc<Progress>,
+    /// Snapshots to bootstrap from before consuming (`None`: start at the beginning).
+    pub snapshots: Option<SnapshotSettings>,
+}
+
+/// Starts the consumer thread for `brokers`: bootstrap from a snapshot if any, then consume.
 pub fn spawn_consumer(
     kafka: &KafkaSettings,
     brokers: &str,
-    topics: TopicMap,
-    applier: Applier,
-    readiness: Arc<Readiness>,
+    parts: IngestParts,
 ) -> Result<ConsumerHandle, IngestError> {
-    let consumer: IngestConsumer =
-        consumer_config(kafka, brokers).create_with_context(IngestContext)?;
+    let IngestParts {
+        topics,
+        applier,
+        readiness,
+        progress,
+        snapshots,
+    } = parts;
+    let context = IngestContext {
+        progress: Arc::clone(&progress),
+    };
+    let consumer: IngestConsumer = consumer_config(kafka, brokers).create_with_context(context)?;
     let stop = Arc::new(AtomicBool::new(false));
     let timeout = Duration::from_millis(kafka.metadata_timeout_ms);
     let thread_stop = Arc::clone(&stop);
     let thread = std::thread::Builder::new()
         .name("vitrine-ingest".into())
         .spawn(move || {
-            let Some(catch_up) = assign_all(&consumer, &topics, timeout, &thread_stop) else {
+            let start = match &snapshots {
+                Some(settings) => bootstrap(settings, &applier, &progress),
+                None => StartAt::Beginning,
+            };
+            let Some((catch_up, index)) =
+                assign_all(&consumer, &topics, &start, &progress, timeout, &thread_stop)
+            else {
                 return;
             };
             catch_up.publish_to(&readiness);
-            consume(
-                &consumer,
-                &topics,
-                &applier,
-                &readiness,
-                catch_up,
-                &thread_stop,
-            );
+            let feed = Feed {
+                consumer: &consumer,
+                topics: &topics,
+                applier: &applier,
+                readiness: &readiness,
+                progress: &progress,
+                index,
+            };
+            feed.consume(catch_up, &thread_stop);
         })
         .expect("spawning a thread");
     Ok(ConsumerHandle {
@@ -148,112 +193,78 @@ pub fn spawn_consumer(
     })
 }
 
-/// Waits until every topic exists, then assigns all partitions from the beginning and
-/// records their high watermarks. `None` if asked to stop first.
-fn assign_all(
-    consumer: &IngestConsumer,
-    topics: &TopicMap,
-    timeout: Duration,
-    stop: &AtomicBool,
-) -> Option<CatchUp> {
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return None;
+/// The consumer thread's loop and what it updates.
+struct Feed<'a> {
+    consumer: &'a IngestConsumer,
+    topics: &'a TopicMap,
+    applier: &'a Applier,
+    readiness: &'a Readiness,
+    progress: &'a Progress,
+    index: PartitionIndex,
+}
+
+impl Feed<'_> {
+    fn consume(&self, mut catch_up: CatchUp, stop: &AtomicBool) {
+        let started = Instant::now();
+        let mut caught_up_logged = catch_up.is_done();
+        if caught_up_logged {
+            self.mark_ready(&started);
         }
-        match try_assign(consumer, topics, timeout) {
-            Ok(catch_up) => return Some(catch_up),
-            Err(reason) => {
-                tracing::warn!(%reason, "waiting for Kafka topics; retrying in 1s");
-                std::thread::sleep(Duration::from_secs(1));
+        while !stop.load(Ordering::Relaxed) {
+            let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
+                continue;
+            };
+            match result {
+                Ok(message) => {
+                    let topic = message.topic();
+                    let Some(kind) = self.topics.kind_of(topic) else {
+                        continue;
+                    };
+                    let (partition, offset) = (message.partition(), message.offset());
+                    let origin = Origin {
+                        topic,
+                        partition,
+                        offset,
+                    };
+                    self.applier
+                        .apply_record(kind, message.key(), message.payload(), origin);
+                    if let Some(p) = self.index.get(topic).and_then(|t| t.get(&partition)) {
+                        if let Some(ts) = message.timestamp().to_millis() {
+                            p.last_timestamp_ms.store(ts, Ordering::Relaxed);
+                        }
+                        p.raise_high(offset + 1);
+                        p.next.store(offset + 1, Ordering::Release);
+                    }
+                    if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
+                        catch_up.publish_to(self.readiness);
+                    }
+                }
+                Err(KafkaError::PartitionEOF(_)) => {
+                    // The EOF names no topic: ask the consumer where each pending partition stands.
+                    if !catch_up.is_done() {
+                        advance_from_positions(self.consumer, &mut catch_up);
+                        catch_up.publish_to(self.readiness);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "kafka consumer error"),
+            }
+            if !caught_up_logged && catch_up.is_done() {
+                caught_up_logged = true;
+                self.mark_ready(&started);
             }
         }
     }
-}
 
-fn try_assign(
-    consumer: &IngestConsumer,
-    topics: &TopicMap,
-    timeout: Duration,
-) -> Result<CatchUp, String> {
-    let mut assignment = TopicPartitionList::new();
-    let mut catch_up = CatchUp::default();
-    for (topic, _) in &topics.topics {
-        let metadata = consumer
-            .fetch_metadata(Some(topic), timeout)
-            .map_err(|e| format!("metadata for {topic}: {e}"))?;
-        let Some(meta) = metadata.topics().iter().find(|t| t.name() == topic) else {
-            return Err(format!("topic {topic} not in metadata"));
-        };
-        if let Some(err) = meta.error() {
-            return Err(format!("topic {topic}: {err:?}"));
-        }
-        if meta.partitions().is_empty() {
-            return Err(format!("topic {topic} has no partitions"));
-        }
-        for partition in meta.partitions() {
-            let id = partition.id();
-            let (low, high) = consumer
-                .fetch_watermarks(topic, id, timeout)
-                .map_err(|e| format!("watermarks of {topic}/{id}: {e}"))?;
-            catch_up.track(topic, id, low, high);
-            assignment
-                .add_partition_offset(topic, id, Offset::Beginning)
-                .map_err(|e| e.to_string())?;
-            tracing::info!(topic, partition = id, low, high, "assigned partition");
-        }
-    }
-    consumer.assign(&assignment).map_err(|e| e.to_string())?;
-    Ok(catch_up)
-}
-
-fn consume(
-    consumer: &IngestConsumer,
-    topics: &TopicMap,
-    applier: &Applier,
-    readiness: &Readiness,
-    mut catch_up: CatchUp,
-    stop: &AtomicBool,
-) {
-    let started = Instant::now();
-    let mut caught_up_logged = catch_up.is_done();
-    while !stop.load(Ordering::Relaxed) {
-        let Some(result) = consumer.poll(Duration::from_millis(100)) else {
-            continue;
-        };
-        match result {
-            Ok(message) => {
-                let topic = message.topic();
-                let Some(kind) = topics.kind_of(topic) else {
-                    continue;
-                };
-                let origin = Origin {
-                    topic,
-                    partition: message.partition(),
-                    offset: message.offset(),
-                };
-                applier.apply_record(kind, message.key(), message.payload(), origin);
-                if !catch_up.is_done()
-                    && catch_up.advance(topic, message.partition(), message.offset() + 1)
-                {
-                    catch_up.publish_to(readiness);
-                }
-            }
-            Err(KafkaError::PartitionEOF(_)) => {
-                // The EOF names no topic: ask the consumer where each pending partition stands.
-                if !catch_up.is_done() {
-                    advance_from_positions(consumer, &mut catch_up);
-                    catch_up.publish_to(readiness);
-                }
-            }
-            Err(error) => tracing::warn!(%error, "kafka consumer error"),
-        }
-        if !caught_up_logged && catch_up.is_done() {
-            caught_up_logged = true;
-            tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "views caught up with Kafka; ready"
-            );
-        }
+    fn mark_ready(&self, consuming_since: &Instant) {
+        let since_start = unix_ms() - self.progress.started_ms.load(Ordering::Relaxed);
+        self.progress
+            .ready_after_ms
+            .store(since_start.max(1), Ordering::Relaxed);
+        tracing::info!(
+            consuming_ms = consuming_since.elapsed().as_millis() as u64,
+            since_start_ms = since_start,
+            "views caught up with Kafka; ready"
+        );
     }
 }
 

@@ -207,6 +207,29 @@ impl Catalog {
         }
     }
 
+    /// Every product (pointer copies), e.g. for a snapshot.
+    pub fn all_products(&self) -> Vec<Arc<Product>> {
+        self.products
+            .iter()
+            .map(|e| Arc::clone(&e.product))
+            .collect()
+    }
+
+    pub fn all_prices(&self) -> Vec<Arc<Price>> {
+        self.prices.iter().map(|e| Arc::clone(e.value())).collect()
+    }
+
+    pub fn all_inventory(&self) -> Vec<Arc<Inventory>> {
+        self.inventory
+            .iter()
+            .map(|e| Arc::clone(e.value()))
+            .collect()
+    }
+
+    pub fn all_intl(&self) -> Vec<Arc<IntlContext>> {
+        self.intl.iter().map(|e| Arc::clone(e.value())).collect()
+    }
+
     /// Records held per view.
     pub fn len(&self, kind: ViewKind) -> usize {
         match kind {

@@ -1,0 +1,141 @@
+//! Assigning every partition of the view topics to the consumer, at the offsets a snapshot (or
+//! the beginning) says, recording each partition's high watermark for readiness and lag.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::bootstrap::StartAt;
+use super::consumer::TopicMap;
+use super::progress::{PartitionProgress, Progress};
+use super::readiness::CatchUp;
+
+/// The consumer thread's handles on each partition's progress, by topic then partition.
+pub type PartitionIndex = HashMap<String, HashMap<i32, Arc<PartitionProgress>>>;
+
+/// Waits until every topic exists, then assigns all partitions. `None` if asked to stop first.
+pub fn assign_all<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topics: &TopicMap,
+    start: &StartAt,
+    progress: &Progress,
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> Option<(CatchUp, PartitionIndex)> {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        match try_assign(consumer, topics, start, progress, timeout) {
+            Ok(assigned) => return Some(assigned),
+            Err(reason) => {
+                tracing::warn!(%reason, "waiting for Kafka topics; retrying in 1s");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+/// (topic, partition, low, high) of every partition of the view topics.
+fn partitions<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topics: &TopicMap,
+    timeout: Duration,
+) -> Result<Vec<(String, i32, i64, i64)>, String> {
+    let mut out = vec![];
+    for (topic, _) in &topics.topics {
+        let metadata = consumer
+            .fetch_metadata(Some(topic), timeout)
+            .map_err(|e| format!("metadata for {topic}: {e}"))?;
+        let Some(meta) = metadata.topics().iter().find(|t| t.name() == topic) else {
+            return Err(format!("topic {topic} not in metadata"));
+        };
+        if let Some(err) = meta.error() {
+            return Err(format!("topic {topic}: {err:?}"));
+        }
+        if meta.partitions().is_empty() {
+            return Err(format!("topic {topic} has no partitions"));
+        }
+        for partition in meta.partitions() {
+            let id = partition.id();
+            let (low, high) = consumer
+                .fetch_watermarks(topic, id, timeout)
+                .map_err(|e| format!("watermarks of {topic}/{id}: {e}"))?;
+            out.push((topic.clone(), id, low, high));
+        }
+    }
+    Ok(out)
+}
+
+/// Start offsets for a time: the earliest offset at or after it, per partition.
+fn offsets_for_time<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    found: &[(String, i32, i64, i64)],
+    time_ms: i64,
+    timeout: Duration,
+) -> Result<HashMap<(String, i32), i64>, String> {
+    let mut query = TopicPartitionList::new();
+    for (topic, partition, _, _) in found {
+        query
+            .add_partition_offset(topic, *partition, Offset::Offset(time_ms))
+            .map_err(|e| e.to_string())?;
+    }
+    let answer = consumer
+        .offsets_for_times(query, timeout)
+        .map_err(|e| format!("offsets for time {time_ms}: {e}"))?;
+    let mut out = HashMap::new();
+    for (topic, partition, _, high) in found {
+        let offset = match answer.find_partition(topic, *partition).map(|e| e.offset()) {
+            Some(Offset::Offset(n)) => n,
+            // No message at or after the time: start at the end.
+            _ => *high,
+        };
+        out.insert((topic.clone(), *partition), offset);
+    }
+    Ok(out)
+}
+
+fn try_assign<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topics: &TopicMap,
+    start: &StartAt,
+    progress: &Progress,
+    timeout: Duration,
+) -> Result<(CatchUp, PartitionIndex), String> {
+    let found = partitions(consumer, topics, timeout)?;
+    let from_time = match start {
+        StartAt::Time(ms) => Some(offsets_for_time(consumer, &found, *ms, timeout)?),
+        _ => None,
+    };
+    let mut assignment = TopicPartitionList::new();
+    let mut catch_up = CatchUp::default();
+    let mut index = PartitionIndex::new();
+    for (topic, partition, low, high) in found {
+        let key = (topic.clone(), partition);
+        let from = match (start, &from_time) {
+            (StartAt::Offsets(offsets), _) => offsets.get(&key).copied(),
+            (_, Some(by_time)) => by_time.get(&key).copied(),
+            _ => None,
+        }
+        .map_or(low, |n| n.clamp(low, high));
+        catch_up.track(&topic, partition, from, high);
+        assignment
+            .add_partition_offset(&topic, partition, Offset::Offset(from))
+            .map_err(|e| e.to_string())?;
+        let kind = topics
+            .kind_of(&topic)
+            .expect("assigned topics are view topics");
+        let handle = progress.register(&topic, partition, kind, from, high);
+        index
+            .entry(topic.clone())
+            .or_default()
+            .insert(partition, handle);
+        tracing::info!(topic, partition, low, high, from, "assigned partition");
+    }
+    consumer.assign(&assignment).map_err(|e| e.to_string())?;
+    Ok((catch_up, index))
+}

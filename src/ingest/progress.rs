@@ -1,0 +1,197 @@
+//! How far ingest has come: per partition, the next offset applied, the high watermark and the
+//! timestamp of the last applied message; plus the bootstrap from a snapshot. Read by health,
+//! `viewStatus`, response extensions, metrics and the snapshot writer.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::snapshot::PartitionOffset;
+use crate::views::ViewKind;
+
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// One assigned partition.
+#[derive(Debug)]
+pub struct PartitionProgress {
+    pub topic: String,
+    pub partition: i32,
+    pub kind: ViewKind,
+    /// Next offset to apply (every record before it has been applied).
+    pub next: AtomicI64,
+    /// High watermark last seen (at assignment, from statistics, or from messages).
+    pub high: AtomicI64,
+    /// Kafka timestamp (ms) of the last applied message; 0 before any.
+    pub last_timestamp_ms: AtomicI64,
+}
+
+impl PartitionProgress {
+    /// Messages behind the high watermark.
+    pub fn lag(&self) -> i64 {
+        (self.high.load(Ordering::Relaxed) - self.next.load(Ordering::Relaxed)).max(0)
+    }
+
+    pub fn raise_high(&self, high: i64) {
+        self.high.fetch_max(high, Ordering::Relaxed);
+    }
+}
+
+/// What the snapshot loaded at start-up was.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotLoaded {
+    pub source: String,
+    pub records: u64,
+    pub created_at_ms: i64,
+    pub load_ms: u64,
+}
+
+/// Per-view freshness, derived from the partitions feeding it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewFreshness {
+    pub applied: i64,
+    pub high: i64,
+    pub lag_messages: i64,
+    /// 0 when caught up; else how old the last applied message is.
+    pub lag_ms: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Progress {
+    partitions: RwLock<Vec<Arc<PartitionProgress>>>,
+    snapshot: RwLock<Option<SnapshotLoaded>>,
+    /// Records loaded from a snapshot so far (while bootstrapping).
+    pub bootstrap_records: AtomicU64,
+    pub bootstrapping: AtomicBool,
+    pub started_ms: AtomicI64,
+    /// Milliseconds from start to ready; 0 until ready.
+    pub ready_after_ms: AtomicI64,
+}
+
+impl Progress {
+    pub fn new() -> Self {
+        let progress = Self::default();
+        progress.started_ms.store(unix_ms(), Ordering::Relaxed);
+        progress
+    }
+
+    pub fn register(
+        &self,
+        topic: &str,
+        partition: i32,
+        kind: ViewKind,
+        next: i64,
+        high: i64,
+    ) -> Arc<PartitionProgress> {
+        let p = Arc::new(PartitionProgress {
+            topic: topic.to_string(),
+            partition,
+            kind,
+            next: AtomicI64::new(next.max(0)),
+            high: AtomicI64::new(high),
+            last_timestamp_ms: AtomicI64::new(0),
+        });
+        self.partitions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::clone(&p));
+        p
+    }
+
+    pub fn partitions(&self) -> Vec<Arc<PartitionProgress>> {
+        self.partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The offsets a snapshot taken now covers (read before copying the views).
+    pub fn applied_offsets(&self) -> Vec<PartitionOffset> {
+        self.partitions()
+            .iter()
+            .map(|p| PartitionOffset {
+                topic: p.topic.clone(),
+                partition: p.partition,
+                next: p.next.load(Ordering::Acquire),
+            })
+            .collect()
+    }
+
+    pub fn set_snapshot(&self, loaded: SnapshotLoaded) {
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
+    }
+
+    pub fn snapshot(&self) -> Option<SnapshotLoaded> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn view(&self, kind: ViewKind, now_ms: i64) -> ViewFreshness {
+        let mut f = ViewFreshness::default();
+        let mut oldest_lagging: Option<i64> = None;
+        for p in self.partitions().iter().filter(|p| p.kind == kind) {
+            let lag = p.lag();
+            f.applied += p.next.load(Ordering::Relaxed);
+            f.high += p.high.load(Ordering::Relaxed);
+            f.lag_messages += lag;
+            if lag > 0 {
+                let ts = p.last_timestamp_ms.load(Ordering::Relaxed);
+                let since = if ts > 0 {
+                    ts
+                } else {
+                    self.started_ms.load(Ordering::Relaxed)
+                };
+                oldest_lagging = Some(oldest_lagging.map_or(since, |o| o.min(since)));
+            }
+        }
+        f.lag_ms = oldest_lagging.map_or(0, |t| (now_ms - t).max(0));
+        f
+    }
+
+    /// The largest lag over all views, in ms.
+    pub fn max_lag_ms(&self, now_ms: i64) -> i64 {
+        ViewKind::ALL
+            .iter()
+            .map(|k| self.view(*k, now_ms).lag_ms)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_in_messages_and_time() {
+        let progress = Progress::new();
+        let p0 = progress.register("prices", 0, ViewKind::Prices, 0, 10);
+        let p1 = progress.register("prices", 1, ViewKind::Prices, 5, 5);
+        let f = progress.view(ViewKind::Prices, unix_ms());
+        assert_eq!((f.applied, f.high, f.lag_messages), (5, 15, 10));
+        p0.next.store(8, Ordering::Relaxed);
+        p0.last_timestamp_ms.store(1_000, Ordering::Relaxed);
+        assert_eq!(progress.view(ViewKind::Prices, 4_000).lag_ms, 3_000);
+        p0.next.store(10, Ordering::Relaxed);
+        assert_eq!(
+            progress.view(ViewKind::Prices, 4_000),
+            ViewFreshness {
+                applied: 15,
+                high: 15,
+                lag_messages: 0,
+                lag_ms: 0
+            }
+        );
+        p1.raise_high(7);
+        p1.raise_high(6);
+        assert_eq!(progress.view(ViewKind::Prices, 4_000).lag_messages, 2);
+        let offsets = progress.applied_offsets();
+        assert_eq!(offsets[0].next, 10);
+        assert_eq!(offsets[1].next, 5);
+    }
+}

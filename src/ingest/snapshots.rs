@@ -1,0 +1,63 @@
+//! Vitrine's own snapshots: taken periodically once caught up, and on clean shutdown.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::progress::Progress;
+use super::Readiness;
+use crate::snapshot::write_snapshot;
+use crate::views::Catalog;
+
+#[derive(Clone)]
+pub struct SnapshotWriter {
+    pub dir: PathBuf,
+    pub keep: usize,
+    /// Zero: only on shutdown.
+    pub interval: Duration,
+    pub catalog: Arc<Catalog>,
+    pub progress: Arc<Progress>,
+    pub readiness: Arc<Readiness>,
+}
+
+impl SnapshotWriter {
+    /// Writes a snapshot now, if the views are caught up (a snapshot of a half-replayed view
+    /// would be valid, but worth less than the one it would replace).
+    pub async fn write_now(&self) {
+        if !self.readiness.is_ready() {
+            tracing::info!("not caught up: no snapshot written");
+            return;
+        }
+        // Offsets first, then the views: see `write_snapshot`.
+        let offsets = self.progress.applied_offsets();
+        let (dir, catalog, keep) = (self.dir.clone(), Arc::clone(&self.catalog), self.keep);
+        let started = Instant::now();
+        let written =
+            tokio::task::spawn_blocking(move || write_snapshot(&dir, &catalog, offsets, keep))
+                .await;
+        match written {
+            Ok(Ok((path, records))) => tracing::info!(
+                path = %path.display(),
+                records,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "wrote snapshot"
+            ),
+            Ok(Err(error)) => {
+                tracing::error!(%error, dir = %self.dir.display(), "snapshot not written")
+            }
+            Err(error) => tracing::error!(%error, "snapshot task failed"),
+        }
+    }
+
+    pub async fn run_periodically(self) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            self.write_now().await;
+        }
+    }
+}
