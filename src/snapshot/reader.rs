@@ -109,7 +109,7 @@ pub fn load(
                     origin,
                 );
                 records += 1;
-                if records % 65_536 == 0 {
+                if records.is_multiple_of(65_536) {
                     progress.store(records, Ordering::Relaxed);
                 }
             }
