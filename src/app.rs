@@ -9,13 +9,14 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::graphql::build_gateway;
+use crate::graphql::build_gateway_with;
 use crate::ingest::demo::{load_baseline, run_trickle, EmbeddedCluster};
 use crate::ingest::progress::Progress;
 use crate::ingest::publisher::Publisher;
 use crate::ingest::snapshots::SnapshotWriter;
 use crate::ingest::{
-    spawn_consumer, Applier, ConsumerHandle, IngestParts, IngestStats, Readiness, TopicMap,
+    spawn_consumer, Applier, ConsumerHandle, IngestParts, IngestStats, IngestStatus, Readiness,
+    TopicMap,
 };
 use crate::server::{router, AppState};
 use crate::views::Catalog;
@@ -59,7 +60,14 @@ impl App {
         let catalog = Arc::new(Catalog::new());
         let stats = Arc::new(IngestStats::default());
         let readiness = Arc::new(Readiness::default());
-        let gateway = build_gateway(Arc::clone(&catalog), &settings);
+        let progress = Arc::new(Progress::new());
+        let status = Arc::new(IngestStatus {
+            catalog: Arc::clone(&catalog),
+            stats: Arc::clone(&stats),
+            readiness: Arc::clone(&readiness),
+            progress: Arc::clone(&progress),
+        });
+        let gateway = build_gateway_with(Arc::clone(&status), &settings);
         let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats))
             .with_hub(Arc::clone(gateway.hub()));
         let topics = TopicMap::new(&settings.topics);
@@ -77,7 +85,6 @@ impl App {
             (settings.kafka.brokers.clone(), None)
         };
         tracing::info!(brokers, embedded = demo.is_some(), "starting ingest");
-        let progress = Arc::new(Progress::new());
         let snapshots = (demo.is_none() && !settings.snapshot.dir.is_empty()
             || !settings.snapshot.source.is_empty())
         .then(|| settings.snapshot.clone());
@@ -101,9 +108,7 @@ impl App {
 
         let state = AppState {
             gateway,
-            catalog,
-            stats,
-            readiness,
+            status,
             max_body_bytes: settings.server.max_body_bytes,
             graphiql: settings.server.graphiql,
             sse_keepalive: Duration::from_millis(settings.subscriptions.sse_keepalive_ms.max(100)),

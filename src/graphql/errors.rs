@@ -29,6 +29,8 @@ pub enum ApiError {
     TooManyLines { got: usize, max: usize },
     #[error("too many subscriptions {limit} (at most {max})")]
     TooManySubscriptions { limit: &'static str, max: usize },
+    #[error("the views lag {lag_ms} ms, more than the {bound_ms} ms the request allows")]
+    StaleView { lag_ms: i64, bound_ms: i64 },
 }
 
 impl ApiError {
@@ -46,6 +48,7 @@ impl ApiError {
             ApiError::InvalidQuantity { .. } => "INVALID_QUANTITY",
             ApiError::TooManyLines { .. } => "TOO_MANY_LINES",
             ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
+            ApiError::StaleView { .. } => "STALE_VIEW",
         }
     }
 

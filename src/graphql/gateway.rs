@@ -17,9 +17,10 @@ use futures::StreamExt;
 use super::errors::{with_code, ApiError};
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
+use crate::ingest::IngestStatus;
 use crate::live::ChangeHub;
 use crate::views::reads::{ReadLog, RecordingReader};
-use crate::views::Catalog;
+use crate::views::{Catalog, ViewKind};
 
 /// async-graphql's messages for its built-in limits, which carry no code of their own.
 const DEPTH_MESSAGE: &str = "Query is nested too deep.";
@@ -27,10 +28,46 @@ const COMPLEXITY_MESSAGE: &str = "Query is too complex.";
 /// How async-graphql opens the message of an argument or variable that does not fit its type.
 const INPUT_MESSAGE: &str = "Failed to parse";
 
-/// A serialized answer and the record versions it was computed from.
+/// A serialized answer, the record versions it was computed from, and its operation label.
 struct Memo {
     body: Bytes,
     reads: ReadLog,
+    operation: &'static str,
+}
+
+/// A bounded label for metrics: the operation's first root field, if it is one of ours.
+fn operation_label(document: &ExecutableDocument) -> &'static str {
+    use async_graphql::parser::types::Selection;
+    let Some((_, operation)) = document.operations.iter().next() else {
+        return "none";
+    };
+    let first = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .first()
+        .map(|s| &s.node);
+    match first {
+        Some(Selection::Field(f)) => match f.node.name.node.as_str() {
+            "product" => "product",
+            "products" => "products",
+            "checkout" => "checkout",
+            "viewStatus" => "viewStatus",
+            "priceChanged" => "priceChanged",
+            "inventoryChanged" => "inventoryChanged",
+            "__schema" | "__type" => "introspection",
+            _ => "other",
+        },
+        _ => "other",
+    }
+}
+
+fn record_request(operation: &'static str, started: std::time::Instant, ok: bool) {
+    let outcome = if ok { "ok" } else { "error" };
+    metrics::counter!("vitrine_graphql_requests_total", "operation" => operation, "outcome" => outcome).increment(1);
+    metrics::histogram!("vitrine_graphql_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Counters of the answer memo.
@@ -48,6 +85,7 @@ pub struct Gateway {
     schema: VitrineSchema,
     catalog: Arc<Catalog>,
     hub: Arc<ChangeHub>,
+    status: Arc<IngestStatus>,
     parsed: moka::sync::Cache<String, Arc<ExecutableDocument>>,
     /// Answers by (operation, variables, query); `None` when switched off.
     memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
@@ -59,10 +97,11 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(
         schema: VitrineSchema,
-        catalog: Arc<Catalog>,
+        status: Arc<IngestStatus>,
         hub: Arc<ChangeHub>,
         settings: &GraphqlSettings,
     ) -> Self {
+        let catalog = Arc::clone(&status.catalog);
         let memo = (settings.memo_entries > 0).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(settings.memo_entries)
@@ -73,6 +112,7 @@ impl Gateway {
             schema,
             catalog,
             hub,
+            status,
             parsed: moka::sync::Cache::new(settings.parse_cache_entries),
             memo,
             memo_stats: Arc::default(),
@@ -145,38 +185,114 @@ impl Gateway {
         response
     }
 
-    /// Executes one request, returning the response and what it read.
-    async fn run(&self, request: Request) -> (Response, ReadLog) {
+    /// Executes one request, returning the response, what it read and its operation label.
+    async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
+        let started = std::time::Instant::now();
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
-        let request = match self.with_parsed_query(request) {
+        let mut request = match self.with_parsed_query(request) {
             Ok(request) => request.data(Arc::clone(&reader)),
-            Err(error) => return (Response::from_errors(vec![error]), ReadLog::default()),
+            Err(error) => {
+                record_request("unparsed", started, false);
+                return (
+                    Response::from_errors(vec![error]),
+                    ReadLog::default(),
+                    "unparsed",
+                );
+            }
         };
+        let operation = request
+            .parsed_query()
+            .map_or("none", |d| operation_label(d));
         let response = self.with_codes(self.schema.execute(request).await);
-        (response, reader.log())
+        record_request(operation, started, response.errors.is_empty());
+        (response, reader.log(), operation)
+    }
+
+    /// The freshness extension every response carries: per view, offsets applied vs high
+    /// watermarks and lag.
+    fn freshness(&self) -> (i64, async_graphql::Value) {
+        let mut views = async_graphql::indexmap::IndexMap::new();
+        let mut max_lag = 0;
+        for kind in ViewKind::ALL {
+            let f = self.status.freshness(kind);
+            max_lag = max_lag.max(f.lag_ms);
+            let value = async_graphql::Value::from_json(serde_json::json!({
+                "appliedOffset": f.applied, "highWatermark": f.high,
+                "lagMessages": f.lag_messages, "lagMs": f.lag_ms,
+            }))
+            .unwrap_or_default();
+            views.insert(async_graphql::Name::new(kind.name()), value);
+        }
+        let mut freshness = async_graphql::indexmap::IndexMap::new();
+        freshness.insert(
+            async_graphql::Name::new("maxLagMs"),
+            async_graphql::Value::from(max_lag),
+        );
+        freshness.insert(
+            async_graphql::Name::new("views"),
+            async_graphql::Value::Object(views),
+        );
+        (max_lag, async_graphql::Value::Object(freshness))
+    }
+
+    /// `STALE_VIEW` when the request bounds staleness (`extensions.maxStalenessMs`) and the
+    /// views lag more: answered at once, never blocking until they catch up.
+    fn stale(request: &Request, max_lag_ms: i64) -> Option<Response> {
+        let bound = request.extensions.0.get(MAX_STALENESS)?;
+        let bound = match bound {
+            async_graphql::Value::Number(n) => n.as_i64(),
+            async_graphql::Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+        .unwrap_or(-1);
+        (max_lag_ms > bound).then(|| {
+            let error = ApiError::StaleView {
+                lag_ms: max_lag_ms,
+                bound_ms: bound,
+            };
+            Response::from_errors(vec![error.to_server_error()])
+        })
     }
 
     pub async fn execute(&self, request: Request) -> Response {
-        self.run(request).await.0
+        let (max_lag, freshness) = self.freshness();
+        let mut response = match Self::stale(&request, max_lag) {
+            Some(stale) => stale,
+            None => self.run(request).await.0,
+        };
+        response.extensions.insert("freshness".into(), freshness);
+        response
     }
 
     /// Executes one request and returns its JSON body, reusing a memoized body when every
     /// record it was computed from still has the same version.
     pub async fn execute_json(&self, request: Request) -> Bytes {
+        let (max_lag, freshness) = self.freshness();
+        if let Some(mut stale) = Self::stale(&request, max_lag) {
+            stale.extensions.insert("freshness".into(), freshness);
+            return to_json(&stale);
+        }
+        let body = self.answer_json(request).await;
+        with_extension(&body, "freshness", &freshness)
+    }
+
+    /// The JSON answer without extensions, memoized when possible.
+    async fn answer_json(&self, request: Request) -> Bytes {
         let Some(memo) = &self.memo else {
-            return to_json(&self.execute(request).await);
+            return to_json(&self.run(request).await.0);
         };
         let key = memo_key(&request);
         if let Some(found) = memo.get(&key) {
             if found.reads.still_current(&self.catalog) {
                 self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
+                record_request(found.operation, std::time::Instant::now(), true);
                 return found.body.clone();
             }
             self.memo_stats.outdated.fetch_add(1, Ordering::Relaxed);
         } else {
             self.memo_stats.misses.fetch_add(1, Ordering::Relaxed);
         }
-        let (response, reads) = self.run(request).await;
+        let (response, reads, operation) = self.run(request).await;
         let body = to_json(&response);
         if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
             memo.insert(
@@ -184,6 +300,7 @@ impl Gateway {
                 Arc::new(Memo {
                     body: body.clone(),
                     reads,
+                    operation,
                 }),
             );
         }
@@ -230,6 +347,24 @@ impl Executor for Gateway {
             .map(move |response| gateway.with_codes(response))
             .boxed()
     }
+}
+
+/// Request extension bounding how stale the views may be, in ms.
+pub const MAX_STALENESS: &str = "maxStalenessMs";
+
+/// Appends `"name": value` to the top-level object of a serialized response.
+fn with_extension(body: &[u8], name: &str, value: &async_graphql::Value) -> Bytes {
+    let Some(end) = body.iter().rposition(|b| *b == b'}') else {
+        return Bytes::copy_from_slice(body);
+    };
+    let mut out = Vec::with_capacity(body.len() + 256);
+    out.extend_from_slice(&body[..end]);
+    out.extend_from_slice(b",\"extensions\":{\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    serde_json::to_writer(&mut out, value).expect("values serialize");
+    out.extend_from_slice(b"}}");
+    Bytes::from(out)
 }
 
 fn to_json(response: &Response) -> Bytes {
@@ -352,5 +487,71 @@ mod market_memo_tests {
         let stats = gateway.memo_stats();
         assert_eq!(stats.hits.load(Ordering::Relaxed), 1);
         assert_eq!(stats.outdated.load(Ordering::Relaxed), 1);
+    }
+}
+
+#[cfg(test)]
+mod freshness_tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::ingest::progress::Progress;
+
+    fn lagging_gateway(lag_ms: i64) -> Gateway {
+        let progress = Arc::new(Progress::new());
+        let p = progress.register("t", 0, ViewKind::Prices, 5, 10);
+        p.last_timestamp_ms.store(
+            crate::ingest::progress::unix_ms() - lag_ms,
+            Ordering::Relaxed,
+        );
+        let status = IngestStatus {
+            progress,
+            ..IngestStatus::default()
+        };
+        super::super::build_gateway_with(Arc::new(status), &Settings::defaults())
+    }
+
+    fn bounded(bound: i64) -> Request {
+        let mut request = Request::new("{ product(id: \"x\") { id } }");
+        request
+            .extensions
+            .0
+            .insert(MAX_STALENESS.into(), async_graphql::Value::from(bound));
+        request
+    }
+
+    #[tokio::test]
+    async fn a_staleness_bound_is_enforced_without_waiting() {
+        let gateway = lagging_gateway(5_000);
+        let json = |b: Bytes| serde_json::from_slice::<serde_json::Value>(&b).unwrap();
+        let stale = json(gateway.execute_json(bounded(1_000)).await);
+        assert_eq!(
+            stale["errors"][0]["extensions"]["code"], "STALE_VIEW",
+            "{stale}"
+        );
+        let lag = stale["extensions"]["freshness"]["views"]["prices"]["lagMs"]
+            .as_i64()
+            .unwrap();
+        assert!(lag >= 5_000, "{stale}");
+        assert_eq!(
+            stale["extensions"]["freshness"]["views"]["prices"]["lagMessages"],
+            5
+        );
+        let relaxed = json(gateway.execute_json(bounded(60_000)).await);
+        assert!(relaxed["errors"].is_null(), "{relaxed}");
+        assert_eq!(relaxed["data"]["product"], serde_json::Value::Null);
+        let unbounded = json(
+            gateway
+                .execute_json(Request::new("{ product(id: \"x\") { id } }"))
+                .await,
+        );
+        assert!(unbounded["errors"].is_null());
+        assert!(
+            unbounded["extensions"]["freshness"]["maxLagMs"]
+                .as_i64()
+                .unwrap()
+                >= 5_000
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod listing;
 pub mod market;
 pub mod product;
 pub mod query;
+pub mod status;
 pub mod subscription;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use async_graphql::{EmptyMutation, Schema, SchemaBuilder};
 use rand::TryRngCore;
 
 use crate::config::{RepricePolicy, Settings};
+use crate::ingest::IngestStatus;
 use crate::live::ChangeHub;
 use crate::pricing::quote::QuoteSigner;
 use crate::views::Catalog;
@@ -65,9 +67,19 @@ fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, subscription::Sub
     )
 }
 
-/// Builds the gateway (schema, parse cache, limits, answer memo) over `catalog`, with the hub
-/// its subscriptions listen to (`Gateway::hub`, for ingest to publish on).
+/// Builds the gateway over `catalog` alone (no ingest status to report): for tests and tools.
 pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gateway {
+    let status = IngestStatus {
+        catalog,
+        ..IngestStatus::default()
+    };
+    build_gateway_with(Arc::new(status), settings)
+}
+
+/// Builds the gateway (schema, parse cache, limits, answer memo) over the views in `status`,
+/// with the hub its subscriptions listen to (`Gateway::hub`, for ingest to publish on).
+pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gateway::Gateway {
+    let catalog = Arc::clone(&status.catalog);
     let subs = &settings.subscriptions;
     let hub = Arc::new(ChangeHub::new(subs.hub_capacity, subs.max_total));
     let live = subscription::LiveContext {
@@ -75,21 +87,22 @@ pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gat
         catalog: Arc::clone(&catalog),
         settings: subs.clone(),
     };
-    gateway::Gateway::new(
-        build_schema(settings, live),
-        catalog,
-        hub,
-        &settings.graphql,
-    )
+    let schema = build_schema(settings, live, Arc::clone(&status));
+    gateway::Gateway::new(schema, status, hub, &settings.graphql)
 }
 
 /// Builds the schema with the configured limits. Query resolvers reach the views only through
 /// the request's `RecordingReader`, which the gateway attaches to every request.
-pub fn build_schema(all: &Settings, live: subscription::LiveContext) -> VitrineSchema {
+pub fn build_schema(
+    all: &Settings,
+    live: subscription::LiveContext,
+    status: Arc<IngestStatus>,
+) -> VitrineSchema {
     let settings = &all.graphql;
     let mut builder = builder()
         .data(ApiSettings::from_settings(all))
         .data(live)
+        .data(status)
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity);
     if !settings.introspection {

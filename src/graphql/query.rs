@@ -85,6 +85,12 @@ impl QueryRoot {
         Ok(ProductConnection::from_page(sort, page, &market))
     }
 
+    /// How fresh the views are: offsets applied vs high watermarks, lag, snapshot, bootstrap.
+    async fn view_status(&self, ctx: &Context<'_>) -> super::status::Status {
+        reader(ctx).unmemoizable();
+        super::status::view_status(ctx)
+    }
+
     /// Prices a cart in `country` from the views, as the listing and product page do, and
     /// reports per line any difference from the quote the shopper saw and any shortage.
     async fn checkout(

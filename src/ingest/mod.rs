@@ -17,8 +17,10 @@ pub mod publisher;
 pub mod readiness;
 pub mod snapshots;
 pub mod stats;
+pub mod status;
 
 pub use applier::{Applier, Origin};
 pub use consumer::{spawn_consumer, ConsumerHandle, IngestError, IngestParts, TopicMap};
 pub use readiness::Readiness;
 pub use stats::IngestStats;
+pub use status::IngestStatus;

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
 use crate::graphql::errors::ApiError;
+use crate::graphql::gateway::MAX_STALENESS;
 
 fn wants_html(headers: &HeaderMap) -> bool {
     headers
@@ -42,6 +43,28 @@ pub async fn graphiql(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
+/// Header bounding how stale the views may be for this request (else `STALE_VIEW`).
+pub const MAX_STALENESS_HEADER: &str = "x-max-staleness-ms";
+
+/// Copies the staleness header into the request's extensions, where the gateway looks.
+fn with_staleness_bound(
+    mut request: async_graphql::Request,
+    headers: &HeaderMap,
+) -> async_graphql::Request {
+    let bound = headers
+        .get(MAX_STALENESS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    if let Some(bound) = bound {
+        request
+            .extensions
+            .0
+            .entry(MAX_STALENESS.to_string())
+            .or_insert(async_graphql::Value::from(bound));
+    }
+    request
+}
+
 fn wants_event_stream(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -72,7 +95,7 @@ pub async fn graphql_get(
             },
         );
     }
-    match parse_query_string(&query) {
+    match parse_query_string(&query).map(|r| with_staleness_bound(r, headers)) {
         Ok(request) if wants_event_stream(headers) => super::live::event_stream(&state, request),
         Ok(request) => json_response(state.gateway.execute_json(request).await),
         Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
@@ -96,7 +119,11 @@ pub async fn graphql_post(
             )
         }
     };
-    match serde_json::from_slice::<BatchRequest>(&bytes) {
+    let batch = serde_json::from_slice::<BatchRequest>(&bytes).map(|batch| match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(with_staleness_bound(r, &headers)),
+        batch => batch,
+    });
+    match batch {
         Ok(BatchRequest::Single(request)) if wants_event_stream(&headers) => {
             super::live::event_stream(&state, request)
         }

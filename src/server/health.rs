@@ -1,4 +1,5 @@
-//! Liveness and readiness: ready (200) only once the views have caught up with Kafka.
+//! Liveness and readiness: ready (200) only once the views have caught up with Kafka; the body
+//! says how fresh each view is.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,35 +8,37 @@ use axum::Json;
 use serde_json::json;
 
 use super::AppState;
-use crate::views::ViewKind;
 
 pub async fn live() -> Response {
     Json(json!({"status": "live"})).into_response()
 }
 
 pub async fn ready(State(state): State<AppState>) -> Response {
-    let ready = state.readiness.is_ready();
-    let mut views = serde_json::Map::new();
-    for kind in ViewKind::ALL {
-        views.insert(
-            kind.name().to_string(),
-            json!({
-                "records": state.catalog.len(kind),
-                "ingest": state.stats.counts(kind),
-            }),
-        );
-    }
-    let body = json!({
-        "status": if ready { "ready" } else { "catching_up" },
-        "assigned": state.readiness.is_assigned(),
-        "pendingPartitions": state.readiness.pending_partitions(),
-        "views": views,
-        "subscriptions": {"active": state.gateway.hub().active()},
-    });
-    let status = if ready {
+    let report = state.status.report();
+    let views: serde_json::Map<String, serde_json::Value> = report
+        .views
+        .iter()
+        .map(|v| {
+            (
+                v.view.to_string(),
+                serde_json::to_value(v).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let status = if report.ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let body = json!({
+        "status": if report.ready { "ready" } else { "catching_up" },
+        "assigned": report.assigned,
+        "pendingPartitions": report.pending_partitions,
+        "bootstrap": {"inProgress": report.bootstrapping, "records": report.bootstrap_records},
+        "readyAfterMs": report.ready_after_ms,
+        "snapshot": report.snapshot,
+        "views": views,
+        "subscriptions": {"active": state.gateway.hub().active()},
+    });
     (status, Json(body)).into_response()
 }

@@ -3,6 +3,7 @@
 pub mod graphql_http;
 pub mod health;
 pub mod live;
+pub mod metrics;
 
 use std::sync::Arc;
 
@@ -13,22 +14,20 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::gateway::Gateway;
-use crate::ingest::{IngestStats, Readiness};
-use crate::views::Catalog;
+use crate::ingest::IngestStatus;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub gateway: Gateway,
-    pub catalog: Arc<Catalog>,
-    pub stats: Arc<IngestStats>,
-    pub readiness: Arc<Readiness>,
+    pub status: Arc<IngestStatus>,
     pub max_body_bytes: usize,
     pub graphiql: bool,
     pub sse_keepalive: std::time::Duration,
 }
 
 pub fn router(state: AppState) -> Router {
+    metrics::handle();
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
@@ -41,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
+        .route("/metrics", get(metrics::metrics))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -52,7 +52,10 @@ async fn product_page_has_the_storefront_shape() {
         .client
         .query("{ product(id: \"nope\") { id } }", json!({}))
         .await;
-    assert_eq!(missing, json!({"data": {"product": null}}));
+    assert_eq!(missing["data"], json!({"product": null}));
+    let freshness = &missing["extensions"]["freshness"];
+    assert_eq!(freshness["maxLagMs"], 0, "caught up: {missing}");
+    assert!(freshness["views"]["prices"]["highWatermark"].is_i64());
     app.stop().await;
 }
 
@@ -169,5 +172,33 @@ async fn get_requests_graphiql_and_health() {
     let health = c.health().await;
     assert_eq!(health["status"], "ready");
     assert_eq!(health["views"]["products"]["records"], 60);
+    assert_eq!(health["views"]["prices"]["lagMessages"], 0);
+    let status = c
+        .query(
+            "{ viewStatus { ready views { view records lagMessages lagMs applied } } }",
+            json!({}),
+        )
+        .await;
+    let views = status["data"]["viewStatus"]["views"].as_array().unwrap();
+    assert_eq!(status["data"]["viewStatus"]["ready"], true, "{status}");
+    assert_eq!(views[0]["view"], "products");
+    assert_eq!(views[0]["records"], 60);
+    assert_eq!(
+        views[0]["applied"], "60",
+        "the demo baseline went through the applier"
+    );
+    // The recorder is process-wide and other tests' apps share it: check names, not values.
+    let metrics = c.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "vitrine_ingest_events_total{view=\"products\",outcome=\"applied\"}",
+        "vitrine_view_records{view=\"products\"}",
+        "vitrine_view_lag_seconds{view=\"prices\"}",
+        "vitrine_bootstrap_seconds",
+        "vitrine_subscriptions_active",
+        "vitrine_graphql_requests_total{operation=\"product\",outcome=\"ok\"}",
+        "vitrine_graphql_request_duration_seconds_bucket{operation=\"viewStatus\"",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
     app.stop().await;
 }

@@ -1,0 +1,94 @@
+//! `viewStatus`: how fresh each view is, from GraphQL.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use crate::ingest::status::{SnapshotReport, StatusReport, ViewReport};
+use crate::ingest::IngestStatus;
+
+/// Offsets, lag and counters of one view. Offsets are sums over the view's partitions.
+#[derive(SimpleObject)]
+pub struct ViewStatus {
+    pub view: String,
+    pub records: i64,
+    pub applied_offset: String,
+    pub high_watermark: String,
+    pub lag_messages: String,
+    /// 0 when caught up; else the age of the last applied message.
+    pub lag_ms: String,
+    pub applied: String,
+    pub stale: String,
+    pub deleted: String,
+    pub malformed: String,
+}
+
+impl From<ViewReport> for ViewStatus {
+    fn from(v: ViewReport) -> Self {
+        Self {
+            view: v.view.to_string(),
+            records: v.records as i64,
+            applied_offset: v.applied_offset.to_string(),
+            high_watermark: v.high_watermark.to_string(),
+            lag_messages: v.lag_messages.to_string(),
+            lag_ms: v.lag_ms.to_string(),
+            applied: v.ingest.applied.to_string(),
+            stale: v.ingest.stale.to_string(),
+            deleted: v.ingest.deleted.to_string(),
+            malformed: v.ingest.malformed.to_string(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SnapshotStatus {
+    /// File or URL (without its query string) the views were bootstrapped from.
+    pub source: String,
+    pub records: String,
+    pub created_at_ms: String,
+    pub load_ms: String,
+}
+
+impl From<SnapshotReport> for SnapshotStatus {
+    fn from(s: SnapshotReport) -> Self {
+        Self {
+            source: s.source,
+            records: s.records.to_string(),
+            created_at_ms: s.created_at_ms.to_string(),
+            load_ms: s.load_ms.to_string(),
+        }
+    }
+}
+
+/// The views' freshness and the bootstrap that filled them. Large counters are strings
+/// (GraphQL's Int is 32-bit).
+pub struct Status(pub StatusReport);
+
+#[Object]
+impl Status {
+    /// Every partition consumed up to its high watermark at start.
+    async fn ready(&self) -> bool {
+        self.0.ready
+    }
+    async fn bootstrapping(&self) -> bool {
+        self.0.bootstrapping
+    }
+    /// Records loaded from the snapshot so far.
+    async fn bootstrap_records(&self) -> String {
+        self.0.bootstrap_records.to_string()
+    }
+    /// Milliseconds from start to ready; 0 while not ready.
+    async fn ready_after_ms(&self) -> String {
+        self.0.ready_after_ms.to_string()
+    }
+    async fn snapshot(&self) -> Option<SnapshotStatus> {
+        self.0.snapshot.clone().map(Into::into)
+    }
+    async fn views(&self) -> Vec<ViewStatus> {
+        self.0.views.clone().into_iter().map(Into::into).collect()
+    }
+}
+
+pub fn view_status(ctx: &Context<'_>) -> Status {
+    Status(ctx.data_unchecked::<Arc<IngestStatus>>().report())
+}

@@ -1,0 +1,78 @@
+//! Prometheus metrics at `/metrics`: ingest counters, lag, bootstrap, subscribers, answer memo
+//! (read from their sources at scrape time), and request counts and latencies by operation
+//! (recorded by the gateway).
+
+use std::sync::atomic::Ordering;
+use std::sync::OnceLock;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use metrics::{counter, gauge};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::AppState;
+
+/// Request latency buckets, in seconds.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
+
+/// The process-wide recorder (installed once; several apps in one test process share it).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), LATENCY_BUCKETS)
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .as_ref()
+}
+
+fn refresh(state: &AppState) {
+    let report = state.status.report();
+    for view in &report.views {
+        let v = view.view;
+        for (outcome, value) in [
+            ("applied", view.ingest.applied),
+            ("stale", view.ingest.stale),
+            ("deleted", view.ingest.deleted),
+            ("malformed", view.ingest.malformed),
+        ] {
+            counter!("vitrine_ingest_events_total", "view" => v, "outcome" => outcome)
+                .absolute(value);
+        }
+        gauge!("vitrine_view_records", "view" => v).set(view.records as f64);
+        gauge!("vitrine_view_lag_messages", "view" => v).set(view.lag_messages as f64);
+        gauge!("vitrine_view_lag_seconds", "view" => v).set(view.lag_ms as f64 / 1000.0);
+    }
+    gauge!("vitrine_ready").set(if report.ready { 1.0 } else { 0.0 });
+    gauge!("vitrine_bootstrap_seconds").set(report.ready_after_ms as f64 / 1000.0);
+    gauge!("vitrine_snapshot_records").set(report.snapshot.map_or(0.0, |s| s.records as f64));
+    gauge!("vitrine_subscriptions_active").set(state.gateway.hub().active() as f64);
+    let memo = state.gateway.memo_stats();
+    counter!("vitrine_memo_hits_total").absolute(memo.hits.load(Ordering::Relaxed));
+    counter!("vitrine_memo_misses_total").absolute(memo.misses.load(Ordering::Relaxed));
+    counter!("vitrine_memo_outdated_total").absolute(memo.outdated.load(Ordering::Relaxed));
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let Some(handle) = handle() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable",
+        )
+            .into_response();
+    };
+    refresh(&state);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}
