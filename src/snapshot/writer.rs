@@ -3,7 +3,6 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -42,6 +41,69 @@ fn write_line(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::R
     out.write_all(b"\n")
 }
 
+/// One record of a snapshot: the view, the key and the record as on the topic.
+pub type SnapshotRecord = (ViewKind, String, Value);
+
+fn header(offsets: Vec<PartitionOffset>, as_of_ms: Option<i64>) -> Header {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let created_at = OffsetDateTime::from_unix_timestamp_nanos(now as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    Header {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        created_at,
+        created_at_ms: now,
+        offsets,
+        as_of_ms,
+    }
+}
+
+/// Writes `records` under `header` to `target`, through a temporary file and a rename.
+fn write_file(
+    target: &Path,
+    header: &Header,
+    records: impl IntoIterator<Item = SnapshotRecord>,
+) -> Result<u64, SnapshotError> {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("snapshot");
+    let temp = target.with_file_name(format!(".{name}.tmp"));
+    let file = std::fs::File::create(&temp)?;
+    let mut encoder = zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), 3)?;
+    encoder.include_checksum(true)?;
+    write_line(&mut encoder, header)?;
+    let mut count = 0u64;
+    for (kind, key, value) in records {
+        write_line(&mut encoder, &(view_name(kind), key, value))?;
+        count += 1;
+    }
+    write_line(
+        &mut encoder,
+        &EndLine {
+            end: End { records: count },
+        },
+    )?;
+    let file = encoder.finish()?.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    std::fs::rename(&temp, target)?;
+    Ok(count)
+}
+
+/// Writes a baseline snapshot (no offsets, only the time it reflects), as a batch job
+/// upstream would: consumption then resumes from the offsets Kafka gives for `as_of_ms`.
+pub fn write_baseline(
+    target: &Path,
+    as_of_ms: i64,
+    records: impl IntoIterator<Item = SnapshotRecord>,
+) -> Result<u64, SnapshotError> {
+    write_file(target, &header(vec![], Some(as_of_ms)), records)
+}
+
 /// Writes a snapshot of `catalog` covering `offsets` into `dir`, keeping the newest `keep`.
 ///
 /// `offsets` must be read before this is called: the catalog may then hold changes past them,
@@ -53,68 +115,33 @@ pub fn write_snapshot(
     keep: usize,
 ) -> Result<(PathBuf, u64), SnapshotError> {
     std::fs::create_dir_all(dir)?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let created_at = OffsetDateTime::from_unix_timestamp_nanos(now as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default();
-    let name = format!("{PREFIX}{now:013}{SUFFIX}");
-    let target = dir.join(&name);
-    let temp = dir.join(format!(".{name}.tmp"));
-    let file = std::fs::File::create(&temp)?;
-    let mut encoder = zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), 3)?;
-    encoder.include_checksum(true)?;
-    let header = Header {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        created_at,
-        created_at_ms: now,
-        offsets,
-        as_of_ms: None,
-    };
-    write_line(&mut encoder, &header)?;
-    let mut records = 0u64;
-    for kind in ViewKind::ALL {
-        // Copy the pointers first: no shard lock is held while writing to disk.
-        let values: Vec<(String, Value)> = match kind {
-            ViewKind::Products => collect(catalog.all_products(), |p| {
-                (p.id.clone(), encode::product(&p))
-            }),
-            ViewKind::Prices => {
-                collect(catalog.all_prices(), |p| (p.sku.clone(), encode::price(&p)))
-            }
-            ViewKind::Inventory => collect(catalog.all_inventory(), |i| {
-                (i.sku.clone(), encode::inventory(&i))
-            }),
-            ViewKind::Intl => collect(catalog.all_intl(), |i| {
-                (i.country.clone(), encode::intl(&i))
-            }),
-        };
-        for (key, value) in values {
-            write_line(&mut encoder, &(view_name(kind), key, value))?;
-            records += 1;
-        }
-    }
-    write_line(
-        &mut encoder,
-        &EndLine {
-            end: End { records },
-        },
-    )?;
-    let file = encoder.finish()?.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    std::fs::rename(&temp, &target)?;
+    let header = header(offsets, None);
+    let target = dir.join(format!("{PREFIX}{:013}{SUFFIX}", header.created_at_ms));
+    // Copy the pointers first: no shard lock is held while writing to disk.
+    let products = catalog.all_products();
+    let prices = catalog.all_prices();
+    let inventory = catalog.all_inventory();
+    let intl = catalog.all_intl();
+    let records = products
+        .iter()
+        .map(|p| (ViewKind::Products, p.id.clone(), encode::product(p)))
+        .chain(
+            prices
+                .iter()
+                .map(|p| (ViewKind::Prices, p.sku.clone(), encode::price(p))),
+        )
+        .chain(
+            inventory
+                .iter()
+                .map(|i| (ViewKind::Inventory, i.sku.clone(), encode::inventory(i))),
+        )
+        .chain(
+            intl.iter()
+                .map(|i| (ViewKind::Intl, i.country.clone(), encode::intl(i))),
+        );
+    let count = write_file(&target, &header, records)?;
     for old in list_snapshots(dir).into_iter().skip(keep.max(1)) {
         let _ = std::fs::remove_file(old);
     }
-    Ok((target, records))
-}
-
-fn collect<T>(
-    items: Vec<Arc<T>>,
-    encode: impl Fn(Arc<T>) -> (String, Value),
-) -> Vec<(String, Value)> {
-    items.into_iter().map(encode).collect()
+    Ok((target, count))
 }

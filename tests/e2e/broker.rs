@@ -84,3 +84,19 @@ impl Drop for Broker {
         self.kill();
     }
 }
+
+/// Serves one file over HTTP on a free loopback port (a stand-in for an S3 presigned URL);
+/// returns its URL, with a query string like a presigned one.
+pub async fn serve_file(path: PathBuf) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route(
+        "/baseline.snap.zst",
+        axum::routing::get(move || {
+            let path = path.clone();
+            async move { std::fs::read(path).unwrap() }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://127.0.0.1:{port}/baseline.snap.zst?X-Amz-Signature=secret")
+}

@@ -9,4 +9,5 @@ mod broker;
 mod edge_cases;
 mod intl;
 mod process;
+mod snapshots;
 mod subscriptions;

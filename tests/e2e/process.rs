@@ -30,7 +30,16 @@ fn command(brokers: &str, topics: &TopicSettings) -> Command {
 
 impl Vitrine {
     pub fn start(brokers: &str, topics: &TopicSettings) -> Self {
-        let mut child = command(brokers, topics)
+        Self::start_with(brokers, topics, &[])
+    }
+
+    /// Starts with extra `VITRINE_*` settings, e.g. `("VITRINE_SNAPSHOT__DIR", dir)`.
+    pub fn start_with(brokers: &str, topics: &TopicSettings, env: &[(&str, &str)]) -> Self {
+        let mut cmd = command(brokers, topics);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -59,6 +68,20 @@ impl Vitrine {
             client: Client::new(base),
             child,
         }
+    }
+}
+
+impl Vitrine {
+    /// SIGTERM, then wait for a clean exit (which writes the shutdown snapshot).
+    pub fn stop_gracefully(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("vitrine exits");
+        assert!(exit.success(), "clean shutdown: {exit}");
     }
 }
 
