@@ -123,8 +123,15 @@ fn try_assign<C: ConsumerContext>(
         }
         .map_or(low, |n| n.clamp(low, high));
         catch_up.track(&topic, partition, from, high);
+        // A logical "beginning" skips the offset validation round trip librdkafka makes for an
+        // explicit offset (which some brokers answer slowly).
+        let offset = if from <= low {
+            Offset::Beginning
+        } else {
+            Offset::Offset(from)
+        };
         assignment
-            .add_partition_offset(&topic, partition, Offset::Offset(from))
+            .add_partition_offset(&topic, partition, offset)
             .map_err(|e| e.to_string())?;
         let kind = topics
             .kind_of(&topic)

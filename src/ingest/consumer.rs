@@ -166,6 +166,8 @@ pub fn spawn_consumer(
     let thread = std::thread::Builder::new()
         .name("vitrine-ingest".into())
         .spawn(move || {
+            // Until caught up nobody reads the views: load them in bulk.
+            applier.catalog().begin_bulk();
             let start = match &snapshots {
                 Some(settings) => bootstrap(settings, &applier, &progress),
                 None => StartAt::Beginning,
@@ -175,6 +177,9 @@ pub fn spawn_consumer(
             else {
                 return;
             };
+            if catch_up.is_done() {
+                applier.catalog().end_bulk();
+            }
             catch_up.publish_to(&readiness);
             let feed = Feed {
                 consumer: &consumer,
@@ -236,14 +241,14 @@ impl Feed<'_> {
                         p.next.store(offset + 1, Ordering::Release);
                     }
                     if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
-                        catch_up.publish_to(self.readiness);
+                        self.publish(&catch_up);
                     }
                 }
                 Err(KafkaError::PartitionEOF(_)) => {
                     // The EOF names no topic: ask the consumer where each pending partition stands.
                     if !catch_up.is_done() {
                         advance_from_positions(self.consumer, &mut catch_up);
-                        catch_up.publish_to(self.readiness);
+                        self.publish(&catch_up);
                     }
                 }
                 Err(error) => tracing::warn!(%error, "kafka consumer error"),
@@ -253,6 +258,14 @@ impl Feed<'_> {
                 self.mark_ready(&started);
             }
         }
+    }
+
+    /// Publishes catch-up progress; the views' summaries are complete before it says ready.
+    fn publish(&self, catch_up: &CatchUp) {
+        if catch_up.is_done() {
+            self.applier.catalog().end_bulk();
+        }
+        catch_up.publish_to(self.readiness);
     }
 
     fn mark_ready(&self, consuming_since: &Instant) {

@@ -10,6 +10,7 @@ pub mod model;
 pub mod reads;
 pub mod summary;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use dashmap::mapref::entry::Entry;
@@ -49,6 +50,9 @@ pub struct Catalog {
     intl: Map<Arc<IntlContext>>,
     /// SKU -> id of the product that lists it, to refresh that product's summary.
     sku_owner: Map<String>,
+    /// While set (bulk loading before the service is ready), summaries are not maintained
+    /// change by change; [`Catalog::end_bulk`] computes them all once.
+    bulk: AtomicBool,
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.
@@ -156,15 +160,44 @@ impl Catalog {
             self.sku_owner
                 .insert(variant.sku.clone(), product.id.clone());
         }
-        let summary = summarize(self, &product);
+        let summary = if self.in_bulk() {
+            ProductSummary::default()
+        } else {
+            summarize(self, &product)
+        };
         self.products
             .insert(product.id.clone(), ProductEntry { product, summary });
         ApplyOutcome::Applied
     }
 
+    /// Stops maintaining summaries per change (a product with 5 variants would otherwise be
+    /// summarized 11 times while its records stream in).
+    pub fn begin_bulk(&self) {
+        self.bulk.store(true, Ordering::Release);
+    }
+
+    /// Computes every product's summary once and resumes per-change maintenance.
+    pub fn end_bulk(&self) {
+        if !self.bulk.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        for product in self.all_products() {
+            let summary = summarize(self, &product);
+            if let Some(mut entry) = self.products.get_mut(&product.id) {
+                if Arc::ptr_eq(&entry.product, &product) {
+                    entry.summary = summary;
+                }
+            }
+        }
+    }
+
+    fn in_bulk(&self) -> bool {
+        self.bulk.load(Ordering::Acquire)
+    }
+
     /// Recomputes the summary of the product listing `sku` after its price or stock changed.
     fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
-        if outcome == ApplyOutcome::Stale {
+        if outcome == ApplyOutcome::Stale || self.in_bulk() {
             return;
         }
         let Some(owner) = self.sku_owner.get(sku).map(|o| o.clone()) else {
@@ -356,6 +389,29 @@ mod tests {
         c.apply(Change::Inventory(stock("x", 1, 4)));
         assert_eq!(c.available("x"), 4);
         assert_eq!(c.len(ViewKind::Inventory), 1);
+    }
+
+    #[test]
+    fn bulk_loading_computes_summaries_once_at_the_end() {
+        let bulk = Catalog::new();
+        let live = Catalog::new();
+        bulk.begin_bulk();
+        for c in [&bulk, &live] {
+            c.apply(Change::Price(price("a", 1, 3000, Some(2000))));
+            c.apply(Change::Product(product("p", 1, &["a", "b"])));
+            c.apply(Change::Price(price("b", 1, 1000, None)));
+            c.apply(Change::Inventory(stock("b", 1, 4)));
+        }
+        assert_eq!(
+            summary_of(&bulk, "p"),
+            ProductSummary::default(),
+            "deferred"
+        );
+        bulk.end_bulk();
+        assert_eq!(summary_of(&bulk, "p"), summary_of(&live, "p"));
+        // After the bulk, changes are maintained one by one again.
+        bulk.apply(Change::Price(price("b", 2, 500, None)));
+        assert_eq!(summary_of(&bulk, "p").min_price_minor, Some(500));
     }
 
     fn summary_of(c: &Catalog, id: &str) -> ProductSummary {
