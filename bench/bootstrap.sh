@@ -41,7 +41,7 @@ msgs = sum(v["ingest"]["applied"] + v["ingest"]["stale"] + v["ingest"]["deleted"
 snap = h.get("snapshot") or {}
 from_kafka = msgs - (snap.get("records") or 0)
 variants = h["views"]["prices"]["records"]
-print(f"RUN {label} ready_s={ready:.2} peak_rss_mib={hwm/1024:.0f} variants={variants} snapshot_records={snap.get('records', 0)} snapshot_load_ms={snap.get('loadMs', 0)} kafka_messages={from_kafka}")
+print(f"RUN {label} ready_s={ready:.2f} peak_rss_mib={hwm/1024:.0f} variants={variants} snapshot_records={snap.get('records', 0)} snapshot_load_ms={snap.get('loadMs', 0)} kafka_messages={from_kafka}")
 PY
 }
 
