@@ -11,7 +11,7 @@ use axum::http::{header, Method};
 use axum::routing::get;
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 use crate::graphql::gateway::Gateway;
 use crate::ingest::IngestStatus;
@@ -42,6 +42,12 @@ pub fn router(state: AppState) -> Router {
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        // Request spans and failures at debug: a 503 from /health/ready while catching up is
+        // expected, and request metrics are on /metrics.
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
+        )
         .with_state(state)
 }

@@ -1,0 +1,172 @@
+//! Tests of the gateway: memo, markets, freshness and staleness.
+
+mod memo {
+    use super::super::*;
+    use crate::config::Settings;
+    use crate::views::testing::{price, product};
+    use crate::views::Change;
+
+    const PDP: &str = "{ product(id: \"p\") { id variants { sku price { amount } } } }";
+
+    fn gateway() -> (Gateway, Arc<Catalog>) {
+        let catalog = Arc::new(Catalog::new());
+        catalog.apply(Change::Product(product("p", 1, &["a"])));
+        catalog.apply(Change::Price(price("a", 1, 1000, None)));
+        let settings = Settings::defaults();
+        let gateway = crate::graphql::build_gateway(Arc::clone(&catalog), &settings);
+        (gateway, catalog)
+    }
+
+    fn count(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+
+    #[tokio::test]
+    async fn memoized_answers_are_reused_only_while_current() {
+        let (gateway, catalog) = gateway();
+        let first = gateway.execute_json(Request::new(PDP)).await;
+        let second = gateway.execute_json(Request::new(PDP)).await;
+        assert_eq!(first, second);
+        assert!(std::str::from_utf8(&first).unwrap().contains("\"10.00\""));
+        let stats = gateway.memo_stats();
+        assert_eq!((count(&stats.misses), count(&stats.hits)), (1, 1));
+
+        catalog.apply(Change::Price(price("a", 2, 2500, None)));
+        let third = gateway.execute_json(Request::new(PDP)).await;
+        assert!(
+            std::str::from_utf8(&third).unwrap().contains("\"25.00\""),
+            "never stale"
+        );
+        assert_eq!(count(&stats.outdated), 1);
+    }
+
+    #[tokio::test]
+    async fn listings_and_errors_are_not_memoized() {
+        let (gateway, _) = gateway();
+        for query in [
+            "{ products(first: 5) { totalCount } }",
+            "{ products(first: 500) { totalCount } }",
+        ] {
+            gateway.execute_json(Request::new(query)).await;
+            gateway.execute_json(Request::new(query)).await;
+        }
+        let stats = gateway.memo_stats();
+        assert_eq!(count(&stats.hits), 0);
+        assert_eq!(count(&stats.misses), 4);
+    }
+
+    #[tokio::test]
+    async fn variables_are_part_of_the_key() {
+        let (gateway, catalog) = gateway();
+        catalog.apply(Change::Product(product("q", 1, &["b"])));
+        let query = "query($id: ID!) { product(id: $id) { id } }";
+        let vars = |id: &str| async_graphql::Variables::from_json(serde_json::json!({ "id": id }));
+        let p = gateway
+            .execute_json(Request::new(query).variables(vars("p")))
+            .await;
+        let q = gateway
+            .execute_json(Request::new(query).variables(vars("q")))
+            .await;
+        assert_ne!(p, q);
+        assert!(std::str::from_utf8(&q).unwrap().contains("\"q\""));
+    }
+}
+
+mod market_memo {
+    use super::super::*;
+    use crate::config::Settings;
+    use crate::ingest::decode::decode;
+    use crate::views::testing::{price, product};
+    use crate::views::{Change, ViewKind};
+
+    fn gb(version: u64, fx: &str) -> Change {
+        let record = format!(
+            r#"{{"country":"GB","version":{version},"currency":"GBP","minorUnits":2,"fxRate":"{fx}",
+               "taxRate":0,"shipping":{{"flat":0}}}}"#
+        );
+        decode(ViewKind::Intl, Some(b"GB"), Some(record.as_bytes())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_country_answer_is_outdated_by_an_fx_move() {
+        let catalog = Arc::new(Catalog::new());
+        catalog.apply(Change::Product(product("p", 1, &["a"])));
+        catalog.apply(Change::Price(price("a", 1, 1000, None)));
+        catalog.apply(gb(1, "0.5"));
+        let gateway = crate::graphql::build_gateway(Arc::clone(&catalog), &Settings::defaults());
+        let query = "{ product(id: \"p\", country: \"GB\") { variants { price { amount } } } }";
+        let body = |b: Bytes| String::from_utf8(b.to_vec()).unwrap();
+        assert!(body(gateway.execute_json(Request::new(query)).await).contains("\"5.00\""));
+        assert!(body(gateway.execute_json(Request::new(query)).await).contains("\"5.00\""));
+        catalog.apply(gb(2, "0.6"));
+        assert!(body(gateway.execute_json(Request::new(query)).await).contains("\"6.00\""));
+        let stats = gateway.memo_stats();
+        assert_eq!(stats.hits.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.outdated.load(Ordering::Relaxed), 1);
+    }
+}
+
+mod freshness {
+    use std::sync::atomic::Ordering;
+
+    use super::super::*;
+    use crate::config::Settings;
+    use crate::ingest::progress::Progress;
+
+    fn lagging_gateway(lag_ms: i64) -> Gateway {
+        let progress = Arc::new(Progress::new());
+        let p = progress.register("t", 0, ViewKind::Prices, 5, 10);
+        p.last_timestamp_ms.store(
+            crate::ingest::progress::unix_ms() - lag_ms,
+            Ordering::Relaxed,
+        );
+        let status = IngestStatus {
+            progress,
+            ..IngestStatus::default()
+        };
+        crate::graphql::build_gateway_with(Arc::new(status), &Settings::defaults())
+    }
+
+    fn bounded(bound: i64) -> Request {
+        let mut request = Request::new("{ product(id: \"x\") { id } }");
+        request
+            .extensions
+            .0
+            .insert(MAX_STALENESS.into(), async_graphql::Value::from(bound));
+        request
+    }
+
+    #[tokio::test]
+    async fn a_staleness_bound_is_enforced_without_waiting() {
+        let gateway = lagging_gateway(5_000);
+        let json = |b: Bytes| serde_json::from_slice::<serde_json::Value>(&b).unwrap();
+        let stale = json(gateway.execute_json(bounded(1_000)).await);
+        assert_eq!(
+            stale["errors"][0]["extensions"]["code"], "STALE_VIEW",
+            "{stale}"
+        );
+        let lag = stale["extensions"]["freshness"]["views"]["prices"]["lagMs"]
+            .as_i64()
+            .unwrap();
+        assert!(lag >= 5_000, "{stale}");
+        assert_eq!(
+            stale["extensions"]["freshness"]["views"]["prices"]["lagMessages"],
+            5
+        );
+        let relaxed = json(gateway.execute_json(bounded(60_000)).await);
+        assert!(relaxed["errors"].is_null(), "{relaxed}");
+        assert_eq!(relaxed["data"]["product"], serde_json::Value::Null);
+        let unbounded = json(
+            gateway
+                .execute_json(Request::new("{ product(id: \"x\") { id } }"))
+                .await,
+        );
+        assert!(unbounded["errors"].is_null());
+        assert!(
+            unbounded["extensions"]["freshness"]["maxLagMs"]
+                .as_i64()
+                .unwrap()
+                >= 5_000
+        );
+    }
+}
