@@ -26,7 +26,9 @@ fn main() {
         .set("auto.offset.reset", "earliest")
         .set("fetch.wait.max.ms", "10")
         .set("fetch.min.bytes", "1")
-        .set("socket.nagle.disable", "true");
+        .set("socket.nagle.disable", "true")
+        .set("queued.min.messages", "1000000")
+        .set("fetch.queue.backoff.ms", "10");
     // Extra librdkafka settings as KEY=VALUE pairs in $BARE_CONFIG (comma-separated).
     for pair in std::env::var("BARE_CONFIG")
         .unwrap_or_default()

@@ -131,6 +131,11 @@ fn consumer_config(kafka: &KafkaSettings, brokers: &str) -> ClientConfig {
         .set("auto.offset.reset", "earliest")
         .set("fetch.wait.max.ms", kafka.fetch_wait_max_ms.to_string())
         .set("fetch.min.bytes", "1")
+        // Keep the local queue full during a replay: by default librdkafka pauses a partition's
+        // fetches for a whole second once its queue passes the threshold, which left the
+        // ingest thread idle most of the time.
+        .set("queued.min.messages", "1000000")
+        .set("fetch.queue.backoff.ms", "10")
         .set("socket.nagle.disable", "true")
         .set("topic.metadata.refresh.interval.ms", "10000")
         .set("statistics.interval.ms", "1000");
