@@ -133,9 +133,10 @@ fn consumer_config(kafka: &KafkaSettings, brokers: &str) -> ClientConfig {
         .set("fetch.min.bytes", "1")
         // Keep the local queue full during a replay: by default librdkafka pauses a partition's
         // fetches for a whole second once its queue passes the threshold, which left the
-        // ingest thread idle most of the time.
+        // ingest thread idle most of the time. Up to 16 MiB is queued per partition.
         .set("queued.min.messages", "1000000")
         .set("fetch.queue.backoff.ms", "10")
+        .set("queued.max.messages.kbytes", "16384")
         .set("socket.nagle.disable", "true")
         .set("topic.metadata.refresh.interval.ms", "10000")
         .set("statistics.interval.ms", "1000");
