@@ -113,7 +113,7 @@ fn try_assign<C: ConsumerContext>(
     };
     let mut assignment = TopicPartitionList::new();
     let mut catch_up = CatchUp::default();
-    let mut index = PartitionIndex::new();
+    let mut starts = Vec::new();
     for (topic, partition, low, high) in found {
         let key = (topic.clone(), partition);
         let from = match (start, &from_time) {
@@ -133,16 +133,18 @@ fn try_assign<C: ConsumerContext>(
         assignment
             .add_partition_offset(&topic, partition, offset)
             .map_err(|e| e.to_string())?;
+        tracing::info!(topic, partition, low, high, from, "assigning partition");
+        starts.push((topic, partition, from, high));
+    }
+    consumer.assign(&assignment).map_err(|e| e.to_string())?;
+    // Registered only once assigned, so a failed attempt leaves nothing behind to double-count.
+    let mut index = PartitionIndex::new();
+    for (topic, partition, from, high) in starts {
         let kind = topics
             .kind_of(&topic)
             .expect("assigned topics are view topics");
         let handle = progress.register(&topic, partition, kind, from, high);
-        index
-            .entry(topic.clone())
-            .or_default()
-            .insert(partition, handle);
-        tracing::info!(topic, partition, low, high, from, "assigned partition");
+        index.entry(topic).or_default().insert(partition, handle);
     }
-    consumer.assign(&assignment).map_err(|e| e.to_string())?;
     Ok((catch_up, index))
 }
