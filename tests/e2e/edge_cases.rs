@@ -58,7 +58,11 @@ async fn views_survive_the_broker_vanishing() {
     assert_eq!(before["data"]["product"]["id"], "p000007");
     broker.kill();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(vitrine.client.query(pdp, json!({})).await, before);
+    // The answer is the same (its freshness extension may move: the broker is gone).
+    assert_eq!(
+        vitrine.client.query(pdp, json!({})).await["data"],
+        before["data"]
+    );
     assert!(
         vitrine.client.is_ready().await,
         "caught-up views stay servable"
