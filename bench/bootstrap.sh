@@ -7,18 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 products="${1:-200000}"; rounds="${2:-1}"
-scripts/install-tansu.sh >/dev/null
 cargo build --release --quiet --bin vitrine --example bare_consume
-tansu="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/common.sh
 
 kport=19492; hport=18580
-"$tansu" broker --listener-url "tcp://127.0.0.1:$kport" --advertised-listener-url "tcp://127.0.0.1:$kport" \
-  --storage-engine memory://tansu/ >"$work/tansu.log" 2>&1 &
-pids+=($!)
-sleep 1
+start_tansu "$kport"
 start=$(date +%s.%N)
 target/release/vitrine feed --brokers "127.0.0.1:$kport" --products "$products" >"$work/feed.log" 2>&1
 echo "fed $products products in $(echo "$(date +%s.%N) - $start" | bc) s: $(grep -o 'records=[0-9]*' "$work/feed.log" | head -1)"

@@ -17,10 +17,7 @@ secs="${1:-10}"; rounds="${2:-3}"; conns="${3:-32}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
 cargo build --release --quiet --bin vitrine --example static_ceiling
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/common.sh
 
 start_vitrine() { # port, extra env...
   local port=$1; shift

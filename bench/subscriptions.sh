@@ -5,19 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 subs="${1:-1000}"; skus="${2:-100}"; rate="${3:-200}"; secs="${4:-20}"
-scripts/install-tansu.sh >/dev/null
 cargo build --release --quiet --bin vitrine --example sub_latency
-tansu="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/common.sh
 ulimit -n 65536 2>/dev/null || true
 
 kport=19392; hport=18480
-"$tansu" broker --listener-url "tcp://127.0.0.1:$kport" --advertised-listener-url "tcp://127.0.0.1:$kport" \
-  --storage-engine memory://tansu/ >"$work/tansu.log" 2>&1 &
-pids+=($!)
-sleep 1
+start_tansu "$kport"
 target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 1000 >"$work/feed.log" 2>&1
 VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn \
   target/release/vitrine --brokers "127.0.0.1:$kport" --listen "127.0.0.1:$hport" >"$work/vitrine.log" 2>&1 &

@@ -1,0 +1,16 @@
+# Shared by the benchmark scripts (sourced): a work directory, processes stopped on exit, and a
+# tansu broker on a loopback port.
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# start_tansu PORT: an in-memory tansu broker on 127.0.0.1:PORT, logging to $work/tansu.log.
+start_tansu() {
+  scripts/install-tansu.sh >/dev/null
+  local tansu="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}" url="tcp://127.0.0.1:$1"
+  "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
+    --storage-engine memory://tansu/ >"$work/tansu.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "tansu did not start"; cat "$work/tansu.log"; exit 1
+}
