@@ -75,9 +75,7 @@ impl MarketContext {
         base_currency: &str,
         product: &Product,
     ) -> Option<i64> {
-        self.market
-            .show(base_minor, base_currency, product)
-            .map(|s| s.amount_minor)
+        self.market.shown_minor(base_minor, base_currency, product)
     }
 
     /// The quote for a variant's shown price, valid for `ttl_secs` from now.

@@ -71,13 +71,13 @@ pub fn duty_bp(hs_code: Option<&str>, intl: &IntlContext) -> u32 {
         .unwrap_or(0)
 }
 
-/// The landed price of `base_minor` (in `base_currency`) for a product with `hs_code`.
-pub fn landed(
+/// The landed amounts (shown, duty, tax) in local minor units, without allocating.
+fn landed_amounts(
     base_minor: i64,
     base_currency: &str,
     hs_code: Option<&str>,
     intl: &IntlContext,
-) -> Option<ShownPrice> {
+) -> Option<(i64, i64, i64)> {
     let converted = convert(
         base_minor,
         intl.fx_rate,
@@ -94,6 +94,17 @@ pub fn landed(
             steps.checked_mul(r.increment)? - r.minus
         }
     };
+    Some((amount, duty, tax))
+}
+
+/// The landed price of `base_minor` (in `base_currency`) for a product with `hs_code`.
+pub fn landed(
+    base_minor: i64,
+    base_currency: &str,
+    hs_code: Option<&str>,
+    intl: &IntlContext,
+) -> Option<ShownPrice> {
+    let (amount, duty, tax) = landed_amounts(base_minor, base_currency, hs_code, intl)?;
     Some(ShownPrice {
         amount_minor: amount,
         duty_minor: duty,
@@ -129,6 +140,22 @@ impl Market {
             }),
             Market::Intl(intl) => {
                 landed(base_minor, base_currency, product.hs_code.as_deref(), intl)
+            }
+        }
+    }
+
+    /// Just the shown amount of `show` (listings sort and filter on it for every product).
+    pub fn shown_minor(
+        &self,
+        base_minor: i64,
+        base_currency: &str,
+        product: &Product,
+    ) -> Option<i64> {
+        match self {
+            Market::Base => Some(base_minor),
+            Market::Intl(intl) => {
+                landed_amounts(base_minor, base_currency, product.hs_code.as_deref(), intl)
+                    .map(|a| a.0)
             }
         }
     }
@@ -262,6 +289,18 @@ mod tests {
         let huge = intl("GBP", 2, "999999999999999999", 100_000, None);
         assert_eq!(landed(i64::MAX, "USD", None, &huge), None);
         assert_eq!(convert(-1, huge.fx_rate, 2, 2), None);
+    }
+
+    #[test]
+    fn the_amount_only_path_agrees_with_the_full_one() {
+        let product = crate::views::testing::product("p", 1, &["a"]);
+        let gb = Market::Intl(Arc::new(intl("GBP", 2, "0.7893", 2000, Some((100, 1)))));
+        for market in [Market::Base, gb] {
+            for base in [0, 1, 99, 12_345, 89_900, 1_000_000] {
+                let full = market.show(base, "USD", &product).map(|s| s.amount_minor);
+                assert_eq!(market.shown_minor(base, "USD", &product), full);
+            }
+        }
     }
 
     #[test]
