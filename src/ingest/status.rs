@@ -62,11 +62,6 @@ impl IngestStatus {
         self.progress.view(kind, unix_ms())
     }
 
-    /// The largest lag of any view, in ms (0 when caught up).
-    pub fn max_lag_ms(&self) -> i64 {
-        self.progress.max_lag_ms(unix_ms())
-    }
-
     pub fn report(&self) -> StatusReport {
         let now = unix_ms();
         StatusReport {
