@@ -15,6 +15,7 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 
 use super::errors::{with_code, ApiError};
+use super::in_context::take_in_context;
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
 use crate::ingest::IngestStatus;
@@ -141,7 +142,8 @@ impl Gateway {
         &self.memo_stats
     }
 
-    /// Parses through the cache; a parse failure is answered here with `GRAPHQL_PARSE_FAILED`.
+    /// Parses through the cache (a failure is `GRAPHQL_PARSE_FAILED`) and takes an operation's
+    /// `@inContext(country:)` off the document into request data.
     fn with_parsed_query(&self, mut request: Request) -> Result<Request, ServerError> {
         let document = match self.parsed.get(&request.query) {
             Some(document) => ExecutableDocument::clone(&document),
@@ -156,8 +158,13 @@ impl Gateway {
                 }
             },
         };
+        let mut document = document;
+        let country = take_in_context(&mut document, &request.variables)?;
         request.set_parsed_query(document);
-        Ok(request)
+        Ok(match country {
+            Some(country) => request.data(country),
+            None => request,
+        })
     }
 
     /// Gives every error a stable code: the limits get theirs, values that do not fit their

@@ -8,6 +8,7 @@ use async_graphql::{
 };
 
 use super::errors::ApiError;
+use super::in_context::ContextCountry;
 use super::product::reader;
 use super::ApiSettings;
 use crate::pricing::landed::{Market, ShownPrice};
@@ -52,7 +53,11 @@ impl MarketContext {
         country: Option<CountryCode>,
     ) -> async_graphql::Result<Arc<Self>> {
         let settings = ctx.data_unchecked::<ApiSettings>();
-        let country = country.map_or_else(|| settings.base_country.clone(), |c| c.0);
+        // The argument, else the operation's @inContext(country:), else the base country.
+        let country = country
+            .map(|c| c.0)
+            .or_else(|| ctx.data_opt::<ContextCountry>().map(|c| c.0.clone()))
+            .unwrap_or_else(|| settings.base_country.clone());
         if country == settings.base_country {
             return Ok(Arc::new(Self {
                 country,

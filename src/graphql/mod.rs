@@ -3,6 +3,7 @@
 pub mod checkout;
 pub mod errors;
 pub mod gateway;
+pub mod in_context;
 pub mod listing;
 pub mod market;
 pub mod product;

@@ -218,3 +218,42 @@ async fn expired_quotes_are_not_honoured() {
     assert_eq!(line["repriced"]["reason"], "QUOTE_EXPIRED");
     assert_eq!(line["repriced"]["from"]["amount"], "50.00");
 }
+
+#[tokio::test]
+async fn in_context_sets_the_country_of_every_priced_field_without_one() {
+    let shop = shop();
+    let q = "query @inContext(country: GB) { product(id: \"p1\") { variants { price { amount currencyCode } } }
+        products(first: 1, sortKey: PRICE, reverse: true) { edges { node { priceRange { minVariantPrice { amount } } } } }
+        jp: product(id: \"p1\", country: \"JP\") { variants { price { currencyCode } } } }";
+    let r = shop.query(q, json!({})).await;
+    assert_eq!(
+        r["data"]["product"]["variants"][0]["price"],
+        json!({"amount": "987.99", "currencyCode": "GBP"}),
+        "{r}"
+    );
+    let top = &r["data"]["products"]["edges"][0]["node"]["priceRange"]["minVariantPrice"]["amount"];
+    assert_eq!(top, "987.99", "the listing is priced in GB too");
+    assert_eq!(
+        r["data"]["jp"]["variants"][0]["price"]["currencyCode"], "JPY",
+        "an argument wins"
+    );
+    let r = shop.query("query($c: CountryCode) @inContext(country: $c) { product(id: \"p1\") { variants { price { currencyCode } } } }", json!({"c": "JP"})).await;
+    assert_eq!(
+        r["data"]["product"]["variants"][0]["price"]["currencyCode"], "JPY",
+        "{r}"
+    );
+    let r = shop
+        .query(
+            "query @inContext(country: ZZ) { product(id: \"p1\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), "UNSUPPORTED_COUNTRY");
+    let r = shop
+        .query(
+            "query @inContext(country: gb) { product(id: \"p1\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), "BAD_USER_INPUT");
+}

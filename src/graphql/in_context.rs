@@ -1,0 +1,217 @@
+//! Shopify's `@inContext(country: GB)` on an operation: the country for every priced field that
+//! names none. Taken off the parsed document before validation (async-graphql has no
+//! operation-level custom directives) and handed to resolvers as request data.
+
+use async_graphql::parser::types::{
+    Directive, DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition,
+    Selection, SelectionSet,
+};
+use async_graphql::parser::Positioned;
+use async_graphql::{Name, ServerError, Variables};
+// The parser's values (which may name variables); async-graphql re-exports only the constant ones.
+use async_graphql_value::{ConstValue, Value};
+
+use super::errors::with_code;
+
+/// The country an operation's `@inContext` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextCountry(pub String);
+
+const DIRECTIVE: &str = "inContext";
+
+fn bad(message: String) -> ServerError {
+    with_code(ServerError::new(message, None), "BAD_USER_INPUT")
+}
+
+fn value_uses(value: &Value, var: &str) -> bool {
+    match value {
+        Value::Variable(name) => name.as_str() == var,
+        Value::List(items) => items.iter().any(|v| value_uses(v, var)),
+        Value::Object(fields) => fields.values().any(|v| value_uses(v, var)),
+        _ => false,
+    }
+}
+
+fn directives_use(directives: &[Positioned<Directive>], var: &str) -> bool {
+    directives.iter().any(|d| {
+        d.node
+            .arguments
+            .iter()
+            .any(|(_, v)| value_uses(&v.node, var))
+    })
+}
+
+/// Whether `var` is referenced in a selection set.
+fn selection_uses(set: &SelectionSet, var: &str) -> bool {
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(f) => {
+            f.node
+                .arguments
+                .iter()
+                .any(|(_, v)| value_uses(&v.node, var))
+                || directives_use(&f.node.directives, var)
+                || selection_uses(&f.node.selection_set.node, var)
+        }
+        Selection::FragmentSpread(s) => directives_use(&s.node.directives, var),
+        Selection::InlineFragment(i) => {
+            directives_use(&i.node.directives, var)
+                || selection_uses(&i.node.selection_set.node, var)
+        }
+    })
+}
+
+/// Whether `var` is still referenced by the operation or any fragment (conservatively).
+fn still_used(
+    operation: &OperationDefinition,
+    fragments: &[&FragmentDefinition],
+    var: &str,
+) -> bool {
+    directives_use(&operation.directives, var)
+        || selection_uses(&operation.selection_set.node, var)
+        || fragments.iter().any(|f| {
+            directives_use(&f.directives, var) || selection_uses(&f.selection_set.node, var)
+        })
+}
+
+fn take_from(
+    operation: &mut OperationDefinition,
+    variables: &Variables,
+    fragments: &[&FragmentDefinition],
+) -> Result<Option<ContextCountry>, ServerError> {
+    let Some(index) = operation
+        .directives
+        .iter()
+        .position(|d| d.node.name.node.as_str() == DIRECTIVE)
+    else {
+        return Ok(None);
+    };
+    let directive = operation.directives.remove(index).node;
+    // A variable only the directive used is now unused: drop its definition too, or validation
+    // would refuse the operation.
+    for (_, value) in &directive.arguments {
+        if let Value::Variable(var) = &value.node {
+            if !still_used(operation, fragments, var) {
+                operation
+                    .variable_definitions
+                    .retain(|d| d.node.name.node.as_str() != var.as_str());
+            }
+        }
+    }
+    let mut country = None;
+    for (name, value) in directive.arguments {
+        if name.node.as_str() != "country" {
+            continue; // e.g. `language`, `buyer`: accepted, not used here.
+        }
+        let text = match value.node {
+            Value::Enum(code) => Some(code.to_string()),
+            Value::String(code) => Some(code),
+            Value::Variable(var) => match variables.get(&Name::new(var.as_str())) {
+                Some(ConstValue::Enum(code)) => Some(code.to_string()),
+                Some(ConstValue::String(code)) => Some(code.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let code = text.ok_or_else(|| bad("@inContext(country:) needs a country code".into()))?;
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(bad(format!(
+                "@inContext(country: {code}) is not an ISO 3166-1 alpha-2 code"
+            )));
+        }
+        country = Some(ContextCountry(code));
+    }
+    Ok(country)
+}
+
+/// Removes `@inContext` from the document's operations and returns the country it named.
+pub fn take_in_context(
+    document: &mut ExecutableDocument,
+    variables: &Variables,
+) -> Result<Option<ContextCountry>, ServerError> {
+    let mut found = None;
+    let fragments: Vec<&FragmentDefinition> =
+        document.fragments.values().map(|f| &f.node).collect();
+    match &mut document.operations {
+        DocumentOperations::Single(operation) => {
+            found = take_from(&mut operation.node, variables, &fragments)?
+        }
+        DocumentOperations::Multiple(operations) => {
+            for operation in operations.values_mut() {
+                if let Some(country) = take_from(&mut operation.node, variables, &fragments)? {
+                    found = Some(country);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    fn take(
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<Option<ContextCountry>, ServerError> {
+        let mut doc = parse_query(query).unwrap();
+        let found = take_in_context(&mut doc, &Variables::from_json(variables));
+        if found.is_ok() {
+            let left = doc
+                .operations
+                .iter()
+                .any(|(_, op)| !op.node.directives.is_empty());
+            assert!(!left, "the directive is removed");
+        }
+        found
+    }
+
+    #[test]
+    fn reads_enum_string_and_variable_forms() {
+        let gb = Some(ContextCountry("GB".into()));
+        assert_eq!(
+            take("query @inContext(country: GB) { a }", serde_json::json!({})).unwrap(),
+            gb
+        );
+        assert_eq!(
+            take(
+                "query @inContext(country: \"GB\", language: EN) { a }",
+                serde_json::json!({})
+            )
+            .unwrap(),
+            gb
+        );
+        assert_eq!(
+            take(
+                "query Q($c: CountryCode) @inContext(country: $c) { a }",
+                serde_json::json!({"c": "GB"})
+            )
+            .unwrap(),
+            gb
+        );
+        assert_eq!(take("{ a }", serde_json::json!({})).unwrap(), None);
+        assert!(take("query @inContext(country: gb) { a }", serde_json::json!({})).is_err());
+        assert!(take("query @inContext(country: 3) { a }", serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn a_variable_only_the_directive_used_is_dropped_another_kept() {
+        let vars = Variables::from_json(serde_json::json!({"c": "GB"}));
+        let defined = |query: &str| {
+            let mut doc = parse_query(query).unwrap();
+            take_in_context(&mut doc, &vars).unwrap();
+            let (_, op) = doc.operations.iter().next().unwrap();
+            op.node.variable_definitions.len()
+        };
+        assert_eq!(
+            defined("query($c: CountryCode) @inContext(country: $c) { a }"),
+            0
+        );
+        assert_eq!(
+            defined("query($c: CountryCode) @inContext(country: $c) { a(country: $c) }"),
+            1
+        );
+        assert_eq!(defined("query($c: CountryCode) @inContext(country: $c) { ...F } fragment F on Q { a(c: $c) }"), 1);
+    }
+}
