@@ -6,7 +6,7 @@
 //! Usage: sub_latency BROKERS VITRINE_URL VITRINE_PID PRICES_TOPIC [subscribers=1000]
 //!        [skus=100] [rate_per_s=200] [seconds=20]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -19,10 +19,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 fn now_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as i64
+    vitrine::clock::since_epoch().as_micros() as i64
 }
 
 fn rss_kib(pid: &str) -> i64 {

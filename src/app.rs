@@ -6,19 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::config::Settings;
+use crate::demo::Demo;
+use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
-use crate::ingest::demo::{load_baseline, run_trickle, EmbeddedCluster};
-use crate::ingest::progress::Progress;
-use crate::ingest::publisher::Publisher;
-use crate::ingest::snapshots::SnapshotWriter;
-use crate::ingest::{
-    spawn_consumer, Applier, ConsumerHandle, IngestParts, IngestStats, IngestStatus, Readiness,
-    TopicMap,
-};
+use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
 use crate::server::{router, AppState};
+use crate::snapshot::SnapshotSchedule;
+use crate::status::{IngestStats, IngestStatus, Progress, Readiness};
 use crate::views::Catalog;
 
 /// Why the application could not start.
@@ -37,12 +33,6 @@ pub enum AppError {
     Serve(std::io::Error),
 }
 
-/// The embedded demo's parts, kept alive while the app runs.
-struct Demo {
-    trickle: Option<JoinHandle<()>>,
-    cluster: EmbeddedCluster,
-}
-
 /// A built application, listening but not yet serving.
 pub struct App {
     listener: TcpListener,
@@ -51,7 +41,7 @@ pub struct App {
     state: AppState,
     consumer: ConsumerHandle,
     demo: Option<Demo>,
-    snapshot_writer: Option<SnapshotWriter>,
+    snapshots: Option<SnapshotSchedule>,
 }
 
 impl App {
@@ -78,26 +68,23 @@ impl App {
             .map_err(|source| AppError::Bind { addr, source })?;
 
         let (brokers, demo) = if settings.kafka.brokers.trim().is_empty() {
-            let (cluster, trickle) = start_demo(&settings, &applier, &topics)?;
-            let brokers = cluster.bootstrap_servers().to_string();
-            (brokers, Some(Demo { trickle, cluster }))
+            let demo = Demo::start(&settings.demo, &applier, &topics)?;
+            (demo.bootstrap_servers().to_string(), Some(demo))
         } else {
             (settings.kafka.brokers.clone(), None)
         };
         tracing::info!(brokers, embedded = demo.is_some(), "starting ingest");
-        let snapshots = (demo.is_none() && !settings.snapshot.dir.is_empty()
-            || !settings.snapshot.source.is_empty())
-        .then(|| settings.snapshot.clone());
         let parts = IngestParts {
             topics,
             applier,
             readiness: Arc::clone(&readiness),
             progress: Arc::clone(&progress),
-            snapshots,
+            start: start_plan(&settings, demo.is_some()),
         };
-        let consumer = spawn_consumer(&settings.kafka, &brokers, parts)?;
-        let snapshot_writer =
-            (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotWriter {
+        let client = KafkaClient::new(&settings.kafka, &brokers);
+        let consumer = spawn_consumer(&client, &settings.kafka, parts)?;
+        let snapshots =
+            (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotSchedule {
                 dir: settings.snapshot.dir.clone().into(),
                 keep: settings.snapshot.keep,
                 interval: Duration::from_secs(settings.snapshot.interval_secs),
@@ -119,7 +106,7 @@ impl App {
             state,
             consumer,
             demo,
-            snapshot_writer,
+            snapshots,
         })
     }
 
@@ -150,7 +137,7 @@ impl App {
     ) -> Result<(), AppError> {
         tracing::info!(url = %format!("http://{}/", self.local_addr()), "serving GraphQL");
         let periodic = self
-            .snapshot_writer
+            .snapshots
             .clone()
             .map(|w| tokio::spawn(w.run_periodically()));
         let served = axum::serve(self.listener, router(self.state))
@@ -162,39 +149,30 @@ impl App {
         }
         let consumer = self.consumer;
         let _ = tokio::task::spawn_blocking(move || consumer.stop()).await;
-        if let Some(writer) = self.snapshot_writer {
+        if let Some(snapshots) = self.snapshots {
             // Ingest has stopped: the offsets are final. A clean shutdown leaves a snapshot.
-            writer.write_now().await;
+            snapshots.write_now().await;
         }
         if let Some(demo) = self.demo {
-            if let Some(trickle) = demo.trickle {
-                trickle.abort();
-            }
-            let _ = tokio::task::spawn_blocking(move || drop(demo.cluster)).await;
+            demo.stop().await;
         }
         tracing::info!("stopped");
         served
     }
 }
 
-fn start_demo(
-    settings: &Settings,
-    applier: &Applier,
-    topics: &TopicMap,
-) -> Result<(EmbeddedCluster, Option<JoinHandle<()>>), AppError> {
-    let cluster = EmbeddedCluster::start(topics)?;
-    let generator = load_baseline(applier, settings.demo.seed, settings.demo.products);
-    let trickle = if settings.demo.live_interval_ms > 0 {
-        let publisher = Publisher::connect(cluster.bootstrap_servers(), topics.clone())?;
-        Some(tokio::spawn(run_trickle(
-            generator,
-            Arc::new(publisher),
-            Duration::from_millis(settings.demo.live_interval_ms),
-        )))
-    } else {
-        None
-    };
-    Ok((cluster, trickle))
+/// Start-up from a snapshot when one may exist: our own (not in the demo, whose views come from
+/// its baseline) or a configured source. Runs on the ingest thread before assignment.
+fn start_plan(settings: &Settings, demo: bool) -> Option<StartPlan> {
+    let snapshot = &settings.snapshot;
+    let own = !demo && !snapshot.dir.is_empty();
+    if !own && snapshot.source.is_empty() {
+        return None;
+    }
+    let snapshot = snapshot.clone();
+    Some(Box::new(move |applier, progress| {
+        crate::snapshot::bootstrap(&snapshot, applier, progress)
+    }))
 }
 
 async fn shutdown_signal() {

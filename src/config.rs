@@ -7,6 +7,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+pub use crate::pricing::checkout::RepricePolicy;
+
 /// The defaults shipped in the binary, the same text as `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
@@ -83,13 +85,6 @@ pub struct CheckoutSettings {
     /// `honor`: an unexpired quote's amount is charged and a price change is reported;
     /// `reprice`: the current price is charged and the change reported.
     pub reprice_policy: RepricePolicy,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum RepricePolicy {
-    Honor,
-    Reprice,
 }
 
 /// Log output.

@@ -1,27 +1,40 @@
 //! Vitrine: a GraphQL read gateway over Kafka-fed materialized views.
 //!
 //! # Layout
-//! - [`config`]: typed settings from `config/default.toml`, a file and `VITRINE_*` variables.
-//! - [`ingest`]: the Kafka consumer, event decoding, the demo cluster and publisher; feeds
-//!   every record through one decode-and-apply path into the views.
-//! - [`snapshot`]: the snapshot format, its streamed reader (file or URL) and atomic writer.
-//! - [`views`]: the materialized state (products, prices, inventory) and listings. Pure: no I/O.
-//! - [`pricing`]: money amounts, landed prices and quotes. Pure.
+//! Data flows one way: `events -> ingest -> views <- pricing <- graphql <- server`, with `live`
+//! fed by ingest and read by graphql, and `status` written by ingest and read by everyone.
+//!
+//! - [`events`]: the event contract of `docs/events.md`: one file per topic (decode and encode),
+//!   the wire [`events::Record`] and the [`events::TopicMap`]. Pure: no Kafka.
+//! - [`ingest`]: the Kafka source: the one client configuration, assignment, the consume loop,
+//!   catch-up, and the one decode-and-apply path ([`ingest::Applier`]).
+//! - [`status`]: how far ingest has come and how the views stand: per-partition progress,
+//!   readiness, counters and the report health, `viewStatus` and metrics show.
+//! - [`views`]: the materialized state (products, prices, inventory, intl) and listings. Pure.
+//! - [`pricing`]: money, landed prices, quotes and the checkout rules. Pure.
+//! - [`snapshot`]: the snapshot format, reader and writer, start-up from a snapshot and the
+//!   schedule of Vitrine's own snapshots.
 //! - [`live`]: the change hub and per-subscription coalescing buffers behind subscriptions.
-//! - [`graphql`]: the schema, resolvers, limits and error codes.
-//! - [`server`]: axum wiring, health checks, body limits.
-//! - [`app`]: builds all of the above from settings and runs it.
-//! - [`cli`] and [`feed`]: the command line and `vitrine feed`.
+//! - [`graphql`]: the schema, resolvers, limits and error codes: translation between GraphQL
+//!   and the domain.
+//! - [`server`]: axum wiring, health, metrics, transports, body limits.
+//! - [`demo`]: the generated catalog, the in-process cluster, the embedded default and
+//!   `vitrine feed`.
+//! - [`app`]: builds all of the above from settings and runs it; [`config`], [`cli`],
+//!   [`telemetry`] and [`clock`] beside it.
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
-pub mod feed;
+pub mod demo;
+pub mod events;
 pub mod graphql;
 pub mod ingest;
 pub mod live;
 pub mod pricing;
 pub mod server;
 pub mod snapshot;
+pub mod status;
 pub mod telemetry;
 pub mod views;

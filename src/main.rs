@@ -7,7 +7,7 @@ use clap::Parser;
 use vitrine::app::App;
 use vitrine::cli::{Cli, Command, ServeArgs};
 use vitrine::config::Settings;
-use vitrine::feed::{run_feed, FeedOptions};
+use vitrine::demo::feed::{run_feed, FeedOptions};
 
 /// mimalloc: the request path allocates many small, short-lived objects (GraphQL values,
 /// futures); glibc malloc showed up at ~15% of CPU in profiles.
@@ -29,7 +29,7 @@ async fn main() -> anyhow::Result<()> {
                 live: args.live,
                 live_interval: Duration::from_millis(args.interval_ms.max(1)),
             };
-            run_feed(options, &settings.topics).await
+            run_feed(options, &settings).await
         }
         Some(Command::Serve(args)) => serve(args).await,
         None => serve(cli.serve).await,

@@ -2,6 +2,8 @@
 
 use async_graphql::{ErrorExtensions, ServerError};
 
+use crate::pricing::checkout::CheckoutError;
+
 /// Errors a request can meet, each with a stable SCREAMING_SNAKE code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -21,12 +23,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("no pricing is available for country `{0}`")]
     UnsupportedCountry(String),
-    #[error("invalid quote for `{sku}`: {reason}")]
-    InvalidQuote { sku: String, reason: String },
-    #[error("quantity for `{sku}` must be between 1 and {max}, got {got}")]
-    InvalidQuantity { sku: String, got: i32, max: i32 },
-    #[error("a checkout takes at most {max} lines, got {got}")]
-    TooManyLines { got: usize, max: usize },
+    #[error(transparent)]
+    Checkout(#[from] CheckoutError),
     #[error("too many subscriptions {limit} (at most {max})")]
     TooManySubscriptions { limit: &'static str, max: usize },
     #[error("the views lag {lag_ms} ms, more than the {bound_ms} ms the request allows")]
@@ -44,9 +42,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::BadRequest(_) => "BAD_REQUEST",
             ApiError::UnsupportedCountry(_) => "UNSUPPORTED_COUNTRY",
-            ApiError::InvalidQuote { .. } => "INVALID_QUOTE",
-            ApiError::InvalidQuantity { .. } => "INVALID_QUANTITY",
-            ApiError::TooManyLines { .. } => "TOO_MANY_LINES",
+            ApiError::Checkout(CheckoutError::InvalidQuote { .. }) => "INVALID_QUOTE",
+            ApiError::Checkout(CheckoutError::InvalidQuantity { .. }) => "INVALID_QUANTITY",
+            ApiError::Checkout(CheckoutError::TooManyLines { .. }) => "TOO_MANY_LINES",
             ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
             ApiError::StaleView { .. } => "STALE_VIEW",
         }

@@ -15,13 +15,15 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 
 use super::errors::{with_code, ApiError};
+pub use super::freshness::MAX_STALENESS;
+use super::freshness::{freshness_value, stale_response, with_extension, FreshnessCache};
 use super::in_context::take_in_context;
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
-use crate::ingest::IngestStatus;
 use crate::live::ChangeHub;
+use crate::status::IngestStatus;
 use crate::views::reads::{ReadLog, RecordingReader};
-use crate::views::{Catalog, ViewKind};
+use crate::views::Catalog;
 
 /// async-graphql's messages for its built-in limits, which carry no code of their own.
 const DEPTH_MESSAGE: &str = "Query is nested too deep.";
@@ -93,13 +95,8 @@ pub struct Gateway {
     memo_stats: Arc<MemoStats>,
     max_depth: usize,
     max_complexity: usize,
-    /// The freshness extension as JSON with the max lag, reused for up to
-    /// `FRESHNESS_REUSE` (computing it on every request cost a fifth of the PDP's throughput).
-    freshness_json: Arc<std::sync::Mutex<Option<(std::time::Instant, i64, Bytes)>>>,
+    freshness: Arc<FreshnessCache>,
 }
-
-/// How long a computed freshness extension is reused.
-const FRESHNESS_REUSE: Duration = Duration::from_millis(1);
 
 impl Gateway {
     pub fn new(
@@ -125,7 +122,7 @@ impl Gateway {
             memo_stats: Arc::default(),
             max_depth: settings.max_depth,
             max_complexity: settings.max_complexity,
-            freshness_json: Arc::default(),
+            freshness: Arc::default(),
         }
     }
 
@@ -222,55 +219,9 @@ impl Gateway {
         (response, reader.log(), operation)
     }
 
-    /// The freshness extension every response carries: per view, offsets applied vs high
-    /// watermarks and lag.
-    fn freshness(&self) -> (i64, async_graphql::Value) {
-        let mut views = async_graphql::indexmap::IndexMap::new();
-        let mut max_lag = 0;
-        for kind in ViewKind::ALL {
-            let f = self.status.freshness(kind);
-            max_lag = max_lag.max(f.lag_ms);
-            let value = async_graphql::Value::from_json(serde_json::json!({
-                "appliedOffset": f.applied, "highWatermark": f.high,
-                "lagMessages": f.lag_messages, "lagMs": f.lag_ms,
-            }))
-            .unwrap_or_default();
-            views.insert(async_graphql::Name::new(kind.name()), value);
-        }
-        let mut freshness = async_graphql::indexmap::IndexMap::new();
-        freshness.insert(
-            async_graphql::Name::new("maxLagMs"),
-            async_graphql::Value::from(max_lag),
-        );
-        freshness.insert(
-            async_graphql::Name::new("views"),
-            async_graphql::Value::Object(views),
-        );
-        (max_lag, async_graphql::Value::Object(freshness))
-    }
-
-    /// `STALE_VIEW` when the request bounds staleness (`extensions.maxStalenessMs`) and the
-    /// views lag more: answered at once, never blocking until they catch up.
-    fn stale(request: &Request, max_lag_ms: i64) -> Option<Response> {
-        let bound = request.extensions.0.get(MAX_STALENESS)?;
-        let bound = match bound {
-            async_graphql::Value::Number(n) => n.as_i64(),
-            async_graphql::Value::String(s) => s.parse().ok(),
-            _ => None,
-        }
-        .unwrap_or(-1);
-        (max_lag_ms > bound).then(|| {
-            let error = ApiError::StaleView {
-                lag_ms: max_lag_ms,
-                bound_ms: bound,
-            };
-            Response::from_errors(vec![error.to_server_error()])
-        })
-    }
-
     pub async fn execute(&self, request: Request) -> Response {
-        let (max_lag, freshness) = self.freshness();
-        let mut response = match Self::stale(&request, max_lag) {
+        let (max_lag, freshness) = freshness_value(&self.status);
+        let mut response = match stale_response(&request, max_lag) {
             Some(stale) => stale,
             None => self.run(request).await.0,
         };
@@ -280,26 +231,9 @@ impl Gateway {
 
     /// Executes one request and returns its JSON body, reusing a memoized body when every
     /// record it was computed from still has the same version.
-    /// The freshness extension serialized, computed at most once per `FRESHNESS_REUSE`.
-    fn freshness_json(&self) -> (i64, Bytes) {
-        let mut cached = self
-            .freshness_json
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some((at, lag, json)) = cached.as_ref() {
-            if at.elapsed() < FRESHNESS_REUSE {
-                return (*lag, json.clone());
-            }
-        }
-        let (lag, value) = self.freshness();
-        let json = Bytes::from(serde_json::to_vec(&value).expect("values serialize"));
-        *cached = Some((std::time::Instant::now(), lag, json.clone()));
-        (lag, json)
-    }
-
     pub async fn execute_json(&self, request: Request) -> Bytes {
-        let (max_lag, freshness) = self.freshness_json();
-        if let Some(stale) = Self::stale(&request, max_lag) {
+        let (max_lag, freshness) = self.freshness.json(&self.status);
+        if let Some(stale) = stale_response(&request, max_lag) {
             return with_extension(&to_json(&stale), "freshness", &freshness);
         }
         let body = self.answer_json(request).await;
@@ -377,24 +311,6 @@ impl Executor for Gateway {
             .map(move |response| gateway.with_codes(response))
             .boxed()
     }
-}
-
-/// Request extension bounding how stale the views may be, in ms.
-pub const MAX_STALENESS: &str = "maxStalenessMs";
-
-/// Appends `"extensions": {"name": value}` (value already JSON) to a serialized response.
-fn with_extension(body: &[u8], name: &str, value_json: &[u8]) -> Bytes {
-    let Some(end) = body.iter().rposition(|b| *b == b'}') else {
-        return Bytes::copy_from_slice(body);
-    };
-    let mut out = Vec::with_capacity(body.len() + 256);
-    out.extend_from_slice(&body[..end]);
-    out.extend_from_slice(b",\"extensions\":{\"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":");
-    out.extend_from_slice(value_json);
-    out.extend_from_slice(b"}}");
-    Bytes::from(out)
 }
 
 fn to_json(response: &Response) -> Bytes {

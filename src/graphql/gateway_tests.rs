@@ -75,7 +75,7 @@ mod memo {
 mod market_memo {
     use super::super::*;
     use crate::config::Settings;
-    use crate::ingest::decode::decode;
+    use crate::events::decode;
     use crate::views::testing::{price, product};
     use crate::views::{Change, ViewKind};
 
@@ -107,19 +107,16 @@ mod market_memo {
 }
 
 mod freshness {
-    use std::sync::atomic::Ordering;
-
     use super::super::*;
     use crate::config::Settings;
-    use crate::ingest::progress::Progress;
+    use crate::status::Progress;
+    use crate::views::ViewKind;
 
     fn lagging_gateway(lag_ms: i64) -> Gateway {
         let progress = Arc::new(Progress::new());
         let p = progress.register("t", 0, ViewKind::Prices, 5, 10);
-        p.last_timestamp_ms.store(
-            crate::ingest::progress::unix_ms() - lag_ms,
-            Ordering::Relaxed,
-        );
+        // The record before offset 5 was applied `lag_ms` ago; 5 more wait behind it.
+        p.record_applied(4, Some(crate::clock::unix_ms() - lag_ms));
         let status = IngestStatus {
             progress,
             ..IngestStatus::default()

@@ -1,7 +1,6 @@
 //! The shopper's country: the `CountryCode` scalar and the market every priced field uses.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_graphql::{
     Context, ErrorExtensions, InputValueError, InputValueResult, Scalar, ScalarType, Value,
@@ -11,6 +10,7 @@ use super::errors::ApiError;
 use super::in_context::ContextCountry;
 use super::product::reader;
 use super::ApiSettings;
+use crate::clock::unix_secs;
 use crate::pricing::landed::{Market, ShownPrice};
 use crate::pricing::quote::QuoteClaims;
 use crate::views::{Price, Product};
@@ -99,13 +99,7 @@ impl MarketContext {
             price_version: price.version,
             product_version: product.version,
             intl_version: self.market.version(),
-            expires_at: unix_now().saturating_add(ttl_secs),
+            expires_at: unix_secs().saturating_add(ttl_secs),
         }
     }
-}
-
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -2,6 +2,7 @@
 
 pub mod checkout;
 pub mod errors;
+pub mod freshness;
 pub mod gateway;
 pub mod in_context;
 pub mod listing;
@@ -17,10 +18,11 @@ use async_graphql::{EmptyMutation, Schema, SchemaBuilder};
 
 use rand::TryRngCore;
 
-use crate::config::{RepricePolicy, Settings};
-use crate::ingest::IngestStatus;
+use crate::config::Settings;
 use crate::live::ChangeHub;
+use crate::pricing::checkout::CheckoutRules;
 use crate::pricing::quote::QuoteSigner;
+use crate::status::IngestStatus;
 use crate::views::Catalog;
 
 pub type VitrineSchema = Schema<query::QueryRoot, EmptyMutation, subscription::SubscriptionRoot>;
@@ -33,8 +35,8 @@ pub struct ApiSettings {
     /// The base market: its country, and the currency of the price view's amounts.
     pub base_country: String,
     pub base_currency: String,
-    pub quotes: QuoteSigner,
-    pub reprice_policy: RepricePolicy,
+    /// Quotes are signed with `checkout.quotes`; carts are priced under these rules.
+    pub checkout: CheckoutRules,
 }
 
 impl ApiSettings {
@@ -54,8 +56,11 @@ impl ApiSettings {
             default_page_size: settings.graphql.default_page_size,
             base_country: settings.pricing.base_country.clone(),
             base_currency: settings.pricing.base_currency.clone(),
-            quotes: QuoteSigner::new(secret, settings.checkout.quote_ttl_secs),
-            reprice_policy: settings.checkout.reprice_policy,
+            checkout: CheckoutRules {
+                policy: settings.checkout.reprice_policy,
+                quotes: QuoteSigner::new(secret, settings.checkout.quote_ttl_secs),
+                base_currency: settings.pricing.base_currency.clone(),
+            },
         }
     }
 }

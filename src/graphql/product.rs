@@ -164,7 +164,7 @@ impl ProductVariant {
     /// amount while it is valid, or be told why the price changed.
     async fn quote(&self, ctx: &Context<'_>) -> Option<String> {
         let (price, shown) = self.quotable.as_ref()?;
-        let signer = &ctx.data_unchecked::<ApiSettings>().quotes;
+        let signer = &ctx.data_unchecked::<ApiSettings>().checkout.quotes;
         let claims = self
             .market
             .quote_claims(price, &self.product, shown, signer.ttl_secs);

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use crate::ingest::status::{SnapshotReport, StatusReport, ViewReport};
-use crate::ingest::IngestStatus;
+use crate::status::report::{SnapshotReport, StatusReport, ViewReport};
+use crate::status::IngestStatus;
 
 /// Offsets, lag and counters of one view. Offsets are sums over the view's partitions.
 #[derive(SimpleObject)]

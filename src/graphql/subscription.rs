@@ -13,7 +13,7 @@ use super::product::MoneyV2;
 use super::ApiSettings;
 use crate::config::SubscriptionSettings;
 use crate::live::buffer::Next;
-use crate::live::feed::subscribe;
+use crate::live::pipeline::subscribe;
 use crate::live::translate::{
     price_events, stock_events, Filter, MarketRef, PriceEvent, StockEvent, StockStatus,
 };
@@ -45,7 +45,7 @@ fn too_many(limit: &'static str, max: usize) -> async_graphql::Error {
     ApiError::TooManySubscriptions { limit, max }.extend()
 }
 
-/// A subscription's places (in the total, and on its connection) and its feed of changes.
+/// A subscription's places (in the total, and on its connection) and its stream of changes.
 type OpenedSlots = (
     crate::live::SubscriptionSlot,
     tokio::sync::broadcast::Receiver<Arc<crate::live::ViewChange>>,
@@ -141,11 +141,11 @@ fn render_price(
     let quote = match (&e.price_record, &e.price) {
         (Some(record), Some(shown)) => {
             let mut claims =
-                market.quote_claims(record, &e.product, shown, settings.quotes.ttl_secs);
+                market.quote_claims(record, &e.product, shown, settings.checkout.quotes.ttl_secs);
             if let Market::Intl(_) = market.market {
                 claims.intl_version = catalog.intl(&market.country).map(|i| i.version);
             }
-            Some(settings.quotes.sign(&claims))
+            Some(settings.checkout.quotes.sign(&claims))
         }
         _ => None,
     };

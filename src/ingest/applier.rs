@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::decode::decode;
-use super::stats::IngestStats;
+use crate::events::decode;
 use crate::live::{change_key, ChangeHub, Held};
+use crate::status::IngestStats;
 use crate::views::{ApplyOutcome, Catalog, Change, ViewKind};
 
 /// Where a record came from, for logs.

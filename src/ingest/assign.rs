@@ -9,10 +9,19 @@ use std::time::Duration;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::bootstrap::StartAt;
-use super::consumer::TopicMap;
-use super::progress::{PartitionProgress, Progress};
-use super::readiness::CatchUp;
+use super::catch_up::CatchUp;
+use crate::events::TopicMap;
+use crate::status::{PartitionProgress, Progress};
+
+/// Where consumption starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartAt {
+    Beginning,
+    /// Exact next offsets per (topic, partition); partitions not listed start at the beginning.
+    Offsets(HashMap<(String, i32), i64>),
+    /// Offsets Kafka gives for this time (Unix ms), for baselines that know no offsets.
+    Time(i64),
+}
 
 /// The consumer thread's handles on each partition's progress, by topic then partition.
 pub type PartitionIndex = HashMap<String, HashMap<i32, Arc<PartitionProgress>>>;
@@ -47,7 +56,7 @@ fn partitions<C: ConsumerContext>(
     timeout: Duration,
 ) -> Result<Vec<(String, i32, i64, i64)>, String> {
     let mut out = vec![];
-    for (topic, _) in &topics.topics {
+    for topic in topics.names() {
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)
             .map_err(|e| format!("metadata for {topic}: {e}"))?;
@@ -65,7 +74,7 @@ fn partitions<C: ConsumerContext>(
             let (low, high) = consumer
                 .fetch_watermarks(topic, id, timeout)
                 .map_err(|e| format!("watermarks of {topic}/{id}: {e}"))?;
-            out.push((topic.clone(), id, low, high));
+            out.push((topic.to_string(), id, low, high));
         }
     }
     Ok(out)

@@ -18,52 +18,18 @@ use rdkafka::statistics::Statistics;
 use rdkafka::Offset;
 
 use super::applier::{Applier, Origin};
-use super::assign::{assign_all, PartitionIndex};
-use super::bootstrap::{bootstrap, StartAt};
-use super::progress::{unix_ms, Progress};
-use super::readiness::{CatchUp, Readiness};
-use crate::config::{KafkaSettings, SnapshotSettings, TopicSettings};
-use crate::views::ViewKind;
+use super::assign::{assign_all, PartitionIndex, StartAt};
+use super::catch_up::CatchUp;
+use super::client::KafkaClient;
+use crate::config::KafkaSettings;
+use crate::events::TopicMap;
+use crate::status::{Progress, Readiness};
 
 /// Errors that stop the consumer from starting at all.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("cannot create the Kafka consumer: {0}")]
     Client(#[from] KafkaError),
-}
-
-/// Which topic feeds which view.
-#[derive(Debug, Clone)]
-pub struct TopicMap {
-    pub topics: Vec<(String, ViewKind)>,
-}
-
-impl TopicMap {
-    pub fn new(settings: &TopicSettings) -> Self {
-        Self {
-            topics: vec![
-                (settings.products.clone(), ViewKind::Products),
-                (settings.prices.clone(), ViewKind::Prices),
-                (settings.inventory.clone(), ViewKind::Inventory),
-                (settings.intl.clone(), ViewKind::Intl),
-            ],
-        }
-    }
-
-    pub fn kind_of(&self, topic: &str) -> Option<ViewKind> {
-        self.topics
-            .iter()
-            .find(|(t, _)| t == topic)
-            .map(|(_, k)| *k)
-    }
-
-    pub fn topic_of(&self, kind: ViewKind) -> &str {
-        self.topics
-            .iter()
-            .find(|(_, k)| *k == kind)
-            .map(|(t, _)| t.as_str())
-            .expect("every view has a topic")
-    }
 }
 
 /// A running consumer thread; dropping the handle does not stop it, [`ConsumerHandle::stop`] does.
@@ -118,13 +84,11 @@ impl ConsumerContext for IngestContext {}
 
 type IngestConsumer = BaseConsumer<IngestContext>;
 
-fn consumer_config(kafka: &KafkaSettings, brokers: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
+fn consumer_config(client: &KafkaClient, kafka: &KafkaSettings) -> ClientConfig {
+    let mut config = client.config();
     config
-        .set("bootstrap.servers", brokers)
-        .set("client.id", &kafka.client_id)
         // Required by librdkafka's consumer, unused: offsets are never committed.
-        .set("group.id", format!("{}-unused", kafka.client_id))
+        .set("group.id", format!("{}-unused", client.client_id()))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "true")
@@ -143,20 +107,24 @@ fn consumer_config(kafka: &KafkaSettings, brokers: &str) -> ClientConfig {
     config
 }
 
+/// Decides where consumption starts, on the ingest thread before the partitions are assigned
+/// (for instance by loading a snapshot into the views through the applier).
+pub type StartPlan = Box<dyn FnOnce(&Applier, &Progress) -> StartAt + Send>;
+
 /// What the consumer thread needs besides the broker settings.
 pub struct IngestParts {
     pub topics: TopicMap,
     pub applier: Applier,
     pub readiness: Arc<Readiness>,
     pub progress: Arc<Progress>,
-    /// Snapshots to bootstrap from before consuming (`None`: start at the beginning).
-    pub snapshots: Option<SnapshotSettings>,
+    /// Where to start; `None` starts every partition at the beginning.
+    pub start: Option<StartPlan>,
 }
 
-/// Starts the consumer thread for `brokers`: bootstrap from a snapshot if any, then consume.
+/// Starts the consumer thread on `client`'s cluster: plan the start, then consume.
 pub fn spawn_consumer(
+    client: &KafkaClient,
     kafka: &KafkaSettings,
-    brokers: &str,
     parts: IngestParts,
 ) -> Result<ConsumerHandle, IngestError> {
     let IngestParts {
@@ -164,12 +132,12 @@ pub fn spawn_consumer(
         applier,
         readiness,
         progress,
-        snapshots,
+        start,
     } = parts;
     let context = IngestContext {
         progress: Arc::clone(&progress),
     };
-    let consumer: IngestConsumer = consumer_config(kafka, brokers).create_with_context(context)?;
+    let consumer: IngestConsumer = consumer_config(client, kafka).create_with_context(context)?;
     let stop = Arc::new(AtomicBool::new(false));
     let timeout = Duration::from_millis(kafka.metadata_timeout_ms);
     let thread_stop = Arc::clone(&stop);
@@ -178,8 +146,8 @@ pub fn spawn_consumer(
         .spawn(move || {
             // Until caught up nobody reads the views: load them in bulk.
             applier.catalog().begin_bulk();
-            let start = match &snapshots {
-                Some(settings) => bootstrap(settings, &applier, &progress),
+            let start = match start {
+                Some(plan) => plan(&applier, &progress),
                 None => StartAt::Beginning,
             };
             let Some((catch_up, index)) =
@@ -191,7 +159,7 @@ pub fn spawn_consumer(
                 applier.catalog().end_bulk();
             }
             catch_up.publish_to(&readiness);
-            let feed = Feed {
+            let consume = ConsumeLoop {
                 consumer: &consumer,
                 topics: &topics,
                 applier: &applier,
@@ -199,7 +167,7 @@ pub fn spawn_consumer(
                 progress: &progress,
                 index,
             };
-            feed.consume(catch_up, &thread_stop);
+            consume.run(catch_up, &thread_stop);
         })
         .expect("spawning a thread");
     Ok(ConsumerHandle {
@@ -209,7 +177,7 @@ pub fn spawn_consumer(
 }
 
 /// The consumer thread's loop and what it updates.
-struct Feed<'a> {
+struct ConsumeLoop<'a> {
     consumer: &'a IngestConsumer,
     topics: &'a TopicMap,
     applier: &'a Applier,
@@ -218,8 +186,8 @@ struct Feed<'a> {
     index: PartitionIndex,
 }
 
-impl Feed<'_> {
-    fn consume(&self, mut catch_up: CatchUp, stop: &AtomicBool) {
+impl ConsumeLoop<'_> {
+    fn run(&self, mut catch_up: CatchUp, stop: &AtomicBool) {
         let started = Instant::now();
         let mut caught_up_logged = catch_up.is_done();
         if caught_up_logged {
@@ -244,11 +212,7 @@ impl Feed<'_> {
                     self.applier
                         .apply_record(kind, message.key(), message.payload(), origin);
                     if let Some(p) = self.index.get(topic).and_then(|t| t.get(&partition)) {
-                        if let Some(ts) = message.timestamp().to_millis() {
-                            p.last_timestamp_ms.store(ts, Ordering::Relaxed);
-                        }
-                        p.raise_high(offset + 1);
-                        p.next.store(offset + 1, Ordering::Release);
+                        p.record_applied(offset, message.timestamp().to_millis());
                     }
                     if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
                         self.publish(&catch_up);
@@ -279,10 +243,7 @@ impl Feed<'_> {
     }
 
     fn mark_ready(&self, consuming_since: &Instant) {
-        let since_start = unix_ms() - self.progress.started_ms.load(Ordering::Relaxed);
-        self.progress
-            .ready_after_ms
-            .store(since_start.max(1), Ordering::Relaxed);
+        let since_start = self.progress.mark_ready();
         tracing::info!(
             consuming_ms = consuming_since.elapsed().as_millis() as u64,
             since_start_ms = since_start,

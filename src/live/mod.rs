@@ -3,7 +3,7 @@
 //! coalescing buffer, so a slow subscriber never slows ingest or anyone else.
 
 pub mod buffer;
-pub mod feed;
+pub mod pipeline;
 pub mod translate;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

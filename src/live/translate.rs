@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::buffer::Coalesce;
 use super::ViewChange;
 use crate::pricing::landed::{Market, ShownPrice};
-use crate::views::{Catalog, Inventory, Price, Product, StockAndPrices};
+use crate::views::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices};
 
 /// Which variants a subscription wants: listed SKUs, variants of listed products, or (both
 /// empty) everything.
@@ -100,6 +100,121 @@ impl MarketRef {
     }
 }
 
+/// One variant's shown price before and after a change, and what to report it with.
+struct PriceMove<'a> {
+    product: &'a Arc<Product>,
+    sku: &'a str,
+    record: Option<Arc<Price>>,
+    before: Option<ShownPrice>,
+    after: Option<ShownPrice>,
+    version: u64,
+}
+
+/// Emits a move that changed the shown amount; returns false when `emit` asks to stop.
+fn report(m: PriceMove<'_>, emit: &mut impl FnMut(PriceEvent) -> bool) -> bool {
+    if same_amount(&m.before, &m.after) {
+        return true;
+    }
+    emit(PriceEvent {
+        sku: m.sku.to_string(),
+        product: Arc::clone(m.product),
+        price_record: m.record,
+        price: m.after,
+        previous: m.before,
+        version: m.version,
+    })
+}
+
+/// A price record changed: one variant, in the subscription's market.
+fn price_record_moved(
+    sku: &str,
+    old: &Option<Arc<Price>>,
+    new: &Option<Arc<Price>>,
+    catalog: &Catalog,
+    filter: &Filter,
+    market: &MarketRef,
+    emit: &mut impl FnMut(PriceEvent) -> bool,
+) {
+    let Some(product) = catalog.product_of_sku(sku) else {
+        return;
+    };
+    let Some(m) = market
+        .current(catalog)
+        .filter(|_| filter.matches(sku, &product.id))
+    else {
+        return;
+    };
+    let price_move = PriceMove {
+        product: &product,
+        sku,
+        record: new.clone(),
+        before: old.as_ref().and_then(|p| m.selling(p, &product)),
+        after: new.as_ref().and_then(|p| m.selling(p, &product)),
+        version: new.as_ref().or(old.as_ref()).map_or(0, |p| p.version),
+    };
+    report(price_move, emit);
+}
+
+/// A country's pricing context changed: every matching variant, in that market only.
+fn market_moved(
+    old: &Option<Arc<IntlContext>>,
+    new: &Option<Arc<IntlContext>>,
+    catalog: &Catalog,
+    filter: &Filter,
+    emit: &mut impl FnMut(PriceEvent) -> bool,
+) {
+    let before_m = old.clone().map(Market::Intl);
+    let after_m = new.clone().map(Market::Intl);
+    let version = new.as_ref().or(old.as_ref()).map_or(0, |i| i.version);
+    filter.for_each_variant(catalog, |product, sku| {
+        let Some(price) = catalog.price(sku) else {
+            return true;
+        };
+        let price_move = PriceMove {
+            product,
+            sku,
+            before: before_m.as_ref().and_then(|m| m.selling(&price, product)),
+            after: after_m.as_ref().and_then(|m| m.selling(&price, product)),
+            record: Some(price),
+            version,
+        };
+        report(price_move, emit)
+    });
+}
+
+/// A product's HS code (so its duty) changed: its matching variants, in the market.
+fn duty_moved(
+    old: &Product,
+    new: &Arc<Product>,
+    catalog: &Catalog,
+    filter: &Filter,
+    market: &MarketRef,
+    emit: &mut impl FnMut(PriceEvent) -> bool,
+) {
+    let Some(m) = market.current(catalog) else {
+        return;
+    };
+    for variant in &new.variants {
+        if !filter.matches(&variant.sku, &new.id) {
+            continue;
+        }
+        let Some(price) = catalog.price(&variant.sku) else {
+            continue;
+        };
+        let price_move = PriceMove {
+            product: new,
+            sku: &variant.sku,
+            before: m.selling(&price, old),
+            after: m.selling(&price, new),
+            record: Some(price),
+            version: new.version,
+        };
+        if !report(price_move, emit) {
+            return;
+        }
+    }
+}
+
 /// Calls `emit` for every shown-price move `change` causes; stops when `emit` returns false.
 pub fn price_events(
     change: &ViewChange,
@@ -108,92 +223,21 @@ pub fn price_events(
     market: &MarketRef,
     mut emit: impl FnMut(PriceEvent) -> bool,
 ) {
-    let mut compare = |product: &Arc<Product>,
-                       sku: &str,
-                       record: Option<Arc<Price>>,
-                       before: Option<ShownPrice>,
-                       after: Option<ShownPrice>,
-                       version: u64| {
-        if same_amount(&before, &after) {
-            return true;
-        }
-        emit(PriceEvent {
-            sku: sku.to_string(),
-            product: Arc::clone(product),
-            price_record: record,
-            price: after,
-            previous: before,
-            version,
-        })
-    };
     match change {
         ViewChange::Price { sku, old, new } => {
-            let Some(product) = catalog.product_of_sku(sku) else {
-                return;
-            };
-            let Some(m) = market
-                .current(catalog)
-                .filter(|_| filter.matches(sku, &product.id))
-            else {
-                return;
-            };
-            let before = old.as_ref().and_then(|p| m.selling(p, &product));
-            let after = new.as_ref().and_then(|p| m.selling(p, &product));
-            let version = new.as_ref().or(old.as_ref()).map_or(0, |p| p.version);
-            compare(&product, sku, new.clone(), before, after, version);
+            price_record_moved(sku, old, new, catalog, filter, market, &mut emit)
         }
         ViewChange::Intl { country, old, new } => {
-            let MarketRef::Country(ours) = market else {
-                return;
-            };
-            if ours != country {
-                return;
+            if matches!(market, MarketRef::Country(ours) if ours == country) {
+                market_moved(old, new, catalog, filter, &mut emit);
             }
-            let before_m = old.clone().map(Market::Intl);
-            let after_m = new.clone().map(Market::Intl);
-            let version = new.as_ref().or(old.as_ref()).map_or(0, |i| i.version);
-            filter.for_each_variant(catalog, |product, sku| {
-                let Some(price) = catalog.price(sku) else {
-                    return true;
-                };
-                let before = before_m.as_ref().and_then(|m| m.selling(&price, product));
-                let after = after_m.as_ref().and_then(|m| m.selling(&price, product));
-                compare(product, sku, Some(price), before, after, version)
-            });
         }
+        // Only the HS code (duty) can move a price; variants come and go with their prices.
         ViewChange::Product {
             old: Some(old),
             new: Some(new),
             ..
-        } => {
-            // Only the HS code (duty) can move a price; variants come and go with their prices.
-            if old.hs_code == new.hs_code {
-                return;
-            }
-            let Some(m) = market.current(catalog) else {
-                return;
-            };
-            for variant in &new.variants {
-                if !filter.matches(&variant.sku, &new.id) {
-                    continue;
-                }
-                let Some(price) = catalog.price(&variant.sku) else {
-                    continue;
-                };
-                let before = m.selling(&price, old);
-                let after = m.selling(&price, new);
-                if !compare(
-                    new,
-                    &variant.sku,
-                    Some(Arc::clone(&price)),
-                    before,
-                    after,
-                    new.version,
-                ) {
-                    return;
-                }
-            }
-        }
+        } if old.hs_code != new.hs_code => duty_moved(old, new, catalog, filter, market, &mut emit),
         ViewChange::Product { .. } | ViewChange::Inventory { .. } => {}
     }
 }
@@ -294,118 +338,5 @@ pub fn stock_events(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::views::testing::{price, product, stock};
-    use crate::views::Change;
-
-    fn catalog() -> Catalog {
-        let c = Catalog::new();
-        c.apply(Change::Product(product("p1", 1, &["a", "b"])));
-        c.apply(Change::Product(product("p2", 1, &["c"])));
-        for sku in ["a", "b", "c"] {
-            c.apply(Change::Price(price(sku, 1, 1000, None)));
-        }
-        c
-    }
-
-    fn price_change(sku: &str, old: i64, new: i64) -> ViewChange {
-        ViewChange::Price {
-            sku: sku.into(),
-            old: Some(Arc::new(price(sku, 1, old, None))),
-            new: Some(Arc::new(price(sku, 2, new, None))),
-        }
-    }
-
-    fn collect(
-        change: &ViewChange,
-        c: &Catalog,
-        filter: &Filter,
-    ) -> Vec<(String, Option<i64>, Option<i64>)> {
-        let mut out = vec![];
-        price_events(change, c, filter, &MarketRef::Base, |e| {
-            out.push((
-                e.sku,
-                e.previous.map(|p| p.amount_minor),
-                e.price.map(|p| p.amount_minor),
-            ));
-            true
-        });
-        out
-    }
-
-    #[test]
-    fn filters_select_by_sku_or_product() {
-        let c = catalog();
-        let change = price_change("b", 1000, 900);
-        assert_eq!(
-            collect(&change, &c, &Filter::default()),
-            [("b".into(), Some(1000), Some(900))]
-        );
-        let by_sku = Filter {
-            skus: ["b".to_string()].into(),
-            ..Default::default()
-        };
-        assert_eq!(collect(&change, &c, &by_sku).len(), 1);
-        let other_sku = Filter {
-            skus: ["a".to_string()].into(),
-            ..Default::default()
-        };
-        assert!(collect(&change, &c, &other_sku).is_empty());
-        let by_product = Filter {
-            product_ids: ["p1".to_string()].into(),
-            ..Default::default()
-        };
-        assert_eq!(collect(&change, &c, &by_product).len(), 1);
-        let other_product = Filter {
-            product_ids: ["p2".to_string()].into(),
-            ..Default::default()
-        };
-        assert!(collect(&change, &c, &other_product).is_empty());
-    }
-
-    #[test]
-    fn unchanged_shown_price_is_no_event() {
-        let c = catalog();
-        // A list price change under an unchanged lower sale price: the shown price stays.
-        let change = ViewChange::Price {
-            sku: "a".into(),
-            old: Some(Arc::new(price("a", 1, 1000, Some(800)))),
-            new: Some(Arc::new(price("a", 2, 1200, Some(800)))),
-        };
-        assert!(collect(&change, &c, &Filter::default()).is_empty());
-    }
-
-    #[test]
-    fn stock_status_and_availability() {
-        let c = catalog();
-        let mut events = vec![];
-        let change = ViewChange::Inventory {
-            sku: "a".into(),
-            old: Some(Arc::new(stock("a", 1, 5))),
-            new: Some(Arc::new(stock("a", 2, 2))),
-        };
-        stock_events(&change, &c, &Filter::default(), 3, |e| {
-            events.push(e);
-            true
-        });
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].state.status, StockStatus::LowStock);
-        assert!(events[0].state.available_for_sale);
-        // A price deletion makes a stocked variant unavailable.
-        c.apply(Change::Inventory(stock("c", 1, 9)));
-        let gone = ViewChange::Price {
-            sku: "c".into(),
-            old: Some(Arc::new(price("c", 1, 1, None))),
-            new: None,
-        };
-        let mut flips = vec![];
-        stock_events(&gone, &c, &Filter::default(), 3, |e| {
-            flips.push(e);
-            true
-        });
-        assert_eq!(flips.len(), 1);
-        assert!(!flips[0].state.available_for_sale);
-        assert_eq!(flips[0].state.status, StockStatus::InStock);
-    }
-}
+#[path = "translate_tests.rs"]
+mod tests;

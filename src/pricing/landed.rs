@@ -187,7 +187,7 @@ impl Market {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::decode_intl::parse_rate;
+    use crate::events::intl::parse_rate;
     use crate::views::model::{CharmRounding, Shipping};
 
     fn intl(

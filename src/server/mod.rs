@@ -14,7 +14,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 use crate::graphql::gateway::Gateway;
-use crate::ingest::IngestStatus;
+use crate::status::IngestStatus;
 
 /// What every handler can reach.
 #[derive(Clone)]

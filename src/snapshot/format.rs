@@ -10,19 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::status::PartitionOffset;
 use crate::views::ViewKind;
 
 pub const FORMAT: &str = "vitrine.snapshot";
 pub const FORMAT_VERSION: u32 = 1;
-
-/// Where a snapshot stands in the topics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartitionOffset {
-    pub topic: String,
-    pub partition: i32,
-    /// The next offset to consume: the snapshot holds every record before it.
-    pub next: i64,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,7 +24,8 @@ pub struct Header {
     /// RFC 3339 creation time, and the same as Unix milliseconds.
     pub created_at: String,
     pub created_at_ms: i64,
-    /// Exact offsets covered (snapshots Vitrine writes). Empty for a baseline that knows none.
+    /// Exact offsets covered (snapshots Vitrine writes): the snapshot holds every record before
+    /// each partition's `next`. Empty for a baseline that knows none.
     #[serde(default)]
     pub offsets: Vec<PartitionOffset>,
     /// For a baseline without offsets: the time (Unix ms) the snapshot reflects; consumption

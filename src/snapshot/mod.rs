@@ -1,24 +1,28 @@
 //! Snapshots: a view's state as a zstd-compressed stream of event records with a header naming
-//! the Kafka offsets (or only the time) it covers. Read at start-up from a file or an http(s)
-//! URL, streamed; written by Vitrine itself, atomically, keeping the last few. See
-//! `docs/snapshots.md`.
+//! the Kafka offsets (or only the time) it covers. Start-up from the newest usable one
+//! ([`bootstrap`]), read from a file or an http(s) URL, streamed; written by Vitrine itself,
+//! atomically, keeping the last few, on a [`schedule`]. See `docs/snapshots.md`.
 
+pub mod bootstrap;
 pub mod format;
 pub mod reader;
+pub mod schedule;
 pub mod writer;
 
+pub use bootstrap::bootstrap;
 pub use format::{Header, PartitionOffset, SnapshotError};
 pub use reader::{load, LoadReport, Source};
+pub use schedule::SnapshotSchedule;
 pub use writer::{list_snapshots, write_baseline, write_snapshot, SnapshotRecord};
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicU64;
     use std::sync::Arc;
 
     use super::*;
-    use crate::ingest::demo::load_baseline;
-    use crate::ingest::{Applier, IngestStats};
+    use crate::demo::load_baseline;
+    use crate::ingest::Applier;
+    use crate::status::{IngestStats, Progress};
     use crate::views::Catalog;
 
     fn applier() -> Applier {
@@ -53,7 +57,7 @@ mod tests {
         }];
         let (path, written) = write_snapshot(&dir, original.catalog(), offsets.clone(), 2).unwrap();
         let copy = applier();
-        let report = load(&Source::File(path.clone()), &copy, &AtomicU64::new(0)).unwrap();
+        let report = load(&Source::File(path.clone()), &copy, &Progress::new()).unwrap();
         assert_eq!(report.records, written);
         assert_eq!(report.header.offsets, offsets);
         same_views(original.catalog(), copy.catalog());
@@ -62,17 +66,17 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         let cut = dir.join("cut.snap.zst");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(load(&Source::File(cut), &applier(), &AtomicU64::new(0)).is_err());
+        assert!(load(&Source::File(cut), &applier(), &Progress::new()).is_err());
         let mut flipped = bytes.clone();
         let middle = flipped.len() / 2;
         flipped[middle] ^= 0x55;
         let bad = dir.join("bad.snap.zst");
         std::fs::write(&bad, &flipped).unwrap();
-        assert!(load(&Source::File(bad), &applier(), &AtomicU64::new(0)).is_err());
+        assert!(load(&Source::File(bad), &applier(), &Progress::new()).is_err());
         assert!(load(
             &Source::File(dir.join("absent")),
             &applier(),
-            &AtomicU64::new(0)
+            &Progress::new()
         )
         .is_err());
 

@@ -3,13 +3,13 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 
 use super::format::{view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION};
 use crate::ingest::{Applier, Origin};
+use crate::status::Progress;
 
 /// Where to read a snapshot from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,12 +59,12 @@ fn open(source: &Source) -> Result<Box<dyn Read + Send>, SnapshotError> {
     })
 }
 
-/// Loads a snapshot into the views via `applier`, counting records into `progress` as it goes.
+/// Loads a snapshot into the views via `applier`, reporting records loaded to `progress`.
 /// Blocking: run it on a thread of its own.
 pub fn load(
     source: &Source,
     applier: &Applier,
-    progress: &AtomicU64,
+    progress: &Progress,
 ) -> Result<LoadReport, SnapshotError> {
     let started = Instant::now();
     let mut reader = BufReader::with_capacity(1 << 20, zstd::Decoder::new(open(source)?)?);
@@ -110,7 +110,7 @@ pub fn load(
                 );
                 records += 1;
                 if records.is_multiple_of(65_536) {
-                    progress.store(records, Ordering::Relaxed);
+                    progress.bootstrap_loaded(records);
                 }
             }
             Some(b'{') => {
@@ -123,7 +123,7 @@ pub fn load(
                 }
                 // Reading to the end makes zstd verify the frame checksum.
                 std::io::copy(&mut reader, &mut std::io::sink())?;
-                progress.store(records, Ordering::Relaxed);
+                progress.bootstrap_loaded(records);
                 return Ok(LoadReport {
                     header,
                     records,

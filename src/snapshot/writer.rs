@@ -3,7 +3,6 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -12,7 +11,8 @@ use time::OffsetDateTime;
 use super::format::{
     view_name, End, EndLine, Header, PartitionOffset, SnapshotError, FORMAT, FORMAT_VERSION,
 };
-use crate::ingest::encode;
+use crate::clock::unix_ms;
+use crate::events::{intl, inventory, price, product};
 use crate::views::{Catalog, ViewKind};
 
 const PREFIX: &str = "vitrine-";
@@ -45,9 +45,7 @@ fn write_line(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::R
 pub type SnapshotRecord = (ViewKind, String, Value);
 
 fn header(offsets: Vec<PartitionOffset>, as_of_ms: Option<i64>) -> Header {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = unix_ms();
     let created_at = OffsetDateTime::from_unix_timestamp_nanos(now as i128 * 1_000_000)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -124,20 +122,20 @@ pub fn write_snapshot(
     let intl = catalog.all_intl();
     let records = products
         .iter()
-        .map(|p| (ViewKind::Products, p.id.clone(), encode::product(p)))
+        .map(|p| (ViewKind::Products, p.id.clone(), product::encode(p)))
         .chain(
             prices
                 .iter()
-                .map(|p| (ViewKind::Prices, p.sku.clone(), encode::price(p))),
+                .map(|p| (ViewKind::Prices, p.sku.clone(), price::encode(p))),
         )
         .chain(
             inventory
                 .iter()
-                .map(|i| (ViewKind::Inventory, i.sku.clone(), encode::inventory(i))),
+                .map(|i| (ViewKind::Inventory, i.sku.clone(), inventory::encode(i))),
         )
         .chain(
             intl.iter()
-                .map(|i| (ViewKind::Intl, i.country.clone(), encode::intl(i))),
+                .map(|i| (ViewKind::Intl, i.country.clone(), intl::encode(i))),
         );
     let count = write_file(&target, &header, records)?;
     for old in list_snapshots(dir).into_iter().skip(keep.max(1)) {

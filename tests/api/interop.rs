@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use vitrine::config::Settings;
-use vitrine::ingest::generator::Record;
-use vitrine::ingest::publisher::Publisher;
-use vitrine::ingest::TopicMap;
+use vitrine::demo::Publisher;
+use vitrine::events::Record;
+use vitrine::events::TopicMap;
 use vitrine::views::ViewKind;
 
 use crate::helpers::spawn_app;

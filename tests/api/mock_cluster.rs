@@ -1,9 +1,9 @@
 //! Ingest over librdkafka's in-process mock cluster: history, edge cases, then a live change.
 
 use vitrine::config::Settings;
-use vitrine::ingest::demo::EmbeddedCluster;
-use vitrine::ingest::publisher::Publisher;
-use vitrine::ingest::TopicMap;
+use vitrine::demo::EmbeddedCluster;
+use vitrine::demo::Publisher;
+use vitrine::events::TopicMap;
 
 use crate::common::{fresh_topics, scenario};
 use crate::helpers::spawn_with;

@@ -6,9 +6,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use vitrine::config::Settings;
-use vitrine::ingest::generator::Record;
-use vitrine::ingest::publisher::Publisher;
-use vitrine::ingest::TopicMap;
+use vitrine::demo::Publisher;
+use vitrine::events::Record;
+use vitrine::events::TopicMap;
 use vitrine::views::ViewKind;
 
 use crate::common::live::{sse_subscribe, Protocol, WsClient};

@@ -35,10 +35,7 @@ pub fn fresh_topics(test: &str) -> TopicSettings {
     let nonce = format!(
         "{}-{}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        vitrine::clock::since_epoch().as_nanos()
     );
     TopicSettings {
         products: format!("{test}-{nonce}.products"),

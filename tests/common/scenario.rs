@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use vitrine::ingest::generator::Record;
-use vitrine::ingest::publisher::Publisher;
+use vitrine::demo::Publisher;
+use vitrine::events::Record;
 use vitrine::views::ViewKind;
 
 use super::{wait_until, Client};

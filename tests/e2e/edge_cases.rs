@@ -1,8 +1,8 @@
 //! The real binary on the real broker: edge cases, the feed command, a vanishing broker.
 
 use serde_json::json;
-use vitrine::ingest::publisher::{ensure_topics, Publisher};
-use vitrine::ingest::TopicMap;
+use vitrine::demo::{ensure_topics, Publisher};
+use vitrine::events::TopicMap;
 
 use crate::broker::Broker;
 use crate::common::{fresh_topics, scenario};

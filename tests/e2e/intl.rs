@@ -2,9 +2,9 @@
 //! checkout; the checkout honours the listed quote and reports the change.
 
 use serde_json::json;
-use vitrine::ingest::generator::Record;
-use vitrine::ingest::publisher::{ensure_topics, Publisher};
-use vitrine::ingest::TopicMap;
+use vitrine::demo::{ensure_topics, Publisher};
+use vitrine::events::Record;
+use vitrine::events::TopicMap;
 use vitrine::views::ViewKind;
 
 use crate::broker::Broker;

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use vitrine::config::TopicSettings;
-use vitrine::ingest::generator::{CatalogGenerator, Record};
-use vitrine::ingest::publisher::Publisher;
-use vitrine::ingest::TopicMap;
+use vitrine::demo::CatalogGenerator;
+use vitrine::demo::Publisher;
+use vitrine::events::Record;
+use vitrine::events::TopicMap;
 use vitrine::snapshot::{list_snapshots, write_baseline};
 use vitrine::views::ViewKind;
 
@@ -30,10 +31,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
+    vitrine::clock::since_epoch().as_nanos()
 }
 
 /// Deltas after the baseline: price moves, a stock change, a tombstone, an FX move.
@@ -170,7 +168,7 @@ async fn a_baseline_with_only_as_of_over_http_then_the_deltas_after_it() {
     let topics = fresh_topics("e2e-asof");
     feed(&broker.address, &topics, PRODUCTS);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let as_of = vitrine::ingest::progress::unix_ms();
+    let as_of = vitrine::clock::unix_ms();
     tokio::time::sleep(Duration::from_millis(50)).await;
     publish(&broker.address, &topics, &deltas(1)).await;
 

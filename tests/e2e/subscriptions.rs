@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::json;
-use vitrine::ingest::generator::Record;
-use vitrine::ingest::publisher::Publisher;
-use vitrine::ingest::TopicMap;
+use vitrine::demo::Publisher;
+use vitrine::events::Record;
+use vitrine::events::TopicMap;
 use vitrine::views::ViewKind;
 
 use crate::broker::Broker;

@@ -4,7 +4,8 @@ use serde_json::json;
 use vitrine::pricing::quote::{QuoteClaims, QuoteSigner};
 use vitrine::views::ViewKind;
 
-use crate::support::{code, gb, jp, Shop, CHECKOUT, PDP, SECRET};
+use crate::common::error_code as code;
+use crate::support::{gb, jp, Shop, CHECKOUT, PDP, SECRET};
 
 fn shop() -> Shop {
     shop_with("honor")

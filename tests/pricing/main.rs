@@ -1,6 +1,9 @@
 //! Pricing through the GraphQL gateway over catalogs built in the test: hand-worked checkouts
 //! and the one-price property (listing = product page = checkout, quotes never silently change).
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod checkout;
 mod consistency;
 mod support;

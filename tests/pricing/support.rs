@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use vitrine::config::Settings;
+use vitrine::events::decode;
 use vitrine::graphql::gateway::Gateway;
-use vitrine::ingest::decode::decode;
 use vitrine::views::{Catalog, ViewKind};
 
 pub const SECRET: &str = "test-quote-secret";
@@ -90,9 +90,3 @@ pub const CHECKOUT: &str = "query($country: CountryCode!, $lines: [CheckoutLineI
 pub const PDP: &str =
     "query($id: ID!, $country: CountryCode) { product(id: $id, country: $country) {
   variants { sku price { amount currencyCode } compareAtPrice { amount } quote } } }";
-
-pub fn code(response: &Value) -> &str {
-    response["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no code: {response}"))
-}

@@ -17,12 +17,12 @@ struct Shared<E> {
 }
 
 /// Stops the pump task when the subscriber's stream is dropped; holds its slots until then.
-struct FeedGuard {
+struct PipelineGuard {
     pump: AbortHandle,
     _slots: Vec<Box<dyn Send + Sync>>,
 }
 
-impl Drop for FeedGuard {
+impl Drop for PipelineGuard {
     fn drop(&mut self) {
         self.pump.abort();
     }
@@ -63,7 +63,7 @@ where
     });
     let mut slots: Vec<Box<dyn Send + Sync>> = vec![Box::new(slot)];
     slots.extend(extra_slot);
-    let guard = FeedGuard {
+    let guard = PipelineGuard {
         pump: pump.abort_handle(),
         _slots: slots,
     };

@@ -1,10 +1,12 @@
-//! Decoding the international pricing partner's per-country records (`vitrine.intl`).
+//! `vitrine.intl`: the international pricing partner's context for one country (FX, duty, tax,
+//! rounding, shipping), keyed by ISO country code.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_json::{json, Map, Value};
 
-use super::decode::{check_key, invalid, DecodeError};
+use super::decode::{check_key, invalid, is_code, DecodeError};
 use crate::views::model::{CharmRounding, ExactRate, IntlContext, Shipping};
 
 #[derive(Deserialize)]
@@ -63,11 +65,38 @@ pub fn parse_rate(text: &str) -> Option<ExactRate> {
     })
 }
 
-fn is_code(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_uppercase())
+/// Duty rates by HS-code prefix, longest first, and the `"*"` fallback.
+type DutyRates = (Vec<(String, u32)>, Option<u32>);
+
+fn duty_rates(by_prefix: BTreeMap<String, u32>) -> Result<DutyRates, DecodeError> {
+    let mut fallback = None;
+    let mut rates = Vec::new();
+    for (prefix, bp) in by_prefix {
+        if bp > MAX_BP {
+            return Err(invalid(
+                "dutyRates",
+                format!("{bp} basis points is over {MAX_BP}"),
+            ));
+        }
+        if prefix == "*" {
+            fallback = Some(bp);
+        } else if !prefix.is_empty()
+            && prefix.len() <= 10
+            && prefix.bytes().all(|b| b.is_ascii_digit())
+        {
+            rates.push((prefix, bp));
+        } else {
+            return Err(invalid(
+                "dutyRates",
+                format!("`{prefix}` is not an HS-code prefix or \"*\""),
+            ));
+        }
+    }
+    rates.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    Ok((rates, fallback))
 }
 
-pub(super) fn decode_intl(key: &str, record: IntlRecord) -> Result<IntlContext, DecodeError> {
+pub(super) fn decode(key: &str, record: IntlRecord) -> Result<IntlContext, DecodeError> {
     check_key(key, "country", &record.country)?;
     if !is_code(&record.country, 2) {
         return Err(invalid(
@@ -87,30 +116,7 @@ pub(super) fn decode_intl(key: &str, record: IntlRecord) -> Result<IntlContext, 
             "must be a positive decimal string like \"0.7893\"",
         )
     })?;
-    let mut duty_fallback_bp = None;
-    let mut duty_rates = Vec::new();
-    for (prefix, bp) in record.duty_rates {
-        if bp > MAX_BP {
-            return Err(invalid(
-                "dutyRates",
-                format!("{bp} basis points is over {MAX_BP}"),
-            ));
-        }
-        if prefix == "*" {
-            duty_fallback_bp = Some(bp);
-        } else if !prefix.is_empty()
-            && prefix.len() <= 10
-            && prefix.bytes().all(|b| b.is_ascii_digit())
-        {
-            duty_rates.push((prefix, bp));
-        } else {
-            return Err(invalid(
-                "dutyRates",
-                format!("`{prefix}` is not an HS-code prefix or \"*\""),
-            ));
-        }
-    }
-    duty_rates.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    let (duty_rates, duty_fallback_bp) = duty_rates(record.duty_rates)?;
     if record.tax_rate > MAX_BP {
         return Err(invalid("taxRate", format!("over {MAX_BP} basis points")));
     }
@@ -149,10 +155,35 @@ pub(super) fn decode_intl(key: &str, record: IntlRecord) -> Result<IntlContext, 
     })
 }
 
+/// The record as the topic carries it (for snapshots): the inverse of [`decode`].
+pub fn encode(i: &IntlContext) -> Value {
+    let mut duty: Map<String, Value> = i
+        .duty_rates
+        .iter()
+        .map(|(prefix, bp)| (prefix.clone(), json!(bp)))
+        .collect();
+    if let Some(fallback) = i.duty_fallback_bp {
+        duty.insert("*".into(), json!(fallback));
+    }
+    let mut shipping = json!({"flat": i.shipping.flat_minor});
+    if let Some(free_over) = i.shipping.free_over_minor {
+        shipping["freeOver"] = json!(free_over);
+    }
+    let mut value = json!({
+        "country": i.country, "version": i.version, "currency": i.currency,
+        "minorUnits": i.minor_units, "fxRate": i.fx_rate_text, "dutyRates": duty,
+        "taxRate": i.tax_bp, "shipping": shipping,
+    });
+    if let Some(r) = i.rounding {
+        value["rounding"] = json!({"increment": r.increment, "minus": r.minus});
+    }
+    value
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::decode::decode;
     use super::*;
+    use crate::events::decode;
     use crate::views::{Change, ViewKind};
 
     const GB: &str = r#"{"country":"GB","version":3,"currency":"GBP","minorUnits":2,"fxRate":"0.7893",

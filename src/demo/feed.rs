@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::TopicSettings;
-use crate::ingest::generator::CatalogGenerator;
-use crate::ingest::publisher::{ensure_topics, Publisher};
-use crate::ingest::TopicMap;
+use super::generator::CatalogGenerator;
+use super::publisher::{ensure_topics_on, Publisher};
+use crate::config::Settings;
+use crate::events::TopicMap;
+use crate::ingest::KafkaClient;
 
 /// What to publish.
 #[derive(Debug, Clone)]
@@ -19,10 +20,11 @@ pub struct FeedOptions {
     pub live_interval: Duration,
 }
 
-pub async fn run_feed(options: FeedOptions, topic_settings: &TopicSettings) -> anyhow::Result<()> {
-    let topics = TopicMap::new(topic_settings);
-    ensure_topics(&options.brokers, &topics, options.partitions).await?;
-    let publisher = Publisher::connect(&options.brokers, topics)?;
+pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Result<()> {
+    let topics = TopicMap::new(&settings.topics);
+    let client = KafkaClient::new(&settings.kafka, &options.brokers);
+    ensure_topics_on(&client, &topics, options.partitions).await?;
+    let publisher = Publisher::connect_to(&client, topics)?;
     let started = Instant::now();
     let mut generator = CatalogGenerator::new(options.seed, options.products);
     let mut sent = 0u64;

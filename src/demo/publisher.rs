@@ -1,4 +1,5 @@
-//! Publishing records to the view topics: used by `vitrine feed`, the demo trickle and tests.
+//! Publishing records to the view topics, and creating them: used by `vitrine feed`, the demo
+//! trickle and tests.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -6,14 +7,13 @@ use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::DeliveryResult;
 use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
-use super::consumer::TopicMap;
-use super::generator::Record;
+use crate::events::{Record, TopicMap};
+use crate::ingest::KafkaClient;
 
 /// Counts deliveries the broker did not acknowledge.
 #[derive(Debug, Default, Clone)]
@@ -40,10 +40,15 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// A publisher to the cluster at `brokers`, with default client settings.
     pub fn connect(brokers: &str, topics: TopicMap) -> Result<Self, KafkaError> {
+        Self::connect_to(&KafkaClient::at(brokers), topics)
+    }
+
+    pub fn connect_to(client: &KafkaClient, topics: TopicMap) -> Result<Self, KafkaError> {
         let failures = DeliveryFailures::default();
-        let producer = ClientConfig::new()
-            .set("bootstrap.servers", brokers)
+        let producer = client
+            .config()
             .set("linger.ms", "5")
             .set("queue.buffering.max.messages", "200000")
             .set("message.timeout.ms", "30000")
@@ -86,9 +91,16 @@ pub async fn ensure_topics(
     topics: &TopicMap,
     partitions: i32,
 ) -> Result<(), KafkaError> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()?;
+    ensure_topics_on(&KafkaClient::at(brokers), topics, partitions).await
+}
+
+/// [`ensure_topics`] with the client settings of `client`.
+pub async fn ensure_topics_on(
+    client: &KafkaClient,
+    topics: &TopicMap,
+    partitions: i32,
+) -> Result<(), KafkaError> {
+    let admin: AdminClient<DefaultClientContext> = client.config().create()?;
     let new_topics: Vec<NewTopic<'_>> = topics
         .topics
         .iter()

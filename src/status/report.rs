@@ -2,14 +2,14 @@
 //! watermarks, lag, snapshot and bootstrap. Health, `viewStatus`, response extensions and
 //! metrics all read it.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::progress::{unix_ms, Progress, ViewFreshness};
+use super::progress::{Progress, ViewFreshness};
 use super::stats::{IngestStats, TopicCounts};
 use super::Readiness;
+use crate::clock::unix_ms;
 use crate::views::{Catalog, ViewKind};
 
 #[derive(Debug, Clone, Default)]
@@ -68,9 +68,9 @@ impl IngestStatus {
             ready: self.readiness.is_ready(),
             assigned: self.readiness.is_assigned(),
             pending_partitions: self.readiness.pending_partitions(),
-            bootstrapping: self.progress.bootstrapping.load(Ordering::Relaxed),
-            bootstrap_records: self.progress.bootstrap_records.load(Ordering::Relaxed),
-            ready_after_ms: self.progress.ready_after_ms.load(Ordering::Relaxed),
+            bootstrapping: self.progress.is_bootstrapping(),
+            bootstrap_records: self.progress.bootstrap_records(),
+            ready_after_ms: self.progress.ready_after_ms(),
             snapshot: self.progress.snapshot().map(|s| SnapshotReport {
                 source: s.source,
                 records: s.records,

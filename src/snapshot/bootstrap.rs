@@ -1,24 +1,13 @@
 //! Start-up from a snapshot: the newest usable one of our own, else the configured source,
 //! else nothing (a full replay). Decides where consumption of each partition starts.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 
-use super::progress::{Progress, SnapshotLoaded};
-use super::Applier;
+use super::reader::{load, Source};
+use super::writer::list_snapshots;
 use crate::config::SnapshotSettings;
-use crate::snapshot::{list_snapshots, load, Source};
-
-/// Where consumption starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StartAt {
-    Beginning,
-    /// Exact next offsets per (topic, partition); partitions not listed start at the beginning.
-    Offsets(HashMap<(String, i32), i64>),
-    /// Offsets Kafka gives for this time (Unix ms), for baselines that know no offsets.
-    Time(i64),
-}
+use crate::ingest::{Applier, StartAt};
+use crate::status::{Progress, SnapshotLoaded};
 
 /// The snapshots to try, in order.
 pub fn candidates(settings: &SnapshotSettings) -> Vec<Source> {
@@ -42,11 +31,11 @@ pub fn bootstrap(settings: &SnapshotSettings, applier: &Applier, progress: &Prog
     if sources.is_empty() {
         return StartAt::Beginning;
     }
-    progress.bootstrapping.store(true, Ordering::Relaxed);
+    progress.begin_bootstrap();
     let mut start = StartAt::Beginning;
     for source in &sources {
-        progress.bootstrap_records.store(0, Ordering::Relaxed);
-        match load(source, applier, &progress.bootstrap_records) {
+        progress.bootstrap_loaded(0);
+        match load(source, applier, progress) {
             Ok(report) => {
                 tracing::info!(
                     source = %source,
@@ -91,6 +80,6 @@ pub fn bootstrap(settings: &SnapshotSettings, applier: &Applier, progress: &Prog
             "no usable snapshot: replaying the topics from the beginning"
         );
     }
-    progress.bootstrapping.store(false, Ordering::Relaxed);
+    progress.end_bootstrap();
     start
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::generator::Record;
+use crate::events::Record;
 use crate::views::ViewKind;
 
 /// One country's pricing context as the partner sends it.
@@ -163,7 +163,7 @@ impl DemoMarket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::decode::decode;
+    use crate::events::decode;
     use crate::views::Change;
 
     #[test]

@@ -1,18 +1,23 @@
 //! How far ingest has come: per partition, the next offset applied, the high watermark and the
-//! timestamp of the last applied message; plus the bootstrap from a snapshot. Read by health,
-//! `viewStatus`, response extensions, metrics and the snapshot writer.
+//! timestamp of the last applied message; plus the bootstrap from a snapshot. Written by ingest
+//! through methods named for what happened; read by health, `viewStatus`, response extensions,
+//! metrics and the snapshot schedule.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::snapshot::PartitionOffset;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::unix_ms;
 use crate::views::ViewKind;
 
-pub fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+/// Where a partition stands: every record before `next` has been applied. Snapshots record
+/// these, and consumption resumes from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOffset {
+    pub topic: String,
+    pub partition: i32,
+    pub next: i64,
 }
 
 /// One assigned partition.
@@ -22,21 +27,47 @@ pub struct PartitionProgress {
     pub partition: i32,
     pub kind: ViewKind,
     /// Next offset to apply (every record before it has been applied).
-    pub next: AtomicI64,
+    next: AtomicI64,
     /// High watermark last seen (at assignment, from statistics, or from messages).
-    pub high: AtomicI64,
+    high: AtomicI64,
     /// Kafka timestamp (ms) of the last applied message; 0 before any.
-    pub last_timestamp_ms: AtomicI64,
+    last_timestamp_ms: AtomicI64,
 }
 
 impl PartitionProgress {
     /// Messages behind the high watermark.
     pub fn lag(&self) -> i64 {
-        (self.high.load(Ordering::Relaxed) - self.next.load(Ordering::Relaxed)).max(0)
+        (self.high_watermark() - self.next_offset()).max(0)
     }
 
+    /// The next offset to apply.
+    pub fn next_offset(&self) -> i64 {
+        // Acquire: pairs with `record_applied`, so a snapshot that reads this offset before
+        // copying the views sees every record before it.
+        self.next.load(Ordering::Acquire)
+    }
+
+    pub fn high_watermark(&self) -> i64 {
+        self.high.load(Ordering::Relaxed)
+    }
+
+    /// Kafka timestamp (ms) of the last applied message; 0 before any.
+    pub fn last_timestamp_ms(&self) -> i64 {
+        self.last_timestamp_ms.load(Ordering::Relaxed)
+    }
+
+    /// The broker reported a high watermark (from statistics or metadata); it never goes down.
     pub fn raise_high(&self, high: i64) {
         self.high.fetch_max(high, Ordering::Relaxed);
+    }
+
+    /// The record at `offset` (with its Kafka timestamp, if any) has been applied to the views.
+    pub fn record_applied(&self, offset: i64, timestamp_ms: Option<i64>) {
+        if let Some(ts) = timestamp_ms {
+            self.last_timestamp_ms.store(ts, Ordering::Relaxed);
+        }
+        self.raise_high(offset + 1);
+        self.next.store(offset + 1, Ordering::Release);
     }
 }
 
@@ -64,11 +95,11 @@ pub struct Progress {
     partitions: RwLock<Vec<Arc<PartitionProgress>>>,
     snapshot: RwLock<Option<SnapshotLoaded>>,
     /// Records loaded from a snapshot so far (while bootstrapping).
-    pub bootstrap_records: AtomicU64,
-    pub bootstrapping: AtomicBool,
-    pub started_ms: AtomicI64,
+    bootstrap_records: AtomicU64,
+    bootstrapping: AtomicBool,
+    started_ms: AtomicI64,
     /// Milliseconds from start to ready; 0 until ready.
-    pub ready_after_ms: AtomicI64,
+    ready_after_ms: AtomicI64,
 }
 
 impl Progress {
@@ -101,6 +132,41 @@ impl Progress {
         p
     }
 
+    /// Start-up loads a snapshot before consuming.
+    pub fn begin_bootstrap(&self) {
+        self.bootstrapping.store(true, Ordering::Relaxed);
+    }
+
+    /// A snapshot being loaded has reached `records` records (restarts at 0 for each source).
+    pub fn bootstrap_loaded(&self, records: u64) {
+        self.bootstrap_records.store(records, Ordering::Relaxed);
+    }
+
+    /// Start-up is done with snapshots (one loaded, or none usable).
+    pub fn end_bootstrap(&self) {
+        self.bootstrapping.store(false, Ordering::Relaxed);
+    }
+
+    pub fn is_bootstrapping(&self) -> bool {
+        self.bootstrapping.load(Ordering::Relaxed)
+    }
+
+    pub fn bootstrap_records(&self) -> u64 {
+        self.bootstrap_records.load(Ordering::Relaxed)
+    }
+
+    /// The views caught up with Kafka: remembers, and returns, milliseconds since start.
+    pub fn mark_ready(&self) -> i64 {
+        let since_start = (unix_ms() - self.started_ms.load(Ordering::Relaxed)).max(1);
+        self.ready_after_ms.store(since_start, Ordering::Relaxed);
+        since_start
+    }
+
+    /// Milliseconds from start to ready; 0 until ready.
+    pub fn ready_after_ms(&self) -> i64 {
+        self.ready_after_ms.load(Ordering::Relaxed)
+    }
+
     pub fn partitions(&self) -> Vec<Arc<PartitionProgress>> {
         self.partitions
             .read()
@@ -115,7 +181,7 @@ impl Progress {
             .map(|p| PartitionOffset {
                 topic: p.topic.clone(),
                 partition: p.partition,
-                next: p.next.load(Ordering::Acquire),
+                next: p.next_offset(),
             })
             .collect()
     }
@@ -136,11 +202,11 @@ impl Progress {
         let mut oldest_lagging: Option<i64> = None;
         for p in self.partitions().iter().filter(|p| p.kind == kind) {
             let lag = p.lag();
-            f.applied += p.next.load(Ordering::Relaxed);
-            f.high += p.high.load(Ordering::Relaxed);
+            f.applied += p.next_offset();
+            f.high += p.high_watermark();
             f.lag_messages += lag;
             if lag > 0 {
-                let ts = p.last_timestamp_ms.load(Ordering::Relaxed);
+                let ts = p.last_timestamp_ms();
                 let since = if ts > 0 {
                     ts
                 } else {
@@ -174,10 +240,9 @@ mod tests {
         let p1 = progress.register("prices", 1, ViewKind::Prices, 5, 5);
         let f = progress.view(ViewKind::Prices, unix_ms());
         assert_eq!((f.applied, f.high, f.lag_messages), (5, 15, 10));
-        p0.next.store(8, Ordering::Relaxed);
-        p0.last_timestamp_ms.store(1_000, Ordering::Relaxed);
+        p0.record_applied(7, Some(1_000));
         assert_eq!(progress.view(ViewKind::Prices, 4_000).lag_ms, 3_000);
-        p0.next.store(10, Ordering::Relaxed);
+        p0.record_applied(9, None);
         assert_eq!(
             progress.view(ViewKind::Prices, 4_000),
             ViewFreshness {

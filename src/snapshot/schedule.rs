@@ -1,16 +1,16 @@
-//! Vitrine's own snapshots: taken periodically once caught up, and on clean shutdown.
+//! When Vitrine writes its own snapshots: periodically once caught up, and on clean shutdown.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::progress::Progress;
-use super::Readiness;
-use crate::snapshot::write_snapshot;
+use super::writer::write_snapshot;
+use crate::status::{Progress, Readiness};
 use crate::views::Catalog;
 
+/// The schedule of snapshots and what a snapshot is taken of.
 #[derive(Clone)]
-pub struct SnapshotWriter {
+pub struct SnapshotSchedule {
     pub dir: PathBuf,
     pub keep: usize,
     /// Zero: only on shutdown.
@@ -20,7 +20,7 @@ pub struct SnapshotWriter {
     pub readiness: Arc<Readiness>,
 }
 
-impl SnapshotWriter {
+impl SnapshotSchedule {
     /// Writes a snapshot now, if the views are caught up (a snapshot of a half-replayed view
     /// would be valid, but worth less than the one it would replace).
     pub async fn write_now(&self) {

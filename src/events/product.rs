@@ -1,0 +1,160 @@
+//! `vitrine.products`: a product and its variants, keyed by product id.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::decode::{check_key, invalid, DecodeError};
+use crate::views::{Product, Variant};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ProductRecord {
+    id: String,
+    version: u64,
+    title: String,
+    brand: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    categories: Vec<String>,
+    #[serde(default)]
+    images: Vec<String>,
+    hs_code: Option<String>,
+    published_at: Option<String>,
+    variants: Vec<VariantRecord>,
+}
+
+#[derive(Deserialize)]
+struct VariantRecord {
+    sku: String,
+    size: Option<String>,
+    color: Option<String>,
+}
+
+fn published_at_ms(text: &str) -> Result<i64, DecodeError> {
+    let at = OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| invalid("publishedAt", format!("not RFC 3339: {e}")))?;
+    Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn check_variants(variants: &[VariantRecord]) -> Result<(), DecodeError> {
+    let mut skus = std::collections::HashSet::new();
+    for variant in variants {
+        if variant.sku.is_empty() {
+            return Err(invalid("variants.sku", "must not be empty"));
+        }
+        if !skus.insert(variant.sku.as_str()) {
+            return Err(invalid(
+                "variants.sku",
+                format!("`{}` appears twice", variant.sku),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn decode(key: &str, record: ProductRecord) -> Result<Product, DecodeError> {
+    check_key(key, "id", &record.id)?;
+    if record.title.trim().is_empty() {
+        return Err(invalid("title", "must not be empty"));
+    }
+    let published_at_ms = record
+        .published_at
+        .as_deref()
+        .map(published_at_ms)
+        .transpose()?;
+    check_variants(&record.variants)?;
+    let search_text = format!("{} {}", record.title, record.brand).to_lowercase();
+    Ok(Product {
+        title_key: record.title.to_lowercase(),
+        search_text,
+        id: record.id,
+        version: record.version,
+        title: record.title,
+        brand: record.brand,
+        description: record.description,
+        categories: record.categories,
+        images: record.images,
+        hs_code: record.hs_code,
+        published_at: record.published_at,
+        published_at_ms,
+        variants: record
+            .variants
+            .into_iter()
+            .map(|v| Variant {
+                sku: v.sku,
+                size: v.size,
+                color: v.color,
+            })
+            .collect(),
+    })
+}
+
+/// The record as the topic carries it (for snapshots): the inverse of [`decode`].
+pub fn encode(p: &Product) -> Value {
+    let variants: Vec<Value> = p
+        .variants
+        .iter()
+        .map(|v| {
+            let mut variant = json!({"sku": v.sku});
+            if let Some(size) = &v.size {
+                variant["size"] = json!(size);
+            }
+            if let Some(color) = &v.color {
+                variant["color"] = json!(color);
+            }
+            variant
+        })
+        .collect();
+    let mut value = json!({
+        "id": p.id, "version": p.version, "title": p.title, "brand": p.brand,
+        "description": p.description, "categories": p.categories, "images": p.images,
+        "variants": variants,
+    });
+    if let Some(hs) = &p.hs_code {
+        value["hsCode"] = json!(hs);
+    }
+    if let Some(at) = &p.published_at {
+        value["publishedAt"] = json!(at);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::events::{decode, DecodeError};
+    use crate::views::{Change, ViewKind};
+
+    const PRODUCT: &str = r#"{"id":"p1","version":3,"title":"Cashmere Sweater","brand":"Loro",
+        "description":"Soft","categories":["women/knitwear/sweaters"],"images":["https://i/1.jpg"],
+        "hsCode":"6110.12","publishedAt":"2026-03-01T10:00:00Z",
+        "variants":[{"sku":"p1-s","size":"S","color":"navy"},{"sku":"p1-m","size":"M"}]}"#;
+
+    #[test]
+    fn decodes_a_product() {
+        let Change::Product(p) =
+            decode(ViewKind::Products, Some(b"p1"), Some(PRODUCT.as_bytes())).unwrap()
+        else {
+            panic!("not a product")
+        };
+        assert_eq!(p.version, 3);
+        assert_eq!(p.variants.len(), 2);
+        assert_eq!(p.variants[1].color, None);
+        assert_eq!(p.published_at_ms, Some(1_772_359_200_000));
+        assert_eq!(p.search_text, "cashmere sweater loro");
+    }
+
+    #[test]
+    fn duplicate_variant_skus_are_rejected() {
+        let dup = br#"{"id":"p","version":1,"title":"T","brand":"B","variants":[{"sku":"x"},{"sku":"x"}]}"#;
+        assert!(matches!(
+            decode(ViewKind::Products, Some(b"p"), Some(dup)),
+            Err(DecodeError::Invalid {
+                field: "variants.sku",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,94 @@
+//! Freshness on every answer: the `freshness` extension (per view offsets, high watermarks and
+//! lag) and the `STALE_VIEW` answer to a request whose staleness bound the views exceed.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_graphql::{Request, Response, Value};
+use bytes::Bytes;
+
+use super::errors::ApiError;
+use crate::status::IngestStatus;
+use crate::views::ViewKind;
+
+/// Request extension bounding how stale the views may be, in ms.
+pub const MAX_STALENESS: &str = "maxStalenessMs";
+
+/// How long a computed freshness extension is reused.
+const FRESHNESS_REUSE: Duration = Duration::from_millis(1);
+
+/// The freshness extension every response carries: per view, offsets applied vs high
+/// watermarks and lag.
+pub fn freshness_value(status: &IngestStatus) -> (i64, Value) {
+    let mut views = async_graphql::indexmap::IndexMap::new();
+    let mut max_lag = 0;
+    for kind in ViewKind::ALL {
+        let f = status.freshness(kind);
+        max_lag = max_lag.max(f.lag_ms);
+        let value = Value::from_json(serde_json::json!({
+            "appliedOffset": f.applied, "highWatermark": f.high,
+            "lagMessages": f.lag_messages, "lagMs": f.lag_ms,
+        }))
+        .unwrap_or_default();
+        views.insert(async_graphql::Name::new(kind.name()), value);
+    }
+    let mut freshness = async_graphql::indexmap::IndexMap::new();
+    freshness.insert(async_graphql::Name::new("maxLagMs"), Value::from(max_lag));
+    freshness.insert(async_graphql::Name::new("views"), Value::Object(views));
+    (max_lag, Value::Object(freshness))
+}
+
+/// `STALE_VIEW` when the request bounds staleness (`extensions.maxStalenessMs`) and the
+/// views lag more: answered at once, never blocking until they catch up.
+pub fn stale_response(request: &Request, max_lag_ms: i64) -> Option<Response> {
+    let bound = request.extensions.0.get(MAX_STALENESS)?;
+    let bound = match bound {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+    .unwrap_or(-1);
+    (max_lag_ms > bound).then(|| {
+        let error = ApiError::StaleView {
+            lag_ms: max_lag_ms,
+            bound_ms: bound,
+        };
+        Response::from_errors(vec![error.to_server_error()])
+    })
+}
+
+/// The freshness extension as JSON with the max lag, reused for up to `FRESHNESS_REUSE`
+/// (computing it on every request cost a fifth of the product page's throughput).
+#[derive(Debug, Default)]
+pub struct FreshnessCache(Mutex<Option<(Instant, i64, Bytes)>>);
+
+impl FreshnessCache {
+    /// The freshness extension serialized, computed at most once per `FRESHNESS_REUSE`.
+    pub fn json(&self, status: &IngestStatus) -> (i64, Bytes) {
+        let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, lag, json)) = cached.as_ref() {
+            if at.elapsed() < FRESHNESS_REUSE {
+                return (*lag, json.clone());
+            }
+        }
+        let (lag, value) = freshness_value(status);
+        let json = Bytes::from(serde_json::to_vec(&value).expect("values serialize"));
+        *cached = Some((Instant::now(), lag, json.clone()));
+        (lag, json)
+    }
+}
+
+/// Appends `"extensions": {"name": value}` (value already JSON) to a serialized response.
+pub fn with_extension(body: &[u8], name: &str, value_json: &[u8]) -> Bytes {
+    let Some(end) = body.iter().rposition(|b| *b == b'}') else {
+        return Bytes::copy_from_slice(body);
+    };
+    let mut out = Vec::with_capacity(body.len() + 256);
+    out.extend_from_slice(&body[..end]);
+    out.extend_from_slice(b",\"extensions\":{\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    out.extend_from_slice(value_json);
+    out.extend_from_slice(b"}}");
+    Bytes::from(out)
+}

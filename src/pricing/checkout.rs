@@ -1,0 +1,312 @@
+//! Checkout rules: a cart priced from the views through the same market pricing as listings and
+//! product pages, honouring or re-pricing the quotes the shopper was shown. Pure: the caller
+//! hands in the reader, the market, the rules and the time.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::landed::{Market, ShownPrice};
+use super::money::minor_units;
+use super::quote::{QuoteClaims, QuoteSigner};
+use crate::views::reads::RecordingReader;
+use crate::views::{Product, StockAndPrices};
+
+/// Most lines one checkout takes.
+pub const MAX_LINES: usize = 250;
+/// Largest quantity on one line.
+pub const MAX_QUANTITY: i32 = 10_000;
+
+/// What happens to a quoted price that differs from today's.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RepricePolicy {
+    /// An unexpired quote's amount is charged, and the change reported.
+    Honor,
+    /// The current price is charged, and the change reported.
+    Reprice,
+}
+
+/// The rules a checkout is priced under.
+#[derive(Debug, Clone)]
+pub struct CheckoutRules {
+    pub policy: RepricePolicy,
+    /// Signs the quotes; a token it does not verify is refused.
+    pub quotes: QuoteSigner,
+    /// Currency of the price view's amounts (the base market's).
+    pub base_currency: String,
+}
+
+/// The views a checkout reads.
+pub trait CartReader: StockAndPrices {
+    fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>>;
+}
+
+impl CartReader for RecordingReader {
+    fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
+        RecordingReader::product_of_sku(self, sku)
+    }
+}
+
+/// Where the cart is priced: the market and its country.
+#[derive(Debug, Clone, Copy)]
+pub struct CartMarket<'a> {
+    pub country: &'a str,
+    pub market: &'a Market,
+}
+
+/// One line as the shopper sent it.
+#[derive(Debug, Clone)]
+pub struct CartLine {
+    pub sku: String,
+    pub quantity: i32,
+    /// The variant's `quote` token as the shopper saw it.
+    pub quote: Option<String>,
+}
+
+/// Why a cart cannot be priced at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("a checkout takes at most {max} lines, got {got}")]
+    TooManyLines { got: usize, max: usize },
+    #[error("quantity for `{sku}` must be between 1 and {max}, got {got}")]
+    InvalidQuantity { sku: String, got: i32, max: i32 },
+    #[error("invalid quote for `{sku}`: {reason}")]
+    InvalidQuote { sku: String, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepriceReason {
+    /// The price changed since the quote (a price, product or FX/duty/tax update).
+    PriceChanged,
+    /// The quote expired and the price is no longer the quoted one.
+    QuoteExpired,
+}
+
+/// The quoted price differs from the current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repricing {
+    /// The quoted amount, in the quote's currency.
+    pub from_minor: i64,
+    pub from_currency: String,
+    /// Today's amount, in the cart's currency.
+    pub to_minor: i64,
+    pub reason: RepriceReason,
+}
+
+/// What one priced unit of a line costs, and what it includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAmounts {
+    pub unit_minor: i64,
+    pub line_total_minor: i64,
+    pub duty_minor: i64,
+    pub tax_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedLine {
+    pub sku: String,
+    pub quantity: i32,
+    /// `None` when the variant has no price any more.
+    pub amounts: Option<LineAmounts>,
+    pub repriced: Option<Repricing>,
+    /// Units available, when the line asks for more (or the variant is gone).
+    pub short_of: Option<i32>,
+}
+
+/// A priced cart, in the market's currency and minor units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedCart {
+    pub currency: String,
+    pub minor_units: u32,
+    pub lines: Vec<PricedLine>,
+    pub subtotal_minor: i64,
+    pub duties_minor: i64,
+    pub taxes_minor: i64,
+    /// Flat per order, or zero once the subtotal reaches the country's free-shipping threshold.
+    pub shipping_minor: i64,
+    pub total_minor: i64,
+}
+
+/// Checks the cart's shape and a line's quantity before anything is priced.
+fn check_line(line: &CartLine) -> Result<(), CheckoutError> {
+    if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+        return Err(CheckoutError::InvalidQuantity {
+            sku: line.sku.clone(),
+            got: line.quantity,
+            max: MAX_QUANTITY,
+        });
+    }
+    Ok(())
+}
+
+/// Verifies a line's quote token: signed by us, for this SKU and this country.
+fn verified_quote(
+    rules: &CheckoutRules,
+    market: CartMarket<'_>,
+    line: &CartLine,
+) -> Result<Option<QuoteClaims>, CheckoutError> {
+    let Some(token) = &line.quote else {
+        return Ok(None);
+    };
+    let invalid = |reason: String| CheckoutError::InvalidQuote {
+        sku: line.sku.clone(),
+        reason,
+    };
+    let claims = rules
+        .quotes
+        .verify(token)
+        .map_err(|e| invalid(e.to_string()))?;
+    if claims.sku != line.sku {
+        return Err(invalid("it was issued for another SKU".into()));
+    }
+    if claims.country != market.country {
+        return Err(invalid("it was issued for another country".into()));
+    }
+    Ok(Some(claims))
+}
+
+/// The unit price charged for a line, and the repricing to report, under the rules.
+fn charged_unit(
+    rules: &CheckoutRules,
+    current: &ShownPrice,
+    quote: Option<QuoteClaims>,
+    now_secs: i64,
+) -> (i64, Option<Repricing>) {
+    let Some(quote) = quote.filter(|q| q.amount_minor != current.amount_minor) else {
+        return (current.amount_minor, None);
+    };
+    let expired = quote.expires_at < now_secs;
+    let same_currency = quote.currency == current.currency;
+    let honour = !expired && same_currency && rules.policy == RepricePolicy::Honor;
+    let unit = if honour {
+        quote.amount_minor
+    } else {
+        current.amount_minor
+    };
+    let reason = if expired {
+        RepriceReason::QuoteExpired
+    } else {
+        RepriceReason::PriceChanged
+    };
+    let repricing = Repricing {
+        from_minor: quote.amount_minor,
+        from_currency: quote.currency,
+        to_minor: current.amount_minor,
+        reason,
+    };
+    (unit, Some(repricing))
+}
+
+/// Prices one line (already checked) against the views.
+fn price_line(
+    reader: &impl CartReader,
+    rules: &CheckoutRules,
+    market: CartMarket<'_>,
+    line: CartLine,
+    quote: Option<QuoteClaims>,
+    now_secs: i64,
+) -> PricedLine {
+    let current = reader.product_of_sku(&line.sku).and_then(|product| {
+        let price = reader.price(&line.sku)?;
+        market.market.selling(&price, &product)
+    });
+    let available = if current.is_some() {
+        reader.available(&line.sku)
+    } else {
+        0
+    };
+    let short_of = (line.quantity > available).then_some(available.max(0));
+    let Some(current) = current else {
+        return PricedLine {
+            sku: line.sku,
+            quantity: line.quantity,
+            amounts: None,
+            repriced: None,
+            short_of,
+        };
+    };
+    let (unit, repriced) = charged_unit(rules, &current, quote, now_secs);
+    PricedLine {
+        sku: line.sku,
+        quantity: line.quantity,
+        amounts: Some(LineAmounts {
+            unit_minor: unit,
+            line_total_minor: unit.saturating_mul(i64::from(line.quantity)),
+            duty_minor: current.duty_minor,
+            tax_minor: current.tax_minor,
+        }),
+        repriced,
+        short_of,
+    }
+}
+
+/// The cart's currency and its minor units in `market`.
+fn cart_currency(market: &Market, base_currency: &str) -> (String, u32) {
+    match market {
+        Market::Base => (base_currency.to_string(), minor_units(base_currency)),
+        Market::Intl(intl) => (intl.currency.clone(), intl.minor_units),
+    }
+}
+
+/// Adds up the priced lines, and shipping, into the cart.
+fn total(market: &Market, currency: (String, u32), lines: Vec<PricedLine>) -> PricedCart {
+    let (mut subtotal, mut duties, mut taxes) = (0i64, 0i64, 0i64);
+    for line in &lines {
+        if let Some(a) = &line.amounts {
+            let quantity = i64::from(line.quantity);
+            subtotal = subtotal.saturating_add(a.line_total_minor);
+            duties = duties.saturating_add(a.duty_minor.saturating_mul(quantity));
+            taxes = taxes.saturating_add(a.tax_minor.saturating_mul(quantity));
+        }
+    }
+    let shipping = if subtotal > 0 {
+        market.shipping_minor(subtotal)
+    } else {
+        0
+    };
+    PricedCart {
+        currency: currency.0,
+        minor_units: currency.1,
+        lines,
+        subtotal_minor: subtotal,
+        duties_minor: duties,
+        taxes_minor: taxes,
+        shipping_minor: shipping,
+        total_minor: subtotal.saturating_add(shipping),
+    }
+}
+
+/// Prices a cart in `market` at `now_secs` (Unix seconds, for quote expiry).
+pub fn price_cart(
+    reader: &impl CartReader,
+    rules: &CheckoutRules,
+    market: CartMarket<'_>,
+    lines: Vec<CartLine>,
+    now_secs: i64,
+) -> Result<PricedCart, CheckoutError> {
+    if lines.len() > MAX_LINES {
+        return Err(CheckoutError::TooManyLines {
+            got: lines.len(),
+            max: MAX_LINES,
+        });
+    }
+    let mut priced = Vec::with_capacity(lines.len());
+    for line in lines {
+        check_line(&line)?;
+        let quote = verified_quote(rules, market, &line)?;
+        priced.push(price_line(reader, rules, market, line, quote, now_secs));
+    }
+    let currency = cart_currency(market.market, &rules.base_currency);
+    Ok(total(market.market, currency, priced))
+}
+
+impl CartReader for crate::views::Catalog {
+    fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
+        crate::views::Catalog::product_of_sku(self, sku)
+    }
+}
+
+#[cfg(test)]
+#[path = "checkout_tests.rs"]
+mod tests;

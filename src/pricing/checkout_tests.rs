@@ -1,0 +1,119 @@
+//! The checkout rules on a small catalog, with no runtime: lines, totals, quotes, errors.
+
+use super::*;
+use crate::views::testing::{price, product, stock};
+use crate::views::{Catalog, Change};
+
+fn rules(policy: RepricePolicy) -> CheckoutRules {
+    CheckoutRules {
+        policy,
+        quotes: QuoteSigner::new("k", 900),
+        base_currency: "USD".into(),
+    }
+}
+
+fn catalog() -> Catalog {
+    let c = Catalog::new();
+    c.apply(Change::Product(product("p", 1, &["a", "b"])));
+    c.apply(Change::Price(price("a", 1, 10_000, None)));
+    c.apply(Change::Price(price("b", 1, 5_000, Some(4_000))));
+    c.apply(Change::Inventory(stock("a", 1, 3)));
+    c
+}
+
+fn line(sku: &str, quantity: i32, quote: Option<String>) -> CartLine {
+    CartLine {
+        sku: sku.into(),
+        quantity,
+        quote,
+    }
+}
+
+fn quote_for(rules: &CheckoutRules, sku: &str, amount_minor: i64, expires_at: i64) -> String {
+    rules.quotes.sign(&QuoteClaims {
+        sku: sku.into(),
+        country: "US".into(),
+        amount_minor,
+        currency: "USD".into(),
+        price_version: 1,
+        product_version: 1,
+        intl_version: None,
+        expires_at,
+    })
+}
+
+const US: CartMarket<'static> = CartMarket {
+    country: "US",
+    market: &Market::Base,
+};
+
+#[test]
+fn prices_lines_totals_and_shortages_in_the_base_market() {
+    let rules = rules(RepricePolicy::Honor);
+    let lines = vec![
+        line("a", 2, None),
+        line("b", 1, None),
+        line("gone", 1, None),
+    ];
+    let cart = price_cart(&catalog(), &rules, US, lines, 0).unwrap();
+    assert_eq!((cart.currency.as_str(), cart.minor_units), ("USD", 2));
+    assert_eq!(cart.lines[0].amounts.unwrap().line_total_minor, 20_000);
+    assert_eq!(cart.lines[1].amounts.unwrap().unit_minor, 4_000);
+    assert_eq!(cart.lines[1].short_of, Some(0), "b has no stock");
+    assert_eq!(
+        (cart.lines[2].amounts, cart.lines[2].short_of),
+        (None, Some(0))
+    );
+    assert_eq!(cart.subtotal_minor, 24_000);
+    assert_eq!(cart.total_minor, cart.subtotal_minor + cart.shipping_minor);
+}
+
+#[test]
+fn quotes_are_honoured_or_repriced_by_policy_and_expiry() {
+    for (policy, expires_at, charged, reason) in [
+        (
+            RepricePolicy::Honor,
+            100,
+            9_000,
+            RepriceReason::PriceChanged,
+        ),
+        (
+            RepricePolicy::Reprice,
+            100,
+            10_000,
+            RepriceReason::PriceChanged,
+        ),
+        (
+            RepricePolicy::Honor,
+            10,
+            10_000,
+            RepriceReason::QuoteExpired,
+        ),
+    ] {
+        let rules = rules(policy);
+        let quote = quote_for(&rules, "a", 9_000, expires_at);
+        let lines = vec![line("a", 1, Some(quote))];
+        let cart = price_cart(&catalog(), &rules, US, lines, 50).unwrap();
+        let priced = &cart.lines[0];
+        assert_eq!(priced.amounts.unwrap().unit_minor, charged, "{policy:?}");
+        let repriced = priced.repriced.as_ref().unwrap();
+        assert_eq!((repriced.from_minor, repriced.to_minor), (9_000, 10_000));
+        assert_eq!(repriced.reason, reason);
+    }
+}
+
+#[test]
+fn bad_lines_and_foreign_quotes_are_typed_errors() {
+    let rules = rules(RepricePolicy::Honor);
+    let c = catalog();
+    let zero = price_cart(&c, &rules, US, vec![line("a", 0, None)], 0);
+    assert!(matches!(zero, Err(CheckoutError::InvalidQuantity { .. })));
+    let other_sku = quote_for(&rules, "b", 1, 100);
+    let wrong = price_cart(&c, &rules, US, vec![line("a", 1, Some(other_sku))], 0);
+    assert!(matches!(wrong, Err(CheckoutError::InvalidQuote { .. })));
+    let forged = price_cart(&c, &rules, US, vec![line("a", 1, Some("x.y".into()))], 0);
+    assert!(matches!(forged, Err(CheckoutError::InvalidQuote { .. })));
+    let many = vec![line("a", 1, None); MAX_LINES + 1];
+    let too_many = price_cart(&c, &rules, US, many, 0);
+    assert!(matches!(too_many, Err(CheckoutError::TooManyLines { .. })));
+}

@@ -1,0 +1,274 @@
+//! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
+//! the product summaries kept current as prices and stock change.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use dashmap::mapref::entry::Entry;
+use dashmap::DashMap;
+
+use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
+use super::{StockAndPrices, ViewKind};
+
+type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
+
+/// What applying one change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The record was inserted or replaced.
+    Applied,
+    /// A tombstone removed the key (or the key was already absent).
+    Deleted,
+    /// The stored record's version is equal or greater: the change was ignored.
+    Stale,
+}
+
+/// A product with its derived summary.
+#[derive(Debug, Clone)]
+pub struct ProductEntry {
+    pub product: Arc<Product>,
+    pub summary: ProductSummary,
+}
+
+/// The three views, keyed by product id and by SKU.
+///
+/// `apply` is meant for one writer at a time (the ingest thread); readers are unlimited.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    products: Map<ProductEntry>,
+    prices: Map<Arc<Price>>,
+    inventory: Map<Arc<Inventory>>,
+    intl: Map<Arc<IntlContext>>,
+    /// SKU -> id of the product that lists it, to refresh that product's summary.
+    sku_owner: Map<String>,
+    /// While set (bulk loading before the service is ready), summaries are not maintained
+    /// change by change; [`Catalog::end_bulk`] computes them all once.
+    bulk: AtomicBool,
+}
+
+/// Insert `value` under `key` only if its version is greater than the stored one.
+fn upsert_versioned<T>(
+    map: &Map<Arc<T>>,
+    key: &str,
+    value: T,
+    version: fn(&T) -> u64,
+) -> ApplyOutcome {
+    match map.entry(key.to_string()) {
+        Entry::Occupied(held) if version(held.get()) >= version(&value) => ApplyOutcome::Stale,
+        Entry::Occupied(mut held) => {
+            held.insert(Arc::new(value));
+            ApplyOutcome::Applied
+        }
+        Entry::Vacant(slot) => {
+            slot.insert(Arc::new(value));
+            ApplyOutcome::Applied
+        }
+    }
+}
+
+impl StockAndPrices for Catalog {
+    fn price(&self, sku: &str) -> Option<Arc<Price>> {
+        self.prices.get(sku).map(|p| Arc::clone(p.value()))
+    }
+
+    fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
+        self.inventory.get(sku).map(|i| Arc::clone(i.value()))
+    }
+}
+
+impl Catalog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies one change under the version rule (latest version wins, tombstones delete).
+    pub fn apply(&self, change: Change) -> ApplyOutcome {
+        match change {
+            Change::Product(p) => self.apply_product(p),
+            Change::Price(p) => {
+                let sku = p.sku.clone();
+                let outcome = upsert_versioned(&self.prices, &sku, p, |p| p.version);
+                self.refresh_owner_of(&sku, outcome);
+                outcome
+            }
+            Change::Inventory(i) => {
+                let sku = i.sku.clone();
+                let outcome = upsert_versioned(&self.inventory, &sku, i, |i| i.version);
+                self.refresh_owner_of(&sku, outcome);
+                outcome
+            }
+            Change::Intl(i) => {
+                let country = i.country.clone();
+                upsert_versioned(&self.intl, &country, i, |i| i.version)
+            }
+            Change::Delete(ViewKind::Intl, country) => {
+                self.intl.remove(&country);
+                ApplyOutcome::Deleted
+            }
+            Change::Delete(ViewKind::Products, id) => {
+                if let Some((_, entry)) = self.products.remove(&id) {
+                    for variant in &entry.product.variants {
+                        self.sku_owner
+                            .remove_if(&variant.sku, |_, owner| *owner == id);
+                    }
+                }
+                ApplyOutcome::Deleted
+            }
+            Change::Delete(ViewKind::Prices, sku) => {
+                self.prices.remove(&sku);
+                self.refresh_owner_of(&sku, ApplyOutcome::Deleted);
+                ApplyOutcome::Deleted
+            }
+            Change::Delete(ViewKind::Inventory, sku) => {
+                self.inventory.remove(&sku);
+                self.refresh_owner_of(&sku, ApplyOutcome::Deleted);
+                ApplyOutcome::Deleted
+            }
+        }
+    }
+
+    fn apply_product(&self, product: Product) -> ApplyOutcome {
+        let previous = self
+            .products
+            .get(&product.id)
+            .map(|e| Arc::clone(&e.product));
+        if previous
+            .as_ref()
+            .is_some_and(|p| p.version >= product.version)
+        {
+            return ApplyOutcome::Stale;
+        }
+        let product = Arc::new(product);
+        if let Some(previous) = previous {
+            for variant in &previous.variants {
+                if !product.variants.iter().any(|v| v.sku == variant.sku) {
+                    self.sku_owner
+                        .remove_if(&variant.sku, |_, owner| *owner == product.id);
+                }
+            }
+        }
+        for variant in &product.variants {
+            self.sku_owner
+                .insert(variant.sku.clone(), product.id.clone());
+        }
+        let summary = if self.in_bulk() {
+            ProductSummary::default()
+        } else {
+            summarize(self, &product)
+        };
+        self.products
+            .insert(product.id.clone(), ProductEntry { product, summary });
+        ApplyOutcome::Applied
+    }
+
+    /// Stops maintaining summaries per change (a product with 5 variants would otherwise be
+    /// summarized 11 times while its records stream in).
+    pub fn begin_bulk(&self) {
+        self.bulk.store(true, Ordering::Release);
+    }
+
+    /// Computes every product's summary once and resumes per-change maintenance.
+    pub fn end_bulk(&self) {
+        if !self.bulk.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        for product in self.all_products() {
+            let summary = summarize(self, &product);
+            if let Some(mut entry) = self.products.get_mut(&product.id) {
+                if Arc::ptr_eq(&entry.product, &product) {
+                    entry.summary = summary;
+                }
+            }
+        }
+    }
+
+    fn in_bulk(&self) -> bool {
+        self.bulk.load(Ordering::Acquire)
+    }
+
+    /// Recomputes the summary of the product listing `sku` after its price or stock changed.
+    fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
+        if outcome == ApplyOutcome::Stale || self.in_bulk() {
+            return;
+        }
+        let Some(owner) = self.sku_owner.get(sku).map(|o| o.clone()) else {
+            return;
+        };
+        let Some(product) = self.products.get(&owner).map(|e| Arc::clone(&e.product)) else {
+            return;
+        };
+        let summary = summarize(self, &product);
+        if let Some(mut entry) = self.products.get_mut(&owner) {
+            if Arc::ptr_eq(&entry.product, &product) {
+                entry.summary = summary;
+            }
+        }
+    }
+
+    pub fn product(&self, id: &str) -> Option<Arc<Product>> {
+        self.products.get(id).map(|e| Arc::clone(&e.product))
+    }
+
+    /// The product that lists `sku`, if any.
+    pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
+        let owner = self.sku_owner.get(sku).map(|o| o.clone())?;
+        self.product(&owner)
+    }
+
+    /// The pricing context of a country, if the partner has sent one.
+    pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
+        self.intl.get(country).map(|i| Arc::clone(i.value()))
+    }
+
+    pub fn product_entry(&self, id: &str) -> Option<ProductEntry> {
+        self.products.get(id).map(|e| e.value().clone())
+    }
+
+    /// Visits every product with its summary (listings). Holds a shard's read lock per visit.
+    pub fn for_each_product(&self, mut visit: impl FnMut(&ProductEntry)) {
+        for entry in self.products.iter() {
+            visit(entry.value());
+        }
+    }
+
+    /// Every product (pointer copies), e.g. for a snapshot.
+    pub fn all_products(&self) -> Vec<Arc<Product>> {
+        self.products
+            .iter()
+            .map(|e| Arc::clone(&e.product))
+            .collect()
+    }
+
+    pub fn all_prices(&self) -> Vec<Arc<Price>> {
+        self.prices.iter().map(|e| Arc::clone(e.value())).collect()
+    }
+
+    pub fn all_inventory(&self) -> Vec<Arc<Inventory>> {
+        self.inventory
+            .iter()
+            .map(|e| Arc::clone(e.value()))
+            .collect()
+    }
+
+    pub fn all_intl(&self) -> Vec<Arc<IntlContext>> {
+        self.intl.iter().map(|e| Arc::clone(e.value())).collect()
+    }
+
+    /// Records held per view.
+    pub fn len(&self, kind: ViewKind) -> usize {
+        match kind {
+            ViewKind::Products => self.products.len(),
+            ViewKind::Prices => self.prices.len(),
+            ViewKind::Inventory => self.inventory.len(),
+            ViewKind::Intl => self.intl.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        ViewKind::ALL.iter().all(|k| self.len(*k) == 0)
+    }
+}
+
+#[cfg(test)]
+#[path = "catalog_tests.rs"]
+mod tests;
