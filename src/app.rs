@@ -1,6 +1,6 @@
 //! The application: views, ingest and HTTP server built from settings, run until stopped.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,9 @@ use crate::demo::Demo;
 use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
+use crate::server::live::LiveTimings;
 use crate::server::{router, AppState};
+use crate::shutdown::{shutdown_channel, ShutdownTrigger};
 use crate::snapshot::SnapshotSchedule;
 use crate::status::{IngestStats, IngestStatus, Progress, Readiness};
 use crate::views::Catalog;
@@ -42,6 +44,10 @@ pub struct App {
     consumer: ConsumerHandle,
     demo: Option<Demo>,
     snapshots: Option<SnapshotSchedule>,
+    /// Ends every subscription when the server shuts down.
+    shutdown: ShutdownTrigger,
+    /// Longest a graceful shutdown may take.
+    shutdown_timeout: Duration,
 }
 
 impl App {
@@ -93,12 +99,21 @@ impl App {
                 readiness: Arc::clone(&readiness),
             });
 
+        let (shutdown, listening) = shutdown_channel();
+        let subs = &settings.subscriptions;
         let state = AppState {
             gateway,
             status,
             max_body_bytes: settings.server.max_body_bytes,
+            max_batch_size: settings.graphql.max_batch_size,
+            cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
             graphiql: settings.server.graphiql,
-            sse_keepalive: Duration::from_millis(settings.subscriptions.sse_keepalive_ms.max(100)),
+            live: LiveTimings {
+                sse_keepalive: Duration::from_millis(subs.sse_keepalive_ms.max(100)),
+                ws_ping_interval: Duration::from_millis(subs.ws_ping_interval_ms.max(10)),
+                ws_pong_timeout: Duration::from_millis(subs.ws_pong_timeout_ms),
+            },
+            shutdown: listening,
         };
         Ok(Self {
             listener,
@@ -107,6 +122,8 @@ impl App {
             consumer,
             demo,
             snapshots,
+            shutdown,
+            shutdown_timeout: Duration::from_millis(settings.server.shutdown_timeout_ms),
         })
     }
 
@@ -130,7 +147,9 @@ impl App {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `signal` completes, then stops ingest and the demo cluster.
+    /// Serves until `signal` completes, then shuts down within `server.shutdown_timeout_ms`:
+    /// subscriptions are told to end, requests in flight finish (for at most half the bound),
+    /// ingest stops and the shutdown snapshot is written.
     pub async fn run_until(
         self,
         signal: impl Future<Output = ()> + Send + 'static,
@@ -140,24 +159,56 @@ impl App {
             .snapshots
             .clone()
             .map(|w| tokio::spawn(w.run_periodically()));
-        let served = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(signal)
-            .await
-            .map_err(AppError::Serve);
+        let draining = self.state.shutdown.clone().wait();
+        let serve = axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(draining)
+            .into_future();
+        tokio::pin!(serve);
+        let served = tokio::select! {
+            served = &mut serve => served,
+            _ = signal => {
+                self.shutdown.trigger();
+                let drain = self.shutdown_timeout / 2;
+                match tokio::time::timeout(drain, &mut serve).await {
+                    Ok(served) => served,
+                    Err(_) => {
+                        tracing::warn!(drain_ms = drain.as_millis() as u64, "requests still in flight at the shutdown bound; dropping them");
+                        Ok(())
+                    }
+                }
+            }
+        }
+        .map_err(AppError::Serve);
         if let Some(periodic) = periodic {
             periodic.abort();
         }
-        let consumer = self.consumer;
-        let _ = tokio::task::spawn_blocking(move || consumer.stop()).await;
-        if let Some(snapshots) = self.snapshots {
-            // Ingest has stopped: the offsets are final. A clean shutdown leaves a snapshot.
-            snapshots.write_now().await;
-        }
-        if let Some(demo) = self.demo {
-            demo.stop().await;
+        let rest = Self::stop_ingest(self.consumer, self.snapshots, self.demo);
+        if tokio::time::timeout(self.shutdown_timeout / 2, rest)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "ingest stop and shutdown snapshot did not finish within the shutdown bound"
+            );
         }
         tracing::info!("stopped");
         served
+    }
+
+    /// Stops ingest, then writes the shutdown snapshot (the offsets are final now) and stops
+    /// the demo cluster.
+    async fn stop_ingest(
+        consumer: ConsumerHandle,
+        snapshots: Option<SnapshotSchedule>,
+        demo: Option<Demo>,
+    ) {
+        let _ = tokio::task::spawn_blocking(move || consumer.stop()).await;
+        if let Some(snapshots) = snapshots {
+            snapshots.write_now().await;
+        }
+        if let Some(demo) = demo {
+            demo.stop().await;
+        }
     }
 }
 

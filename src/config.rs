@@ -60,6 +60,12 @@ pub struct SubscriptionSettings {
     pub low_stock_below: i32,
     /// Keep-alive comment interval on SSE streams; a write is how a vanished client is noticed.
     pub sse_keepalive_ms: u64,
+    /// How often the server pings each WebSocket client (ping frame plus the protocol's own
+    /// keep-alive message).
+    pub ws_ping_interval_ms: u64,
+    /// How long past a ping interval a WebSocket client that sent nothing, not even a pong,
+    /// keeps its connection.
+    pub ws_pong_timeout_ms: u64,
 }
 
 /// The base market.
@@ -114,6 +120,11 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Serve the GraphiQL explorer at `/` and to browsers at `/graphql`.
     pub graphiql: bool,
+    /// Origins browsers may call the API from (CORS); `["*"]` allows any.
+    pub cors_allowed_origins: Vec<String>,
+    /// Longest a graceful shutdown may take (close subscriptions, finish requests, stop
+    /// ingest, write the snapshot) before the process exits anyway.
+    pub shutdown_timeout_ms: u64,
 }
 
 /// Limits and caches of the GraphQL layer.
@@ -133,6 +144,8 @@ pub struct GraphqlSettings {
     pub default_page_size: usize,
     /// Parsed query documents kept, so repeated queries skip the parser.
     pub parse_cache_entries: u64,
+    /// Operations one batched POST (a JSON array) may hold; 0 refuses batches.
+    pub max_batch_size: usize,
     /// Answers kept for reuse (0: off). A kept answer is reused only after checking that every
     /// record it was computed from still has the same version, so it is never stale.
     pub memo_entries: u64,

@@ -21,7 +21,7 @@
 //! - [`demo`]: the generated catalog, the in-process cluster, the embedded default and
 //!   `vitrine feed`.
 //! - [`app`]: builds all of the above from settings and runs it; [`config`], [`cli`],
-//!   [`telemetry`] and [`clock`] beside it.
+//!   [`telemetry`], [`clock`] and [`shutdown`] beside it.
 
 pub mod app;
 pub mod cli;
@@ -34,6 +34,7 @@ pub mod ingest;
 pub mod live;
 pub mod pricing;
 pub mod server;
+pub mod shutdown;
 pub mod snapshot;
 pub mod status;
 pub mod telemetry;

@@ -14,9 +14,19 @@ use vitrine::demo::feed::{run_feed, FeedOptions};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(run(Cli::parse()));
+    // The app bounds its own shutdown; a blocking task still running past it (a snapshot write
+    // cut off by the bound) must not hold the process open.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Feed(args)) => {
             let settings = Settings::load(args.config.as_deref())?;

@@ -21,6 +21,14 @@ pub enum ApiError {
     PayloadTooLarge { max: usize },
     #[error("malformed request: {0}")]
     BadRequest(String),
+    #[error("POST bodies must be `application/json` (or `application/graphql`), got {0}")]
+    UnsupportedMediaType(String),
+    #[error("{0} operations are not allowed over GET; use POST")]
+    MethodNotAllowed(&'static str),
+    #[error("batched requests are not enabled")]
+    BatchingNotEnabled,
+    #[error("a batch holds at most {max} operations, got {got}")]
+    BatchTooLarge { got: usize, max: usize },
     #[error("no pricing is available for country `{0}`")]
     UnsupportedCountry(String),
     #[error(transparent)]
@@ -41,6 +49,10 @@ impl ApiError {
             ApiError::MaxComplexity { .. } => "MAX_COMPLEXITY_LIMIT",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::BadRequest(_) => "BAD_REQUEST",
+            ApiError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            ApiError::BatchingNotEnabled => "BATCHING_NOT_ENABLED",
+            ApiError::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
             ApiError::UnsupportedCountry(_) => "UNSUPPORTED_COUNTRY",
             ApiError::Checkout(CheckoutError::InvalidQuote { .. }) => "INVALID_QUOTE",
             ApiError::Checkout(CheckoutError::InvalidQuantity { .. }) => "INVALID_QUANTITY",

@@ -8,12 +8,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::parser::{parse_query, types::ExecutableDocument};
+use async_graphql::parser::parse_query;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 
+use super::answer::{to_answer, JsonAnswer, Outcome};
+use super::document::selected_operation;
 use super::errors::{with_code, ApiError};
 pub use super::freshness::MAX_STALENESS;
 use super::freshness::{freshness_value, stale_response, with_extension, FreshnessCache};
@@ -139,6 +142,15 @@ impl Gateway {
         &self.memo_stats
     }
 
+    /// The type of the operation a request selects; `None` if it does not parse or selects none.
+    pub fn operation_type(&self, request: &Request) -> Option<OperationType> {
+        let document = match self.parsed.get(&request.query) {
+            Some(document) => document,
+            None => Arc::new(parse_query(&request.query).ok()?),
+        };
+        selected_operation(&document, request.operation_name.as_deref()).map(|op| op.ty)
+    }
+
     /// Parses through the cache (a failure is `GRAPHQL_PARSE_FAILED`) and takes an operation's
     /// `@inContext(country:)` off the document into request data.
     fn with_parsed_query(&self, mut request: Request) -> Result<Request, ServerError> {
@@ -156,7 +168,11 @@ impl Gateway {
             },
         };
         let mut document = document;
-        let country = take_in_context(&mut document, &request.variables)?;
+        let country = take_in_context(
+            &mut document,
+            &request.variables,
+            request.operation_name.as_deref(),
+        )?;
         request.set_parsed_query(document);
         Ok(match country {
             Some(country) => request.data(country),
@@ -232,43 +248,54 @@ impl Gateway {
     /// Executes one request and returns its JSON body, reusing a memoized body when every
     /// record it was computed from still has the same version.
     pub async fn execute_json(&self, request: Request) -> Bytes {
+        self.answer(request).await.body
+    }
+
+    /// [`Gateway::execute_json`] with the answer's outcome, for HTTP status codes.
+    pub async fn answer(&self, request: Request) -> JsonAnswer {
         let (max_lag, freshness) = self.freshness.json(&self.status);
-        if let Some(stale) = stale_response(&request, max_lag) {
-            return with_extension(&to_json(&stale), "freshness", &freshness);
+        let answer = match stale_response(&request, max_lag) {
+            Some(stale) => to_answer(&stale),
+            None => self.answer_json(request).await,
+        };
+        JsonAnswer {
+            body: with_extension(&answer.body, "freshness", &freshness),
+            outcome: answer.outcome,
         }
-        let body = self.answer_json(request).await;
-        with_extension(&body, "freshness", &freshness)
     }
 
     /// The JSON answer without extensions, memoized when possible.
-    async fn answer_json(&self, request: Request) -> Bytes {
+    async fn answer_json(&self, request: Request) -> JsonAnswer {
         let Some(memo) = &self.memo else {
-            return to_json(&self.run(request).await.0);
+            return to_answer(&self.run(request).await.0);
         };
         let key = memo_key(&request);
         if let Some(found) = memo.get(&key) {
             if found.reads.still_current(&self.catalog) {
                 self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
                 record_request(found.operation, std::time::Instant::now(), true);
-                return found.body.clone();
+                return JsonAnswer {
+                    body: found.body.clone(),
+                    outcome: Outcome::Executed,
+                };
             }
             self.memo_stats.outdated.fetch_add(1, Ordering::Relaxed);
         } else {
             self.memo_stats.misses.fetch_add(1, Ordering::Relaxed);
         }
         let (response, reads, operation) = self.run(request).await;
-        let body = to_json(&response);
+        let answer = to_answer(&response);
         if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
             memo.insert(
                 key,
                 Arc::new(Memo {
-                    body: body.clone(),
+                    body: answer.body.clone(),
                     reads,
                     operation,
                 }),
             );
         }
-        body
+        answer
     }
 
     pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
@@ -311,10 +338,6 @@ impl Executor for Gateway {
             .map(move |response| gateway.with_codes(response))
             .boxed()
     }
-}
-
-fn to_json(response: &Response) -> Bytes {
-    Bytes::from(serde_json::to_vec(response).expect("a GraphQL response serializes"))
 }
 
 /// What makes two requests the same: operation name, variables and query text.

@@ -11,6 +11,7 @@ use async_graphql::{Name, ServerError, Variables};
 // The parser's values (which may name variables); async-graphql re-exports only the constant ones.
 use async_graphql_value::{ConstValue, Value};
 
+use super::document::selected_operation;
 use super::errors::with_code;
 
 /// The country an operation's `@inContext` names.
@@ -123,24 +124,26 @@ fn take_from(
     Ok(country)
 }
 
-/// Removes `@inContext` from the document's operations and returns the country it named.
+/// Removes `@inContext` from every operation of the document (validation would refuse it) and
+/// returns the country named by the operation that `operation_name` selects.
 pub fn take_in_context(
     document: &mut ExecutableDocument,
     variables: &Variables,
+    operation_name: Option<&str>,
 ) -> Result<Option<ContextCountry>, ServerError> {
-    let mut found = None;
+    let selected = selected_operation(document, operation_name).map(|op| op as *const _);
     let fragments: Vec<&FragmentDefinition> =
         document.fragments.values().map(|f| &f.node).collect();
-    match &mut document.operations {
-        DocumentOperations::Single(operation) => {
-            found = take_from(&mut operation.node, variables, &fragments)?
-        }
-        DocumentOperations::Multiple(operations) => {
-            for operation in operations.values_mut() {
-                if let Some(country) = take_from(&mut operation.node, variables, &fragments)? {
-                    found = Some(country);
-                }
-            }
+    let operations: Vec<&mut Positioned<OperationDefinition>> = match &mut document.operations {
+        DocumentOperations::Single(operation) => vec![operation],
+        DocumentOperations::Multiple(operations) => operations.values_mut().collect(),
+    };
+    let mut found = None;
+    for operation in operations {
+        let is_selected = selected == Some(&operation.node as *const _);
+        let country = take_from(&mut operation.node, variables, &fragments);
+        if is_selected {
+            found = country?;
         }
     }
     Ok(found)
@@ -156,7 +159,7 @@ mod tests {
         variables: serde_json::Value,
     ) -> Result<Option<ContextCountry>, ServerError> {
         let mut doc = parse_query(query).unwrap();
-        let found = take_in_context(&mut doc, &Variables::from_json(variables));
+        let found = take_in_context(&mut doc, &Variables::from_json(variables), None);
         if found.is_ok() {
             let left = doc
                 .operations
@@ -200,7 +203,7 @@ mod tests {
         let vars = Variables::from_json(serde_json::json!({"c": "GB"}));
         let defined = |query: &str| {
             let mut doc = parse_query(query).unwrap();
-            take_in_context(&mut doc, &vars).unwrap();
+            take_in_context(&mut doc, &vars, None).unwrap();
             let (_, op) = doc.operations.iter().next().unwrap();
             op.node.variable_definitions.len()
         };
@@ -213,5 +216,22 @@ mod tests {
             1
         );
         assert_eq!(defined("query($c: CountryCode) @inContext(country: $c) { ...F } fragment F on Q { a(c: $c) }"), 1);
+    }
+
+    /// The country comes from the operation `operationName` selects, whatever the others say.
+    #[test]
+    fn the_selected_operation_decides() {
+        let query = "query A @inContext(country: GB) { a } query B @inContext(country: JP) { a } query C { a }";
+        let vars = Variables::from_json(serde_json::json!({}));
+        for (name, want) in [("A", Some("GB")), ("B", Some("JP")), ("C", None)] {
+            let mut doc = parse_query(query).unwrap();
+            let found = take_in_context(&mut doc, &vars, Some(name)).unwrap();
+            assert_eq!(found, want.map(|c| ContextCountry(c.into())), "{name}");
+            let left = doc
+                .operations
+                .iter()
+                .any(|(_, op)| !op.node.directives.is_empty());
+            assert!(!left, "removed from every operation");
+        }
     }
 }

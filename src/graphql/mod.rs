@@ -1,6 +1,8 @@
 //! The GraphQL API: schema, resolvers, limits and error codes. No HTTP here (see `server`).
 
+pub mod answer;
 pub mod checkout;
+pub mod document;
 pub mod errors;
 pub mod freshness;
 pub mod gateway;

@@ -1,32 +1,90 @@
-//! GraphQL over HTTP: POST and GET at `/graphql`, GraphiQL for browsers, bounded bodies.
+//! GraphQL over HTTP, per the GraphQL-over-HTTP spec: POST (JSON bodies only, which also keeps
+//! cross-site pages from sending queries without a CORS preflight) and GET (queries only) at
+//! `/graphql`, answered as `application/graphql-response+json` with the spec's status codes
+//! when the client accepts it, else as `application/json`; GraphiQL for browsers; bounded
+//! bodies and batches.
 
 use async_graphql::http::{parse_query_string, GraphiQLSource};
-use async_graphql::BatchRequest;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, Request};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
+use crate::graphql::answer::{JsonAnswer, Outcome};
 use crate::graphql::errors::ApiError;
 use crate::graphql::gateway::MAX_STALENESS;
 
-fn wants_html(headers: &HeaderMap) -> bool {
+/// The spec's media type for GraphQL responses.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+/// Header bounding how stale the views may be for this request (else `STALE_VIEW`).
+pub const MAX_STALENESS_HEADER: &str = "x-max-staleness-ms";
+
+fn accepts(headers: &HeaderMap, media: &str) -> bool {
     headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|accept| accept.contains(media))
+}
+
+/// How the answer is written: the spec's media type, or legacy `application/json` (always 200
+/// for a well-formed request, as older clients expect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+impl Media {
+    fn of(headers: &HeaderMap) -> Self {
+        if accepts(headers, GRAPHQL_RESPONSE) {
+            Media::GraphqlResponse
+        } else {
+            Media::Json
+        }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json",
+        })
+    }
+
+    fn status(self, outcome: Outcome) -> StatusCode {
+        match (self, outcome) {
+            (Media::Json, _) | (_, Outcome::Executed) => StatusCode::OK,
+            (Media::GraphqlResponse, Outcome::RequestError) => StatusCode::BAD_REQUEST,
+            (Media::GraphqlResponse, Outcome::StaleView) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn answer(self, answer: JsonAnswer) -> Response {
+        let status = self.status(answer.outcome);
+        (
+            status,
+            [(header::CONTENT_TYPE, self.content_type())],
+            answer.body,
+        )
+            .into_response()
+    }
+}
+
+/// A request refused before it reaches the gateway: the status and the error to answer with.
+type Refusal = (StatusCode, ApiError);
+
+fn refusal_response((status, error): Refusal) -> Response {
+    error_response(status, error)
 }
 
 /// A GraphQL-shaped error body for failures before execution.
 fn error_response(status: StatusCode, error: ApiError) -> Response {
     let body = serde_json::json!({"errors": [error.to_server_error()]});
     (status, axum::Json(body)).into_response()
-}
-
-fn json_response(body: bytes::Bytes) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 pub async fn graphiql(State(state): State<AppState>) -> Response {
@@ -43,14 +101,8 @@ pub async fn graphiql(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-/// Header bounding how stale the views may be for this request (else `STALE_VIEW`).
-pub const MAX_STALENESS_HEADER: &str = "x-max-staleness-ms";
-
 /// Copies the staleness header into the request's extensions, where the gateway looks.
-fn with_staleness_bound(
-    mut request: async_graphql::Request,
-    headers: &HeaderMap,
-) -> async_graphql::Request {
+fn with_staleness_bound(mut request: Request, headers: &HeaderMap) -> Request {
     let bound = headers
         .get(MAX_STALENESS_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -65,15 +117,21 @@ fn with_staleness_bound(
     request
 }
 
-fn wants_event_stream(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/event-stream"))
+/// A request must carry a document (persisted-query extensions aside).
+fn check_has_query(request: &Request) -> Result<(), Refusal> {
+    let persisted = request.extensions.0.contains_key("persistedQuery");
+    if request.query.trim().is_empty() && !persisted {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            ApiError::BadRequest("no `query` given".into()),
+        ));
+    }
+    Ok(())
 }
 
 /// GET: a WebSocket upgrade (subscriptions), GraphiQL for browsers, else a query in the URL
 /// (`?query=...&variables=...`), answered as JSON or, if asked, as server-sent events.
+/// Mutations never run over GET (a link or an image could trigger them).
 pub async fn graphql_get(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -84,22 +142,103 @@ pub async fn graphql_get(
     }
     let headers = &parts.headers;
     let query = parts.uri.query().unwrap_or_default().to_string();
-    if query.is_empty() && wants_html(headers) {
+    if query.is_empty() && accepts(headers, "text/html") {
         return graphiql(State(state)).await;
     }
     if query.len() > state.max_body_bytes {
-        return error_response(
-            StatusCode::URI_TOO_LONG,
-            ApiError::PayloadTooLarge {
-                max: state.max_body_bytes,
-            },
-        );
+        let max = state.max_body_bytes;
+        return error_response(StatusCode::URI_TOO_LONG, ApiError::PayloadTooLarge { max });
     }
-    match parse_query_string(&query).map(|r| with_staleness_bound(r, headers)) {
-        Ok(request) if wants_event_stream(headers) => super::live::event_stream(&state, request),
-        Ok(request) => json_response(state.gateway.execute_json(request).await),
-        Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
+    let request = match parse_query_string(&query) {
+        Ok(request) => with_staleness_bound(request, headers),
+        Err(e) => {
+            return error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string()))
+        }
+    };
+    if let Err(refused) = check_has_query(&request) {
+        return refusal_response(refused);
     }
+    if super::live::wants_event_stream(headers) {
+        return super::live::event_stream(&state, request);
+    }
+    match state.gateway.operation_type(&request) {
+        Some(OperationType::Mutation) => refuse_over_get("mutation"),
+        Some(OperationType::Subscription) => refuse_over_get("subscription"),
+        _ => Media::of(headers).answer(state.gateway.answer(request).await),
+    }
+}
+
+fn refuse_over_get(kind: &'static str) -> Response {
+    let mut response = error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::MethodNotAllowed(kind),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+/// What a POST body holds, by its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PostBody {
+    /// `application/json`: a request or a batch.
+    Json,
+    /// `application/graphql`: the document alone.
+    Document,
+}
+
+/// Only JSON and GraphQL bodies: the content types a browser sends cross-site without a
+/// preflight (`text/plain`, forms) never reach the gateway.
+fn post_body(headers: &HeaderMap) -> Result<PostBody, Refusal> {
+    let given = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = given
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "application/json" => Ok(PostBody::Json),
+        "application/graphql" => Ok(PostBody::Document),
+        _ => Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(if given.is_empty() {
+                "none".into()
+            } else {
+                format!("`{given}`")
+            }),
+        )),
+    }
+}
+
+/// Reads the body as a request or batch, refusing batches past `max_batch_size`.
+fn parse_post(kind: PostBody, bytes: &[u8], max_batch: usize) -> Result<BatchRequest, Refusal> {
+    let bad = |e: String| (StatusCode::BAD_REQUEST, ApiError::BadRequest(e));
+    let batch = match kind {
+        PostBody::Document => {
+            let text = std::str::from_utf8(bytes).map_err(|e| bad(e.to_string()))?;
+            BatchRequest::Single(Request::new(text))
+        }
+        PostBody::Json => serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?,
+    };
+    if let BatchRequest::Batch(requests) = &batch {
+        let refused = if max_batch == 0 {
+            Some(ApiError::BatchingNotEnabled)
+        } else {
+            (requests.len() > max_batch).then_some(ApiError::BatchTooLarge {
+                got: requests.len(),
+                max: max_batch,
+            })
+        };
+        if let Some(error) = refused {
+            return Err((StatusCode::BAD_REQUEST, error));
+        }
+    }
+    Ok(batch)
 }
 
 /// POST: a JSON request or batch, at most `max_body_bytes` long; with `Accept:
@@ -109,30 +248,29 @@ pub async fn graphql_post(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let max = state.max_body_bytes;
-    let bytes = match to_bytes(body, max).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ApiError::PayloadTooLarge { max },
-            )
-        }
+    let kind = match post_body(&headers) {
+        Ok(kind) => kind,
+        Err(refused) => return refusal_response(refused),
     };
-    let batch = serde_json::from_slice::<BatchRequest>(&bytes).map(|batch| match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(with_staleness_bound(r, &headers)),
-        batch => batch,
-    });
-    match batch {
-        Ok(BatchRequest::Single(request)) if wants_event_stream(&headers) => {
-            super::live::event_stream(&state, request)
-        }
-        Ok(BatchRequest::Single(request)) => {
-            json_response(state.gateway.execute_json(request).await)
-        }
+    let max = state.max_body_bytes;
+    let Ok(bytes) = to_bytes(body, max).await else {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { max },
+        );
+    };
+    let request = match parse_post(kind, &bytes, state.max_batch_size) {
+        Ok(BatchRequest::Single(request)) => with_staleness_bound(request, &headers),
         Ok(batch) => {
-            GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response()
+            return GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response()
         }
-        Err(e) => error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string())),
+        Err(refused) => return refusal_response(refused),
+    };
+    if let Err(refused) = check_has_query(&request) {
+        return refusal_response(refused);
     }
+    if super::live::wants_event_stream(&headers) {
+        return super::live::event_stream(&state, request);
+    }
+    Media::of(&headers).answer(state.gateway.answer(request).await)
 }

@@ -1,36 +1,73 @@
 //! Subscription transports: WebSocket (`graphql-transport-ws` and the legacy
 //! `subscriptions-transport-ws`) and GraphQL over server-sent events (graphql-sse, distinct
 //! connections mode), both at `/graphql`.
+//!
+//! WebSocket liveness is the server's job, as the protocols define it: every `ws_ping_interval`
+//! the server sends a WebSocket ping frame plus the protocol's own keep-alive (`ping` for
+//! graphql-transport-ws, `ka` for subscriptions-transport-ws), and closes the connection only
+//! when the client has sent nothing at all (not even a pong) for a ping interval plus
+//! `ws_pong_timeout`. A quiet client that answers pings stays connected for as long as it likes.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::{WebSocket as GraphQLWebSocket, WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Executor, Request};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{FromRequestParts, WebSocketUpgrade};
+use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::{stream, StreamExt};
+use futures::{stream, SinkExt, StreamExt};
 
 use super::AppState;
+use crate::graphql::gateway::Gateway;
 use crate::graphql::subscription::ConnectionSubscriptions;
+use crate::shutdown::Shutdown;
 
 /// Read and write buffer of each WebSocket connection.
 const WS_BUFFER_BYTES: usize = 4096;
+/// Close code for a client that stopped answering pings (as async-graphql uses for timeouts).
+const CLOSE_TIMEOUT: u16 = 3008;
+/// Close code when the server shuts down ("going away").
+const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// Timings of subscription transports.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveTimings {
+    /// Keep-alive comment interval on SSE streams.
+    pub sse_keepalive: Duration,
+    /// How often the server pings a WebSocket client.
+    pub ws_ping_interval: Duration,
+    /// How long past a ping interval a silent client is given before it is closed.
+    pub ws_pong_timeout: Duration,
+}
+
+/// The subprotocol the client asked for (the first one we speak).
+fn protocol(parts: &Parts) -> Option<WebSocketProtocols> {
+    parts
+        .headers
+        .get(SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())?
+        .split(',')
+        .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+}
 
 /// Upgrades to a GraphQL WebSocket; each connection counts its own subscriptions.
 pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
-    let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
-        Ok(protocol) => protocol,
-        Err(rejection) => return rejection.into_response(),
+    let Some(protocol) = protocol(parts) else {
+        return (StatusCode::BAD_REQUEST, "unsupported websocket subprotocol").into_response();
     };
     let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
     let gateway = state.gateway.clone();
+    let (timings, shutdown) = (state.live, state.shutdown.clone());
     // Small buffers: most connections sit idle holding subscriptions (tungstenite's defaults
     // reserve 128 KiB per connection for reading alone); messages are bounded like bodies.
     upgrade
@@ -38,19 +75,99 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
         .write_buffer_size(WS_BUFFER_BYTES)
         .max_message_size(state.max_body_bytes)
         .max_frame_size(state.max_body_bytes)
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let mut data = Data::default();
-            data.insert(ConnectionSubscriptions::default());
-            GraphQLWebSocket::new(socket, gateway, protocol)
-                .with_data(data)
-                .keepalive_timeout(Duration::from_secs(30))
-                .serve()
-        })
+        .protocols([protocol.sec_websocket_protocol()])
+        .on_upgrade(move |socket| serve_socket(socket, gateway, protocol, timings, shutdown))
         .into_response()
 }
 
-/// Answers one request as a stream of `next` events, then `complete`.
+/// The protocol's own keep-alive message from the server.
+fn keepalive_message(protocol: WebSocketProtocols) -> &'static str {
+    match protocol {
+        WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
+        WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+    }
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// Runs one GraphQL WebSocket: client messages into async-graphql's protocol state machine,
+/// its answers out, pings on a timer, and a close on shutdown or a silent client.
+async fn serve_socket(
+    socket: WebSocket,
+    gateway: Gateway,
+    protocol: WebSocketProtocols,
+    timings: LiveTimings,
+    shutdown: Shutdown,
+) {
+    let (mut sink, incoming) = socket.split();
+    let last_heard = Arc::new(Mutex::new(Instant::now()));
+    let heard = Arc::clone(&last_heard);
+    // Any frame, a pong included, proves the client is there; only data reaches the protocol.
+    let input = incoming
+        .take_while(|frame| futures::future::ready(frame.is_ok()))
+        .filter_map(move |frame| {
+            *heard.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+            futures::future::ready(match frame {
+                Ok(Message::Text(text)) => Some(bytes::Bytes::from(text)),
+                Ok(Message::Binary(data)) => Some(data),
+                _ => None,
+            })
+        });
+    let mut data = Data::default();
+    data.insert(ConnectionSubscriptions::default());
+    let mut outgoing = GraphQLWebSocket::new(gateway, input, protocol).connection_data(data);
+    let mut ticker = tokio::time::interval(timings.ws_ping_interval);
+    ticker.tick().await;
+    let silent_after = timings.ws_ping_interval + timings.ws_pong_timeout;
+    let stopping = shutdown.wait();
+    tokio::pin!(stopping);
+    loop {
+        let message = tokio::select! {
+            message = outgoing.next() => match message {
+                Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                Some(WsMessage::Close(code, reason)) => close(code, &reason),
+                None => break,
+            },
+            _ = ticker.tick() => {
+                let quiet = last_heard.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+                if quiet > silent_after {
+                    tracing::debug!(quiet_ms = quiet.as_millis() as u64, "websocket client stopped answering; closing");
+                    let _ = sink.send(close(CLOSE_TIMEOUT, "timeout")).await;
+                    break;
+                }
+                if sink.send(Message::Ping(bytes::Bytes::new())).await.is_err() {
+                    break;
+                }
+                Message::Text(keepalive_message(protocol).into())
+            },
+            _ = &mut stopping => {
+                let _ = sink.send(close(CLOSE_GOING_AWAY, "server shutting down")).await;
+                break;
+            }
+        };
+        let closing = matches!(message, Message::Close(_));
+        if sink.send(message).await.is_err() || closing {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// The client asked for server-sent events.
+pub fn wants_event_stream(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"))
+}
+
+/// Answers one request as a stream of `next` events, then `complete` (also when the server
+/// shuts down, so the client knows the stream ended on purpose).
 pub fn event_stream(state: &AppState, request: Request) -> Response {
     let responses = state.gateway.execute_stream(request, None).map(|response| {
         Ok::<_, Infallible>(
@@ -60,8 +177,9 @@ pub fn event_stream(state: &AppState, request: Request) -> Response {
                 .unwrap_or_else(|_| Event::default().event("next").data("{}")),
         )
     });
+    let responses = responses.take_until(state.shutdown.clone().wait());
     let complete = stream::once(async { Ok(Event::default().event("complete").data("")) });
     Sse::new(responses.chain(complete))
-        .keep_alive(KeepAlive::new().interval(state.sse_keepalive))
+        .keep_alive(KeepAlive::new().interval(state.live.sse_keepalive))
         .into_response()
 }

@@ -7,13 +7,14 @@ pub mod metrics;
 
 use std::sync::Arc;
 
-use axum::http::{header, Method};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::routing::get;
 use axum::Router;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 use crate::graphql::gateway::Gateway;
+use crate::shutdown::Shutdown;
 use crate::status::IngestStatus;
 
 /// What every handler can reach.
@@ -22,16 +23,42 @@ pub struct AppState {
     pub gateway: Gateway,
     pub status: Arc<IngestStatus>,
     pub max_body_bytes: usize,
+    /// Operations one batched POST may hold; 0 refuses batches.
+    pub max_batch_size: usize,
+    /// Origins browsers may call from (`*`: any).
+    pub cors_allowed_origins: Vec<String>,
     pub graphiql: bool,
-    pub sse_keepalive: std::time::Duration,
+    pub live: live::LiveTimings,
+    /// Fires when the server shuts down: subscriptions end themselves.
+    pub shutdown: Shutdown,
+}
+
+/// The CORS origins: any for `*`, else the listed ones (an unparsable one is skipped, logged).
+fn allowed_origins(origins: &[String]) -> AllowOrigin {
+    if origins.iter().any(|o| o == "*") {
+        return AllowOrigin::any();
+    }
+    let parsed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| {
+            HeaderValue::from_str(o)
+                .inspect_err(|_| tracing::warn!(origin = %o, "ignoring an invalid CORS origin"))
+                .ok()
+        })
+        .collect();
+    AllowOrigin::list(parsed)
 }
 
 pub fn router(state: AppState) -> Router {
     metrics::handle();
     let cors = CorsLayer::new()
-        .allow_origin(Any)
+        .allow_origin(allowed_origins(&state.cors_allowed_origins))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE]);
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static(graphql_http::MAX_STALENESS_HEADER),
+        ]);
     Router::new()
         .route("/", get(graphql_http::graphiql))
         .route(

@@ -13,22 +13,29 @@ use vitrine::events::Record;
 use vitrine::events::TopicMap;
 use vitrine::views::ViewKind;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestApp};
+use crate::subscriptions::{publish, wait_for_active};
 
-#[tokio::test]
-async fn the_graphql_ws_reference_client_receives_a_price_change() {
+const QUERY: &str = "subscription { priceChanged(productIds: [\"p000009\"]) { sku productId price { amount currencyCode } resync } }";
+
+type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
+
+/// Starts the graphql-ws client (default options) on `query`, waiting for `count` events, and
+/// returns once it is connected and its subscription is active.
+async fn node_subscriber(
+    app: &TestApp,
+    query: &str,
+    count: usize,
+) -> (tokio::process::Child, Lines) {
     let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
     assert!(
         interop.join("node_modules/graphql-ws").exists(),
         "run `npm ci --prefix tests/interop` (scripts/test.sh does) to install the graphql-ws client"
     );
-    let app = spawn_app("").await;
-    app.client.wait_ready().await;
     let url = format!("{}/graphql", app.client.base.replace("http://", "ws://"));
-    let query = "subscription { priceChanged(productIds: [\"p000009\"]) { sku productId price { amount currencyCode } resync } }";
     let mut node = tokio::process::Command::new("node")
         .arg(interop.join("subscribe.mjs"))
-        .args([&url, query, "1"])
+        .args([&url, query, &count.to_string()])
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -40,12 +47,24 @@ async fn the_graphql_ws_reference_client_receives_a_price_change() {
         .unwrap()
         .unwrap();
     assert_eq!(connected, r#"{"connected":true}"#);
-    let c = app.client.clone();
-    crate::common::wait_until("the subscription", Duration::from_secs(10), || {
-        let c = c.clone();
-        async move { (c.health().await["subscriptions"]["active"] == 1).then_some(()) }
-    })
-    .await;
+    wait_for_active(app, 1).await;
+    (node, lines)
+}
+
+async fn next_event(lines: &mut Lines) -> Value {
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("an event line");
+    serde_json::from_str(&line).unwrap()
+}
+
+#[tokio::test]
+async fn the_graphql_ws_reference_client_receives_a_price_change() {
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    let (mut node, mut lines) = node_subscriber(&app, QUERY, 1).await;
 
     let publisher =
         Publisher::connect(&app.brokers, TopicMap::new(&Settings::defaults().topics)).unwrap();
@@ -59,16 +78,48 @@ async fn the_graphql_ws_reference_client_receives_a_price_change() {
         .unwrap();
     publisher.flush(Duration::from_secs(10)).unwrap();
 
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let event: Value = serde_json::from_str(&line).unwrap();
+    let event = next_event(&mut lines).await;
     assert_eq!(
         event["data"]["priceChanged"],
         json!({"sku": "p000009-1", "productId": "p000009", "price": {"amount": "42.00", "currencyCode": "USD"}, "resync": false})
     );
+    let status = tokio::time::timeout(Duration::from_secs(10), node.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    app.stop().await;
+}
+
+/// graphql-ws with its default options (keepAlive 0: it never pings on its own) stays
+/// subscribed across many of the server's ping intervals and receives every event.
+#[tokio::test]
+async fn a_default_graphql_ws_client_stays_subscribed_across_ping_intervals() {
+    let app =
+        spawn_app("[subscriptions]\nws_ping_interval_ms = 100\nws_pong_timeout_ms = 300\n").await;
+    app.client.wait_ready().await;
+    let (mut node, mut lines) = node_subscriber(&app, QUERY, 3).await;
+    for round in 0..3 {
+        // Quiet for five ping intervals plus the pong timeout between events.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let value = json!({"sku": "p000009-1", "version": 80 + round, "currency": "USD", "list": 4_200 + round});
+        publish(
+            &app,
+            &[Record {
+                kind: ViewKind::Prices,
+                key: "p000009-1".into(),
+                payload: Some(serde_json::to_vec(&value).unwrap()),
+            }],
+        )
+        .await;
+        let event = next_event(&mut lines).await;
+        let amount = format!("42.0{round}");
+        assert_eq!(
+            event["data"]["priceChanged"]["price"]["amount"],
+            amount.as_str(),
+            "{event}"
+        );
+    }
     let status = tokio::time::timeout(Duration::from_secs(10), node.wait())
         .await
         .unwrap()

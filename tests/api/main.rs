@@ -5,7 +5,9 @@ mod common;
 
 mod graphql_api;
 mod helpers;
+mod http_spec;
 mod interop;
+mod liveness;
 mod mock_cluster;
 mod operation_limits;
 mod subscriptions;

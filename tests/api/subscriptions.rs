@@ -15,13 +15,13 @@ use crate::common::live::{sse_subscribe, Protocol, WsClient};
 use crate::common::wait_until;
 use crate::helpers::{spawn_app, TestApp};
 
-const PRICE_SUB: &str = "subscription { priceChanged(skus: [\"p000003-0\"]) { sku productId price { amount currencyCode } previousPrice { amount } quote version resync } }";
+pub(crate) const PRICE_SUB: &str = "subscription { priceChanged(skus: [\"p000003-0\"]) { sku productId price { amount currencyCode } previousPrice { amount } quote version resync } }";
 
-fn publisher(app: &TestApp) -> Publisher {
+pub(crate) fn publisher(app: &TestApp) -> Publisher {
     Publisher::connect(&app.brokers, TopicMap::new(&Settings::defaults().topics)).unwrap()
 }
 
-fn price(sku: &str, version: u64, list: i64) -> Record {
+pub(crate) fn price(sku: &str, version: u64, list: i64) -> Record {
     let value = json!({"sku": sku, "version": version, "currency": "USD", "list": list});
     Record {
         kind: ViewKind::Prices,
@@ -30,7 +30,7 @@ fn price(sku: &str, version: u64, list: i64) -> Record {
     }
 }
 
-fn stock(sku: &str, version: u64, available: i32) -> Record {
+pub(crate) fn stock(sku: &str, version: u64, available: i32) -> Record {
     let value = json!({"sku": sku, "version": version, "available": available});
     Record {
         kind: ViewKind::Inventory,
@@ -39,7 +39,7 @@ fn stock(sku: &str, version: u64, available: i32) -> Record {
     }
 }
 
-async fn publish(app: &TestApp, records: &[Record]) {
+pub(crate) async fn publish(app: &TestApp, records: &[Record]) {
     let publisher = publisher(app);
     for r in records {
         publisher.send(r).unwrap();
@@ -47,13 +47,13 @@ async fn publish(app: &TestApp, records: &[Record]) {
     assert_eq!(publisher.flush(Duration::from_secs(10)).unwrap(), 0);
 }
 
-async fn active_subscriptions(app: &TestApp) -> u64 {
+pub(crate) async fn active_subscriptions(app: &TestApp) -> u64 {
     app.client.health().await["subscriptions"]["active"]
         .as_u64()
         .unwrap()
 }
 
-async fn wait_for_active(app: &TestApp, n: u64) {
+pub(crate) async fn wait_for_active(app: &TestApp, n: u64) {
     let c = app.client.clone();
     wait_until(
         &format!("{n} active subscriptions"),

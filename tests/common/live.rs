@@ -92,6 +92,16 @@ impl WsClient {
         }
     }
 
+    /// The next frame as it arrives (pings and keep-alives included); `None` once closed.
+    /// Reading is also what answers the server's pings.
+    pub async fn next_frame(&mut self, within: Duration) -> Option<Message> {
+        match tokio::time::timeout(within, self.socket.next()).await {
+            Ok(Some(Ok(message))) => Some(message),
+            Ok(_) => None,
+            Err(_) => panic!("no frame within {within:?}"),
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }

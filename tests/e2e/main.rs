@@ -9,5 +9,6 @@ mod broker;
 mod edge_cases;
 mod intl;
 mod process;
+mod shutdown;
 mod snapshots;
 mod subscriptions;

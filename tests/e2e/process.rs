@@ -73,15 +73,30 @@ impl Vitrine {
 
 impl Vitrine {
     /// SIGTERM, then wait for a clean exit (which writes the shutdown snapshot).
-    pub fn stop_gracefully(mut self) {
+    pub fn stop_gracefully(self) {
+        let exit = self.stop_within(Duration::from_secs(60));
+        assert!(exit.success(), "clean shutdown: {exit}");
+    }
+
+    /// SIGTERM, then the exit status; panics if the process is still running after `bound`.
+    pub fn stop_within(mut self, bound: Duration) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let status = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("kill runs");
         assert!(status.success());
-        let exit = self.child.wait().expect("vitrine exits");
-        assert!(exit.success(), "clean shutdown: {exit}");
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait().expect("vitrine can be waited on") {
+                return exit;
+            }
+            assert!(
+                started.elapsed() < bound,
+                "still running {bound:?} after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use crate::process::{feed, Vitrine};
 
 const PRODUCTS: usize = 60;
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "vitrine-{name}-{}-{}",
         std::process::id(),
