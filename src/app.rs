@@ -48,6 +48,7 @@ pub struct App {
     shutdown: ShutdownTrigger,
     /// Longest a graceful shutdown may take.
     shutdown_timeout: Duration,
+    metrics_upkeep: Duration,
 }
 
 impl App {
@@ -124,6 +125,7 @@ impl App {
             snapshots,
             shutdown,
             shutdown_timeout: Duration::from_millis(settings.server.shutdown_timeout_ms),
+            metrics_upkeep: Duration::from_millis(settings.server.metrics_upkeep_ms.max(10)),
         })
     }
 
@@ -159,6 +161,7 @@ impl App {
             .snapshots
             .clone()
             .map(|w| tokio::spawn(w.run_periodically()));
+        let upkeep = tokio::spawn(crate::server::metrics::run_upkeep(self.metrics_upkeep));
         let draining = self.state.shutdown.clone().wait();
         let serve = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(draining)
@@ -182,6 +185,7 @@ impl App {
         if let Some(periodic) = periodic {
             periodic.abort();
         }
+        upkeep.abort();
         let rest = Self::stop_ingest(self.consumer, self.snapshots, self.demo);
         if tokio::time::timeout(self.shutdown_timeout / 2, rest)
             .await

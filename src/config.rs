@@ -122,6 +122,8 @@ pub struct ServerSettings {
     pub graphiql: bool,
     /// Origins browsers may call the API from (CORS); `["*"]` allows any.
     pub cors_allowed_origins: Vec<String>,
+    /// How often the metrics exporter folds recorded samples into its histograms, scraped or not.
+    pub metrics_upkeep_ms: u64,
     /// Longest a graceful shutdown may take (close subscriptions, finish requests, stop
     /// ingest, write the snapshot) before the process exits anyway.
     pub shutdown_timeout_ms: u64,
@@ -146,6 +148,23 @@ pub struct GraphqlSettings {
     pub parse_cache_entries: u64,
     /// Operations one batched POST (a JSON array) may hold; 0 refuses batches.
     pub max_batch_size: usize,
+    /// Bytes of parsed documents the parse cache may hold (validated documents only).
+    pub parse_cache_bytes: u64,
+    /// Tokens a document may have (`MAX_TOKENS_LIMIT`), counted before parsing.
+    pub max_tokens: usize,
+    /// Deepest nesting of `{`, `(` and `[` (`MAX_NESTING_LIMIT`), checked before parsing.
+    pub max_nesting: usize,
+    /// Aliases in a document (`MAX_ALIASES_LIMIT`).
+    pub max_aliases: usize,
+    /// Fields at the root of the operation (`MAX_ROOT_FIELDS_LIMIT`).
+    pub max_root_fields: usize,
+    /// Directives in a document (`MAX_DIRECTIVES_LIMIT`).
+    pub max_directives: usize,
+    /// Highest cost of an operation (`MAX_COST_LIMIT`): a field costs 1, a list its items, a
+    /// listing one unit per ten products scanned plus its page.
+    pub max_cost: usize,
+    /// Longest a request may execute (`REQUEST_TIMEOUT`); the remaining work is not done.
+    pub request_timeout_ms: u64,
     /// Answers kept for reuse (0: off). A kept answer is reused only after checking that every
     /// record it was computed from still has the same version, so it is never stale.
     pub memo_entries: u64,

@@ -14,6 +14,8 @@ pub enum Outcome {
     RequestError,
     /// Refused because the views lag more than the request allows (`STALE_VIEW`).
     StaleView,
+    /// Cut off at its time budget (`REQUEST_TIMEOUT`).
+    Timeout,
 }
 
 /// A JSON body and its outcome.
@@ -31,14 +33,18 @@ pub fn outcome_of(response: &Response) -> Outcome {
     if !unexecuted {
         return Outcome::Executed;
     }
-    let stale = response.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|code| *code == Value::from("STALE_VIEW"))
-    });
-    if stale {
+    let has_code = |wanted: &str| {
+        response.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|code| *code == Value::from(wanted))
+        })
+    };
+    if has_code("STALE_VIEW") {
         Outcome::StaleView
+    } else if has_code("REQUEST_TIMEOUT") {
+        Outcome::Timeout
     } else {
         Outcome::RequestError
     }

@@ -2,6 +2,7 @@
 
 use async_graphql::{ErrorExtensions, ServerError};
 
+use super::limits::LimitExceeded;
 use crate::pricing::checkout::CheckoutError;
 
 /// Errors a request can meet, each with a stable SCREAMING_SNAKE code.
@@ -33,6 +34,10 @@ pub enum ApiError {
     UnsupportedCountry(String),
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
+    #[error(transparent)]
+    Limit(#[from] LimitExceeded),
+    #[error("the request ran past its time budget of {ms} ms")]
+    RequestTimeout { ms: u64 },
     #[error("too many subscriptions {limit} (at most {max})")]
     TooManySubscriptions { limit: &'static str, max: usize },
     #[error("the views lag {lag_ms} ms, more than the {bound_ms} ms the request allows")]
@@ -54,6 +59,8 @@ impl ApiError {
             ApiError::BatchingNotEnabled => "BATCHING_NOT_ENABLED",
             ApiError::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
             ApiError::UnsupportedCountry(_) => "UNSUPPORTED_COUNTRY",
+            ApiError::Limit(exceeded) => exceeded.limit.code(),
+            ApiError::RequestTimeout { .. } => "REQUEST_TIMEOUT",
             ApiError::Checkout(CheckoutError::InvalidQuote { .. }) => "INVALID_QUOTE",
             ApiError::Checkout(CheckoutError::InvalidQuantity { .. }) => "INVALID_QUANTITY",
             ApiError::Checkout(CheckoutError::TooManyLines { .. }) => "TOO_MANY_LINES",

@@ -8,25 +8,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 
-use super::answer::{to_answer, JsonAnswer, Outcome};
+use super::answer::{outcome_of, to_answer, JsonAnswer, Outcome};
 use super::document::selected_operation;
 use super::errors::{with_code, ApiError};
 pub use super::freshness::MAX_STALENESS;
 use super::freshness::{freshness_value, stale_response, with_extension, FreshnessCache};
 use super::in_context::take_in_context;
+use super::limits::{Deadline, Limits};
+use super::parse_cache::ParseCache;
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
 use crate::live::ChangeHub;
 use crate::status::IngestStatus;
 use crate::views::reads::{ReadLog, RecordingReader};
-use crate::views::Catalog;
+use crate::views::{Catalog, ViewKind};
 
 /// async-graphql's messages for its built-in limits, which carry no code of their own.
 const DEPTH_MESSAGE: &str = "Query is nested too deep.";
@@ -92,7 +93,9 @@ pub struct Gateway {
     catalog: Arc<Catalog>,
     hub: Arc<ChangeHub>,
     status: Arc<IngestStatus>,
-    parsed: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+    parsed: ParseCache,
+    /// How long a request may execute.
+    request_timeout: Duration,
     /// Answers by (operation, variables, query); `None` when switched off.
     memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
     memo_stats: Arc<MemoStats>,
@@ -120,7 +123,12 @@ impl Gateway {
             catalog,
             hub,
             status,
-            parsed: moka::sync::Cache::new(settings.parse_cache_entries),
+            parsed: ParseCache::new(
+                settings.parse_cache_bytes,
+                settings.parse_cache_entries,
+                limits_of(settings),
+            ),
+            request_timeout: Duration::from_millis(settings.request_timeout_ms.max(1)),
             memo,
             memo_stats: Arc::default(),
             max_depth: settings.max_depth,
@@ -142,42 +150,36 @@ impl Gateway {
         &self.memo_stats
     }
 
+    pub fn parse_cache(&self) -> &ParseCache {
+        &self.parsed
+    }
+
     /// The type of the operation a request selects; `None` if it does not parse or selects none.
     pub fn operation_type(&self, request: &Request) -> Option<OperationType> {
-        let document = match self.parsed.get(&request.query) {
-            Some(document) => document,
-            None => Arc::new(parse_query(&request.query).ok()?),
-        };
+        let document = self.parsed.peek(&request.query)?;
         selected_operation(&document, request.operation_name.as_deref()).map(|op| op.ty)
     }
 
-    /// Parses through the cache (a failure is `GRAPHQL_PARSE_FAILED`) and takes an operation's
-    /// `@inContext(country:)` off the document into request data.
-    fn with_parsed_query(&self, mut request: Request) -> Result<Request, ServerError> {
-        let document = match self.parsed.get(&request.query) {
-            Some(document) => ExecutableDocument::clone(&document),
-            None => match parse_query(&request.query) {
-                Ok(document) => {
-                    self.parsed
-                        .insert(request.query.clone(), Arc::new(document.clone()));
-                    document
-                }
-                Err(error) => {
-                    return Err(with_code(ServerError::from(error), "GRAPHQL_PARSE_FAILED"))
-                }
-            },
-        };
-        let mut document = document;
-        let country = take_in_context(
-            &mut document,
-            &request.variables,
-            request.operation_name.as_deref(),
-        )?;
+    /// Parses through the cache, within the operation limits (a parse failure is
+    /// `GRAPHQL_PARSE_FAILED`), and takes the selected operation's `@inContext(country:)` off
+    /// the document into request data. Also returns the document to cache once validated.
+    fn with_parsed_query(
+        &self,
+        mut request: Request,
+    ) -> Result<(Request, Option<Arc<ExecutableDocument>>), ServerError> {
+        let products = self.catalog.len(ViewKind::Products);
+        let operation_name = request.operation_name.as_deref();
+        let parsed =
+            self.parsed
+                .parse(&request.query, operation_name, &request.variables, products)?;
+        let mut document = parsed.document;
+        let country = take_in_context(&mut document, &request.variables, operation_name)?;
         request.set_parsed_query(document);
-        Ok(match country {
+        let request = match country {
             Some(country) => request.data(country),
             None => request,
-        })
+        };
+        Ok((request, parsed.to_remember))
     }
 
     /// Gives every error a stable code: the limits get theirs, values that do not fit their
@@ -216,8 +218,13 @@ impl Gateway {
     async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
         let started = std::time::Instant::now();
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
-        let mut request = match self.with_parsed_query(request) {
-            Ok(request) => request.data(Arc::clone(&reader)),
+        let query = request.query.clone();
+        let deadline = Deadline::after(self.request_timeout);
+        let (mut request, to_remember) = match self.with_parsed_query(request) {
+            Ok((request, to_remember)) => (
+                request.data(Arc::clone(&reader)).data(deadline),
+                to_remember,
+            ),
             Err(error) => {
                 record_request("unparsed", started, false);
                 return (
@@ -230,7 +237,17 @@ impl Gateway {
         let operation = request
             .parsed_query()
             .map_or("none", |d| operation_label(d));
-        let response = self.with_codes(self.schema.execute(request).await);
+        let executed = tokio::time::timeout(self.request_timeout, self.schema.execute(request));
+        let response = match executed.await {
+            Ok(response) => self.with_codes(response),
+            Err(_) => {
+                let ms = self.request_timeout.as_millis() as u64;
+                Response::from_errors(vec![ApiError::RequestTimeout { ms }.to_server_error()])
+            }
+        };
+        if let Some(document) = to_remember.filter(|_| outcome_of(&response) == Outcome::Executed) {
+            self.parsed.remember(query, document);
+        }
         record_request(operation, started, response.errors.is_empty());
         (response, reader.log(), operation)
     }
@@ -326,7 +343,7 @@ impl Executor for Gateway {
         // A subscription lives long: its reads are not logged (nothing would check them).
         let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
         let request = match self.with_parsed_query(request) {
-            Ok(request) => request.data(reader),
+            Ok((request, _)) => request.data(reader),
             Err(error) => {
                 return futures::stream::once(async move { Response::from_errors(vec![error]) })
                     .boxed()
@@ -337,6 +354,20 @@ impl Executor for Gateway {
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
             .map(move |response| gateway.with_codes(response))
             .boxed()
+    }
+}
+
+/// The operation limits in the settings.
+fn limits_of(settings: &GraphqlSettings) -> Limits {
+    Limits {
+        max_tokens: settings.max_tokens,
+        max_nesting: settings.max_nesting,
+        max_aliases: settings.max_aliases,
+        max_root_fields: settings.max_root_fields,
+        max_directives: settings.max_directives,
+        max_cost: settings.max_cost,
+        default_page_size: settings.default_page_size,
+        max_page_size: settings.max_page_size,
     }
 }
 

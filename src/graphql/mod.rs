@@ -7,12 +7,15 @@ pub mod errors;
 pub mod freshness;
 pub mod gateway;
 pub mod in_context;
+pub mod limits;
 pub mod listing;
 pub mod market;
+pub mod parse_cache;
 pub mod product;
 pub mod query;
 pub mod status;
 pub mod subscription;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@ use async_graphql::{Context, ErrorExtensions, Object, Result, ID};
 
 use super::checkout::{checkout, Checkout, CheckoutLineInput};
 use super::errors::ApiError;
+use super::limits::Deadline;
 use super::listing::{decode_cursor, ProductConnection, ProductFilter, ProductSortKeys};
 use super::market::{CountryCode, MarketContext};
 use super::product::{reader, Product};
@@ -27,6 +28,7 @@ impl QueryRoot {
         id: ID,
         country: Option<CountryCode>,
     ) -> Result<Option<Product>> {
+        Deadline::check(ctx)?;
         let market = MarketContext::resolve(ctx, country)?;
         Ok(reader(ctx)
             .product(&id)
@@ -50,6 +52,7 @@ impl QueryRoot {
         reverse: Option<bool>,
         country: Option<CountryCode>,
     ) -> Result<ProductConnection> {
+        Deadline::check(ctx)?;
         let settings = ctx.data_unchecked::<ApiSettings>();
         let max = settings.max_page_size;
         let first = match first {
@@ -99,6 +102,7 @@ impl QueryRoot {
         country: CountryCode,
         lines: Vec<CheckoutLineInput>,
     ) -> Result<Checkout> {
+        Deadline::check(ctx)?;
         let market = MarketContext::resolve(ctx, Some(country))?;
         checkout(
             reader(ctx),

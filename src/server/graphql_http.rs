@@ -60,6 +60,7 @@ impl Media {
             (Media::Json, _) | (_, Outcome::Executed) => StatusCode::OK,
             (Media::GraphqlResponse, Outcome::RequestError) => StatusCode::BAD_REQUEST,
             (Media::GraphqlResponse, Outcome::StaleView) => StatusCode::SERVICE_UNAVAILABLE,
+            (Media::GraphqlResponse, Outcome::Timeout) => StatusCode::GATEWAY_TIMEOUT,
         }
     }
 

@@ -34,6 +34,22 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Drains the histograms' raw samples into their buckets every `interval`, whether or not
+/// anyone scrapes: the exporter otherwise keeps every sample until the next scrape, so memory
+/// grew without bound under load with no scraper. Runs until the task is aborted.
+pub async fn run_upkeep(interval: std::time::Duration) {
+    let Some(handle) = handle() else {
+        return;
+    };
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        handle.run_upkeep();
+        counter!("vitrine_metrics_upkeep_total").increment(1);
+    }
+}
+
 fn refresh(state: &AppState) {
     let report = state.status.report();
     for view in &report.views {

@@ -124,3 +124,22 @@ async fn shutdown_ends_websocket_and_sse_subscriptions() {
         "{body}"
     );
 }
+
+/// The metrics exporter folds samples into histograms on its own schedule: no scrape needed.
+#[tokio::test]
+async fn metrics_upkeep_runs_without_scrapes() {
+    let app = spawn_app("[server]\nmetrics_upkeep_ms = 20\n").await;
+    app.client.wait_ready().await;
+    let upkeeps = |text: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with("vitrine_metrics_upkeep_total"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let first = upkeeps(&app.client.get("/metrics").await.text().await.unwrap());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = upkeeps(&app.client.get("/metrics").await.text().await.unwrap());
+    assert!(later >= first + 5, "upkeep ran {first} then {later} times");
+    app.stop().await;
+}

@@ -252,7 +252,10 @@ proptest! {
 
     #[test]
     fn one_price_everywhere(items in items(), market in market(), change in prop::option::of((0usize..20, 100i64..500_000))) {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
         runtime.block_on(check(items, market, change));
     }
 }

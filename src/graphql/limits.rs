@@ -1,0 +1,315 @@
+//! Operation limits, checked before validation and execution (after Apollo Router's
+//! `limits`): tokens and nesting before parsing, then aliases, root fields and directives, and
+//! a cost in which every field costs what it really does. A listing scans the catalog, so it
+//! costs the products it scans as well as the page it returns; `first: 0` is not free.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{
+    ExecutableDocument, Field, FragmentDefinition, Selection, SelectionSet,
+};
+use async_graphql::parser::Positioned;
+use async_graphql::{Name, Variables};
+use async_graphql_value::{ConstValue, Value};
+
+use super::document::selected_operation;
+use super::tokens::scan;
+
+/// Products one cost unit of scanning covers: a field costs about as much as scanning ten
+/// catalog entries (measured: a 10,000-product listing scan ~ 1,000 product-page fields).
+pub const SCANNED_PRODUCTS_PER_UNIT: usize = 10;
+
+/// When a request's time budget runs out; resolvers check it before doing their work, so the
+/// fields not yet resolved at that point are never computed.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: std::time::Instant,
+    pub budget: std::time::Duration,
+}
+
+impl Deadline {
+    pub fn after(budget: std::time::Duration) -> Self {
+        Self {
+            at: std::time::Instant::now() + budget,
+            budget,
+        }
+    }
+
+    /// `REQUEST_TIMEOUT` once the request's budget is spent.
+    pub fn check(ctx: &async_graphql::Context<'_>) -> async_graphql::Result<()> {
+        use async_graphql::ErrorExtensions;
+        match ctx.data_opt::<Deadline>() {
+            Some(d) if std::time::Instant::now() >= d.at => {
+                let ms = d.budget.as_millis() as u64;
+                Err(super::errors::ApiError::RequestTimeout { ms }.extend())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Which limit a request went past; each has a stable error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Tokens,
+    Nesting,
+    Aliases,
+    RootFields,
+    Directives,
+    Cost,
+}
+
+impl Limit {
+    pub fn code(self) -> &'static str {
+        match self {
+            Limit::Tokens => "MAX_TOKENS_LIMIT",
+            Limit::Nesting => "MAX_NESTING_LIMIT",
+            Limit::Aliases => "MAX_ALIASES_LIMIT",
+            Limit::RootFields => "MAX_ROOT_FIELDS_LIMIT",
+            Limit::Directives => "MAX_DIRECTIVES_LIMIT",
+            Limit::Cost => "MAX_COST_LIMIT",
+        }
+    }
+
+    pub fn what(self) -> &'static str {
+        match self {
+            Limit::Tokens => "tokens",
+            Limit::Nesting => "nested brackets",
+            Limit::Aliases => "aliases",
+            Limit::RootFields => "root fields",
+            Limit::Directives => "directives",
+            Limit::Cost => "cost",
+        }
+    }
+}
+
+/// A request past one of the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the operation has more {} than the limit of {max} (at least {got})", .limit.what())]
+pub struct LimitExceeded {
+    pub limit: Limit,
+    pub max: usize,
+    pub got: usize,
+}
+
+/// The configured limits, and what the cost model needs to know.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_tokens: usize,
+    pub max_nesting: usize,
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+    pub max_directives: usize,
+    pub max_cost: usize,
+    /// Page size of a listing that names no `first`.
+    pub default_page_size: usize,
+    /// Largest page a listing returns (a larger `first` is refused anyway).
+    pub max_page_size: usize,
+}
+
+fn check(limit: Limit, got: usize, max: usize) -> Result<(), LimitExceeded> {
+    if got > max {
+        Err(LimitExceeded { limit, max, got })
+    } else {
+        Ok(())
+    }
+}
+
+impl Limits {
+    /// Before parsing: tokens and bracket nesting of the text.
+    pub fn check_text(&self, query: &str) -> Result<(), LimitExceeded> {
+        let found = scan(query, self.max_tokens, self.max_nesting);
+        check(Limit::Tokens, found.tokens, self.max_tokens)?;
+        check(Limit::Nesting, found.max_nesting, self.max_nesting)
+    }
+
+    /// After parsing: aliases and directives anywhere in the document, root fields and cost of
+    /// the selected operation, with `products` in the catalog.
+    pub fn check_document(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        products: usize,
+    ) -> Result<(), LimitExceeded> {
+        let mut counts = Counts::default();
+        for (_, operation) in document.operations.iter() {
+            counts.directives += operation.node.directives.len();
+            counts.add_set(&operation.node.selection_set.node);
+        }
+        for fragment in document.fragments.values() {
+            counts.directives += fragment.node.directives.len();
+            counts.add_set(&fragment.node.selection_set.node);
+        }
+        check(Limit::Aliases, counts.aliases, self.max_aliases)?;
+        check(Limit::Directives, counts.directives, self.max_directives)?;
+        let Some(operation) = selected_operation(document, operation_name) else {
+            return Ok(()); // execution says which operation is missing
+        };
+        let mut cost = Cost {
+            limits: self,
+            variables,
+            fragments: &document.fragments,
+            memo: HashMap::new(),
+            scan_units: products.div_ceil(SCANNED_PRODUCTS_PER_UNIT),
+        };
+        let root = &operation.selection_set.node;
+        check(
+            Limit::RootFields,
+            cost.root_fields(root, &mut vec![]),
+            self.max_root_fields,
+        )?;
+        check(Limit::Cost, cost.of_set(root, 0), self.max_cost)
+    }
+}
+
+/// Aliases and directives, counted once where they are written.
+#[derive(Default)]
+struct Counts {
+    aliases: usize,
+    directives: usize,
+}
+
+impl Counts {
+    fn add_set(&mut self, set: &SelectionSet) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    self.aliases += usize::from(f.node.alias.is_some());
+                    self.directives += f.node.directives.len();
+                    self.add_set(&f.node.selection_set.node);
+                }
+                Selection::FragmentSpread(s) => self.directives += s.node.directives.len(),
+                Selection::InlineFragment(i) => {
+                    self.directives += i.node.directives.len();
+                    self.add_set(&i.node.selection_set.node);
+                }
+            }
+        }
+    }
+}
+
+/// Fragments deeper than this are not followed (validation refuses cycles anyway).
+const MAX_FRAGMENT_DEPTH: usize = 32;
+
+struct Cost<'a> {
+    limits: &'a Limits,
+    variables: &'a Variables,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    /// Cost of each fragment's selection, computed once however often it is spread.
+    memo: HashMap<Name, usize>,
+    scan_units: usize,
+}
+
+impl Cost<'_> {
+    /// Fields at the root, through fragments (each fragment counted once: repeated spreads
+    /// of one fragment merge into the same fields).
+    fn root_fields(&self, set: &SelectionSet, seen: &mut Vec<Name>) -> usize {
+        let mut n = 0usize;
+        for item in &set.items {
+            n = n.saturating_add(match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(i) => self.root_fields(&i.node.selection_set.node, seen),
+                Selection::FragmentSpread(s) => {
+                    let name = &s.node.fragment_name.node;
+                    match self.fragments.get(name) {
+                        Some(f) if !seen.contains(name) && seen.len() < MAX_FRAGMENT_DEPTH => {
+                            seen.push(name.clone());
+                            self.root_fields(&f.node.selection_set.node, seen)
+                        }
+                        _ => 0,
+                    }
+                }
+            });
+        }
+        n
+    }
+
+    fn of_set(&mut self, set: &SelectionSet, depth: usize) -> usize {
+        if depth > MAX_FRAGMENT_DEPTH {
+            return 0;
+        }
+        let mut total = 0usize;
+        for item in &set.items {
+            let cost = match &item.node {
+                Selection::Field(f) => self.of_field(&f.node, depth),
+                Selection::InlineFragment(i) => self.of_set(&i.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(s) => self.of_spread(&s.node.fragment_name.node, depth),
+            };
+            total = total.saturating_add(cost);
+        }
+        total
+    }
+
+    fn of_spread(&mut self, name: &Name, depth: usize) -> usize {
+        if let Some(cost) = self.memo.get(name) {
+            return *cost;
+        }
+        let Some(fragment) = self.fragments.get(name) else {
+            return 0;
+        };
+        // Zero while computing, so a cycle (refused by validation later) ends here.
+        self.memo.insert(name.clone(), 0);
+        let cost = self.of_set(&fragment.node.selection_set.node, depth + 1);
+        self.memo.insert(name.clone(), cost);
+        cost
+    }
+
+    fn of_field(&mut self, field: &Field, depth: usize) -> usize {
+        let children = self.of_set(&field.selection_set.node, depth + 1);
+        match field.name.node.as_str() {
+            // A scan of the catalog, then a page of items.
+            "products" => {
+                let page = self
+                    .int_argument(field, "first")
+                    .map_or(self.limits.default_page_size, |n| {
+                        n.clamp(0, self.limits.max_page_size as i64) as usize
+                    });
+                self.scan_units
+                    .saturating_add(page.max(1).saturating_mul(children.max(1)))
+            }
+            // One priced line per cart line.
+            "checkout" => {
+                let lines = self.list_argument_len(field, "lines").unwrap_or(1);
+                1usize.saturating_add(lines.max(1).saturating_mul(children.max(1)))
+            }
+            _ => 1usize.saturating_add(children),
+        }
+    }
+
+    fn argument<'f>(&'f self, field: &'f Field, name: &str) -> Option<ArgumentValue<'f>> {
+        let (_, value) = field
+            .arguments
+            .iter()
+            .find(|(n, _)| n.node.as_str() == name)?;
+        Some(match &value.node {
+            Value::Variable(var) => ArgumentValue::Const(self.variables.get(var)?),
+            other => ArgumentValue::Literal(other),
+        })
+    }
+
+    fn int_argument(&self, field: &Field, name: &str) -> Option<i64> {
+        match self.argument(field, name)? {
+            ArgumentValue::Const(ConstValue::Number(n)) => n.as_i64(),
+            ArgumentValue::Literal(Value::Number(n)) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    fn list_argument_len(&self, field: &Field, name: &str) -> Option<usize> {
+        match self.argument(field, name)? {
+            ArgumentValue::Const(ConstValue::List(items)) => Some(items.len()),
+            ArgumentValue::Literal(Value::List(items)) => Some(items.len()),
+            _ => None,
+        }
+    }
+}
+
+enum ArgumentValue<'a> {
+    Const(&'a ConstValue),
+    Literal(&'a Value),
+}
+
+#[cfg(test)]
+#[path = "limits_tests.rs"]
+mod tests;

@@ -1,0 +1,113 @@
+//! The limits on documents the test writes: each one refused past its bound, allowed under it.
+
+use super::*;
+use async_graphql::parser::parse_query;
+
+fn limits() -> Limits {
+    Limits {
+        max_tokens: 200,
+        max_nesting: 8,
+        max_aliases: 3,
+        max_root_fields: 4,
+        max_directives: 2,
+        max_cost: 1_000,
+        default_page_size: 20,
+        max_page_size: 100,
+    }
+}
+
+fn check(query: &str, products: usize) -> Result<(), LimitExceeded> {
+    check_with(query, serde_json::json!({}), products)
+}
+
+fn check_with(
+    query: &str,
+    variables: serde_json::Value,
+    products: usize,
+) -> Result<(), LimitExceeded> {
+    let limits = limits();
+    limits.check_text(query)?;
+    let document = parse_query(query).unwrap();
+    limits.check_document(&document, None, &Variables::from_json(variables), products)
+}
+
+fn refused_by(query: &str, products: usize) -> Option<Limit> {
+    check(query, products).err().map(|e| e.limit)
+}
+
+#[test]
+fn text_limits_come_before_parsing() {
+    let many = format!("{{ {} }}", "a ".repeat(300));
+    assert_eq!(refused_by(&many, 0), Some(Limit::Tokens));
+    let deep = format!("{}{}", "{a".repeat(9), "}".repeat(9));
+    assert_eq!(refused_by(&deep, 0), Some(Limit::Nesting));
+}
+
+#[test]
+fn aliases_root_fields_and_directives() {
+    assert_eq!(check("{ a: x b: x c: x }", 0), Ok(()));
+    assert_eq!(
+        refused_by("{ a: x b: x c: x d: x }", 0),
+        Some(Limit::Aliases)
+    );
+    assert_eq!(refused_by("{ x y z w v }", 0), Some(Limit::RootFields));
+    assert_eq!(
+        refused_by("{ ...F v } fragment F on Q { x y z w }", 0),
+        Some(Limit::RootFields),
+        "fields through fragments count"
+    );
+    assert_eq!(
+        refused_by(
+            "{ x @skip(if: false) y @skip(if: false) z @include(if: true) }",
+            0
+        ),
+        Some(Limit::Directives)
+    );
+}
+
+#[test]
+fn a_listing_costs_its_scan_and_its_page() {
+    let listing = "{ products(first: 0) { totalCount } }";
+    // first: 0 still scans: 10,000 products cost 1,000 units, over the limit with the page.
+    assert_eq!(check(listing, 1_000), Ok(()));
+    assert_eq!(refused_by(listing, 10_000), Some(Limit::Cost));
+    let two = "{ a: products(first: 0) { totalCount } b: products(first: 0) { totalCount } }";
+    assert_eq!(check(two, 4_000), Ok(()));
+    assert_eq!(
+        refused_by(two, 5_000),
+        Some(Limit::Cost),
+        "each alias scans again"
+    );
+    // The page counts: 100 items of 11 fields is over 1,000 on its own.
+    let wide = "{ products(first: 100) { edges { node { id title brand images } } } }";
+    assert_eq!(check(wide, 0), Ok(()));
+    let wider = "{ products(first: 100) { edges { cursor node { id title brand images hsCode description publishedAt categories availableForSale } } } }";
+    assert_eq!(refused_by(wider, 0), Some(Limit::Cost));
+    let by_variable = "query($n: Int) { products(first: $n) { edges { cursor node { id title brand images hsCode description publishedAt categories availableForSale } } } }";
+    assert_eq!(
+        check_with(by_variable, serde_json::json!({"n": 5}), 0),
+        Ok(())
+    );
+    assert!(check_with(by_variable, serde_json::json!({"n": 100}), 0).is_err());
+}
+
+#[test]
+fn fragments_are_costed_once_however_often_spread() {
+    // Each level doubles the spreads: expanding them would take 2^30 steps.
+    let mut query = String::from("{ ...F0 }");
+    for i in 0..30 {
+        query.push_str(&format!(
+            " fragment F{i} on Q {{ a: x ...F{} ...F{} }}",
+            i + 1,
+            i + 1
+        ));
+    }
+    query.push_str(" fragment F30 on Q { x }");
+    let mut limits = limits();
+    limits.max_tokens = 10_000;
+    limits.max_aliases = 100;
+    limits.max_root_fields = 100;
+    let document = parse_query(&query).unwrap();
+    let result = limits.check_document(&document, None, &Variables::default(), 0);
+    assert_eq!(result.map_err(|e| e.limit), Err(Limit::Cost));
+}

@@ -1,0 +1,94 @@
+//! Parsing through a cache, with the operation limits in front: text limits before the parser
+//! sees a document, document limits after. Only documents that went on to pass validation are
+//! kept, bounded by bytes as well as by count, so hostile documents never crowd out real ones.
+
+use std::sync::Arc;
+
+use async_graphql::parser::parse_query;
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ServerError, Variables};
+
+use super::errors::{with_code, ApiError};
+use super::limits::Limits;
+
+/// Estimated bytes a parsed document holds per byte of its text (names, positions, maps).
+const PARSED_BYTES_PER_TEXT_BYTE: u64 = 8;
+
+/// A parsed document, and whether it should be remembered once validated.
+pub struct Parsed {
+    pub document: ExecutableDocument,
+    /// `Some` for a document not yet cached: hand it to [`ParseCache::remember`] once the
+    /// request has passed validation.
+    pub to_remember: Option<Arc<ExecutableDocument>>,
+}
+
+#[derive(Clone)]
+pub struct ParseCache {
+    cache: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+    limits: Limits,
+}
+
+impl ParseCache {
+    /// At most `max_bytes` of parsed documents and at most `max_entries` of them.
+    pub fn new(max_bytes: u64, max_entries: u64, limits: Limits) -> Self {
+        let floor = max_bytes / max_entries.max(1);
+        let cache = moka::sync::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(move |query: &String, _| {
+                let estimate = (query.len() as u64).saturating_mul(PARSED_BYTES_PER_TEXT_BYTE);
+                u32::try_from(estimate.max(floor)).unwrap_or(u32::MAX)
+            })
+            .build();
+        Self { cache, limits }
+    }
+
+    /// The document for `query` (checked against every limit), from the cache or parsed now.
+    pub fn parse(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        products: usize,
+    ) -> Result<Parsed, ServerError> {
+        let refuse = |e: ApiError| e.to_server_error();
+        let (document, to_remember) = match self.cache.get(query) {
+            Some(cached) => (ExecutableDocument::clone(&cached), None),
+            None => {
+                self.limits
+                    .check_text(query)
+                    .map_err(|e| refuse(e.into()))?;
+                let document = parse_query(query)
+                    .map_err(|e| with_code(ServerError::from(e), "GRAPHQL_PARSE_FAILED"))?;
+                let shared = Arc::new(document.clone());
+                (document, Some(shared))
+            }
+        };
+        self.limits
+            .check_document(&document, operation_name, variables, products)
+            .map_err(|e| refuse(e.into()))?;
+        Ok(Parsed {
+            document,
+            to_remember,
+        })
+    }
+
+    /// The cached document for `query`, or a fresh parse not cached (for quick inspection).
+    pub fn peek(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+        if let Some(cached) = self.cache.get(query) {
+            return Some(cached);
+        }
+        self.limits.check_text(query).ok()?;
+        parse_query(query).ok().map(Arc::new)
+    }
+
+    /// Keeps a document that passed validation.
+    pub fn remember(&self, query: String, document: Arc<ExecutableDocument>) {
+        self.cache.insert(query, document);
+    }
+
+    /// Documents held (after pending evictions), and their estimated bytes.
+    pub fn usage(&self) -> (u64, u64) {
+        self.cache.run_pending_tasks();
+        (self.cache.entry_count(), self.cache.weighted_size())
+    }
+}
