@@ -1,6 +1,6 @@
 //! The application: views, ingest and HTTP server built from settings, run until stopped.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use crate::demo::Demo;
 use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
+use crate::server::listener::ConnectionLimits;
 use crate::server::live::LiveTimings;
 use crate::server::{router, AppState};
 use crate::shutdown::{shutdown_channel, ShutdownTrigger};
@@ -49,6 +50,7 @@ pub struct App {
     /// Longest a graceful shutdown may take.
     shutdown_timeout: Duration,
     metrics_upkeep: Duration,
+    connections: ConnectionLimits,
 }
 
 impl App {
@@ -108,6 +110,8 @@ impl App {
             max_body_bytes: settings.server.max_body_bytes,
             max_batch_size: settings.graphql.max_batch_size,
             cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+            body_read_timeout: Duration::from_millis(settings.server.body_read_timeout_ms.max(1)),
+            client_header: client_header(&subs.client_header),
             graphiql: settings.server.graphiql,
             live: LiveTimings {
                 sse_keepalive: Duration::from_millis(subs.sse_keepalive_ms.max(100)),
@@ -126,6 +130,12 @@ impl App {
             shutdown,
             shutdown_timeout: Duration::from_millis(settings.server.shutdown_timeout_ms),
             metrics_upkeep: Duration::from_millis(settings.server.metrics_upkeep_ms.max(10)),
+            connections: ConnectionLimits {
+                header_read_timeout: Duration::from_millis(
+                    settings.server.header_read_timeout_ms.max(1),
+                ),
+                max_connections: settings.server.max_connections,
+            },
         })
     }
 
@@ -162,10 +172,13 @@ impl App {
             .clone()
             .map(|w| tokio::spawn(w.run_periodically()));
         let upkeep = tokio::spawn(crate::server::metrics::run_upkeep(self.metrics_upkeep));
-        let draining = self.state.shutdown.clone().wait();
-        let serve = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(draining)
-            .into_future();
+        let draining = self.state.shutdown.clone();
+        let serve = crate::server::listener::serve(
+            self.listener,
+            router(self.state),
+            self.connections,
+            draining,
+        );
         tokio::pin!(serve);
         let served = tokio::select! {
             served = &mut serve => served,
@@ -214,6 +227,14 @@ impl App {
             demo.stop().await;
         }
     }
+}
+
+/// The header naming clients, if set (an invalid name is refused at start-up by validation).
+fn client_header(name: &str) -> Option<axum::http::HeaderName> {
+    let name = name.trim();
+    (!name.is_empty())
+        .then(|| axum::http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).ok())
+        .flatten()
 }
 
 /// Start-up from a snapshot when one may exist: our own (not in the demo, whose views come from

@@ -66,6 +66,11 @@ pub struct SubscriptionSettings {
     /// How long past a ping interval a WebSocket client that sent nothing, not even a pong,
     /// keeps its connection.
     pub ws_pong_timeout_ms: u64,
+    /// Subscriptions one client may hold open over all its connections.
+    pub max_per_client: usize,
+    /// Header naming the client (its first comma-separated value), for deployments behind a
+    /// proxy, e.g. `x-forwarded-for`; empty: the peer's IP address.
+    pub client_header: String,
 }
 
 /// The base market.
@@ -120,6 +125,13 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Serve the GraphiQL explorer at `/` and to browsers at `/graphql`.
     pub graphiql: bool,
+    /// Longest a client may take to send a request's headers; also the longest a keep-alive
+    /// connection may sit idle.
+    pub header_read_timeout_ms: u64,
+    /// Longest a client may take to send a request's body (`408` past it).
+    pub body_read_timeout_ms: u64,
+    /// Connections open at once (WebSockets included); more wait in the listen backlog.
+    pub max_connections: usize,
     /// Origins browsers may call the API from (CORS); `["*"]` allows any.
     pub cors_allowed_origins: Vec<String>,
     /// How often the metrics exporter folds recorded samples into its histograms, scraped or not.
@@ -263,6 +275,11 @@ impl Settings {
                 reason: reason.to_string(),
             })
         };
+        let header = &self.subscriptions.client_header;
+        let token = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if !header.is_empty() && !header.bytes().all(token) {
+            return reject("subscriptions.client_header", "must be an HTTP header name");
+        }
         if self.graphql.max_page_size == 0 {
             return reject("graphql.max_page_size", "must be at least 1");
         }

@@ -97,6 +97,7 @@ pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gat
         hub: Arc::clone(&hub),
         catalog: Arc::clone(&catalog),
         settings: subs.clone(),
+        per_client: Default::default(),
     };
     let schema = build_schema(settings, live, Arc::clone(&status));
     gateway::Gateway::new(schema, status, hub, &settings.graphql)

@@ -26,6 +26,56 @@ pub struct LiveContext {
     pub hub: Arc<ChangeHub>,
     pub catalog: Arc<Catalog>,
     pub settings: SubscriptionSettings,
+    /// Subscriptions open per client, over all its connections.
+    pub per_client: ClientSubscriptions,
+}
+
+/// Who opened a subscription: an IP address, or the configured client header's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(pub String);
+
+/// Subscriptions open per client; a client is in the map only while it holds some.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSubscriptions(Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>);
+
+impl ClientSubscriptions {
+    /// Takes one of `client`'s `max` places, or `None` when it holds them all.
+    fn take(&self, client: &str, max: usize) -> Option<ClientSlot> {
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(client.to_string()).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            registry: self.clone(),
+            client: client.to_string(),
+        })
+    }
+
+    /// Subscriptions `client` holds now.
+    pub fn held_by(&self, client: &str) -> usize {
+        let open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(client).copied().unwrap_or(0)
+    }
+}
+
+/// Frees a client's place when its subscription ends.
+struct ClientSlot {
+    registry: ClientSubscriptions,
+    client: String,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.registry.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// Subscriptions open on one WebSocket connection (session data).
@@ -69,11 +119,24 @@ fn open_slots(ctx: &Context<'_>, live: &LiveContext) -> Result<OpenedSlots> {
         }
         None => None,
     };
+    let per_client = live.settings.max_per_client;
+    let client_slot = match ctx.data_opt::<ClientId>() {
+        Some(ClientId(client)) => Some(
+            live.per_client
+                .take(client, per_client)
+                .ok_or_else(|| too_many("per client", per_client))?,
+        ),
+        None => None,
+    };
     let (slot, changes) = live
         .hub
         .open()
         .ok_or_else(|| too_many("in total", live.settings.max_total))?;
-    Ok((slot, changes, connection_slot))
+    let held: Option<Box<dyn Send + Sync>> = match (connection_slot, client_slot) {
+        (None, None) => None,
+        (connection, client) => Some(Box::new((connection, client))),
+    };
+    Ok((slot, changes, held))
 }
 
 fn filter(skus: Option<Vec<ID>>, product_ids: Option<Vec<ID>>) -> Filter {

@@ -8,7 +8,7 @@ use async_graphql::http::{parse_query_string, GraphiQLSource};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request};
 use async_graphql_axum::GraphQLResponse;
-use axum::body::{to_bytes, Body};
+use axum::body::to_bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -160,7 +160,8 @@ pub async fn graphql_get(
         return refusal_response(refused);
     }
     if super::live::wants_event_stream(headers) {
-        return super::live::event_stream(&state, request);
+        let client = super::live::client_id(&state, &parts);
+        return super::live::event_stream(&state, request, client);
     }
     match state.gateway.operation_type(&request) {
         Some(OperationType::Mutation) => refuse_over_get("mutation"),
@@ -246,22 +247,30 @@ fn parse_post(kind: PostBody, bytes: &[u8], max_batch: usize) -> Result<BatchReq
 /// text/event-stream`, one request answered as server-sent events (subscriptions).
 pub async fn graphql_post(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
-    let kind = match post_body(&headers) {
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let kind = match post_body(headers) {
         Ok(kind) => kind,
         Err(refused) => return refusal_response(refused),
     };
     let max = state.max_body_bytes;
-    let Ok(bytes) = to_bytes(body, max).await else {
-        return error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::PayloadTooLarge { max },
-        );
+    let bytes = match tokio::time::timeout(state.body_read_timeout, to_bytes(body, max)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::PayloadTooLarge { max },
+            )
+        }
+        Err(_) => {
+            let ms = state.body_read_timeout.as_millis() as u64;
+            return error_response(StatusCode::REQUEST_TIMEOUT, ApiError::RequestTimeout { ms });
+        }
     };
     let request = match parse_post(kind, &bytes, state.max_batch_size) {
-        Ok(BatchRequest::Single(request)) => with_staleness_bound(request, &headers),
+        Ok(BatchRequest::Single(request)) => with_staleness_bound(request, headers),
         Ok(batch) => {
             return GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response()
         }
@@ -270,8 +279,9 @@ pub async fn graphql_post(
     if let Err(refused) = check_has_query(&request) {
         return refusal_response(refused);
     }
-    if super::live::wants_event_stream(&headers) {
-        return super::live::event_stream(&state, request);
+    if super::live::wants_event_stream(headers) {
+        let client = super::live::client_id(&state, &parts);
+        return super::live::event_stream(&state, request, client);
     }
-    Media::of(&headers).answer(state.gateway.answer(request).await)
+    Media::of(headers).answer(state.gateway.answer(request).await)
 }

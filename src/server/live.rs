@@ -9,6 +9,7 @@
 //! `ws_pong_timeout`. A quiet client that answers pings stays connected for as long as it likes.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use async_graphql::http::{WebSocket as GraphQLWebSocket, WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Executor, Request};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{FromRequestParts, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade};
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -24,9 +25,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{stream, SinkExt, StreamExt};
 
+use super::listener::ConnectionPermit;
 use super::AppState;
 use crate::graphql::gateway::Gateway;
-use crate::graphql::subscription::ConnectionSubscriptions;
+use crate::graphql::subscription::{ClientId, ConnectionSubscriptions};
 use crate::shutdown::Shutdown;
 
 /// Read and write buffer of each WebSocket connection.
@@ -57,7 +59,23 @@ fn protocol(parts: &Parts) -> Option<WebSocketProtocols> {
         .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
 }
 
-/// Upgrades to a GraphQL WebSocket; each connection counts its own subscriptions.
+/// Who the client is: the first value of the configured header, else the peer's IP address.
+pub fn client_id(state: &AppState, parts: &Parts) -> Option<ClientId> {
+    let from_header = state.client_header.as_ref().and_then(|name| {
+        let value = parts.headers.get(name)?.to_str().ok()?;
+        let first = value.split(',').next()?.trim();
+        (!first.is_empty()).then(|| first.to_string())
+    });
+    from_header
+        .or_else(|| {
+            let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
+            Some(peer.ip().to_string())
+        })
+        .map(ClientId)
+}
+
+/// Upgrades to a GraphQL WebSocket; each connection counts its own subscriptions, and its
+/// client's.
 pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
     let Some(protocol) = protocol(parts) else {
         return (StatusCode::BAD_REQUEST, "unsupported websocket subprotocol").into_response();
@@ -68,6 +86,9 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
     };
     let gateway = state.gateway.clone();
     let (timings, shutdown) = (state.live, state.shutdown.clone());
+    let client = client_id(&state, parts);
+    // The connection's place under max_connections, kept while the socket lives.
+    let permit = parts.extensions.get::<ConnectionPermit>().cloned();
     // Small buffers: most connections sit idle holding subscriptions (tungstenite's defaults
     // reserve 128 KiB per connection for reading alone); messages are bounded like bodies.
     upgrade
@@ -76,7 +97,15 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
         .max_message_size(state.max_body_bytes)
         .max_frame_size(state.max_body_bytes)
         .protocols([protocol.sec_websocket_protocol()])
-        .on_upgrade(move |socket| serve_socket(socket, gateway, protocol, timings, shutdown))
+        .on_upgrade(move |socket| async move {
+            let mut data = Data::default();
+            data.insert(ConnectionSubscriptions::default());
+            if let Some(client) = client {
+                data.insert(client);
+            }
+            serve_socket(socket, gateway, protocol, data, timings, shutdown).await;
+            drop(permit);
+        })
         .into_response()
 }
 
@@ -101,6 +130,7 @@ async fn serve_socket(
     socket: WebSocket,
     gateway: Gateway,
     protocol: WebSocketProtocols,
+    data: Data,
     timings: LiveTimings,
     shutdown: Shutdown,
 ) {
@@ -118,8 +148,6 @@ async fn serve_socket(
                 _ => None,
             })
         });
-    let mut data = Data::default();
-    data.insert(ConnectionSubscriptions::default());
     let mut outgoing = GraphQLWebSocket::new(gateway, input, protocol).connection_data(data);
     let mut ticker = tokio::time::interval(timings.ws_ping_interval);
     ticker.tick().await;
@@ -168,7 +196,11 @@ pub fn wants_event_stream(headers: &axum::http::HeaderMap) -> bool {
 
 /// Answers one request as a stream of `next` events, then `complete` (also when the server
 /// shuts down, so the client knows the stream ended on purpose).
-pub fn event_stream(state: &AppState, request: Request) -> Response {
+pub fn event_stream(state: &AppState, request: Request, client: Option<ClientId>) -> Response {
+    let request = match client {
+        Some(client) => request.data(client),
+        None => request,
+    };
     let responses = state.gateway.execute_stream(request, None).map(|response| {
         Ok::<_, Infallible>(
             Event::default()

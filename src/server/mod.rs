@@ -2,6 +2,7 @@
 
 pub mod graphql_http;
 pub mod health;
+pub mod listener;
 pub mod live;
 pub mod metrics;
 
@@ -29,6 +30,10 @@ pub struct AppState {
     pub cors_allowed_origins: Vec<String>,
     pub graphiql: bool,
     pub live: live::LiveTimings,
+    /// Longest a client may take to send a request body.
+    pub body_read_timeout: std::time::Duration,
+    /// Header naming the client for per-client subscription caps; `None`: the peer address.
+    pub client_header: Option<HeaderName>,
     /// Fires when the server shuts down: subscriptions end themselves.
     pub shutdown: Shutdown,
 }

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod connections;
 mod graphql_api;
 mod helpers;
 mod http_spec;

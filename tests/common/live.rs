@@ -26,8 +26,20 @@ pub struct WsClient {
 impl WsClient {
     /// Connects to `{base}/graphql` and completes the connection handshake.
     pub async fn connect(base: &str, protocol: Protocol) -> Self {
+        Self::connect_with(base, protocol, &[]).await
+    }
+
+    /// [`WsClient::connect`] with extra request headers.
+    pub async fn connect_with(
+        base: &str,
+        protocol: Protocol,
+        headers: &[(&'static str, &str)],
+    ) -> Self {
         let url = format!("{}/graphql", base.replace("http://", "ws://"));
         let mut request = url.into_client_request().unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().unwrap());
+        }
         let name = match protocol {
             Protocol::TransportWs => "graphql-transport-ws",
             Protocol::Legacy => "graphql-ws",

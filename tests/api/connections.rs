@@ -1,0 +1,124 @@
+//! Connection hygiene: slow or stalled clients are cut off by timeouts, open connections are
+//! capped, and one client cannot take every subscription slot.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::common::live::{Protocol, WsClient};
+use crate::helpers::spawn_app;
+use crate::subscriptions::{wait_for_active, PRICE_SUB};
+
+fn addr(base: &str) -> String {
+    base.trim_start_matches("http://").to_string()
+}
+
+/// Reads until the server closes the connection; returns what it sent.
+async fn read_to_close(stream: &mut TcpStream, within: Duration) -> String {
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(within, stream.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the server did not close within {within:?}");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn stalled_clients_are_cut_off_and_never_delay_others() {
+    let app =
+        spawn_app("[server]\nheader_read_timeout_ms = 300\nbody_read_timeout_ms = 300\n").await;
+    app.client.wait_ready().await;
+    let address = addr(&app.client.base);
+    // 300 connections that send half a request and stall.
+    let mut stalled = Vec::new();
+    for _ in 0..300 {
+        let mut stream = TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    // A normal query is answered meanwhile.
+    let r = app
+        .client
+        .query("{ product(id: \"p000001\") { id } }", json!({}))
+        .await;
+    assert_eq!(r["data"]["product"]["id"], "p000001", "{r}");
+    // Every stalled connection is closed by the header-read timeout.
+    for stream in stalled.iter_mut().take(20) {
+        read_to_close(stream, Duration::from_secs(10)).await;
+    }
+    // An idle keep-alive connection is closed too.
+    let mut idle = TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answered = read_to_close(&mut idle, Duration::from_secs(10)).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    // A body that never arrives in full: 408 with a code.
+    let mut slow = TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"query\"")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut slow, Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn open_connections_are_capped() {
+    let app = spawn_app("[server]\nmax_connections = 3\nheader_read_timeout_ms = 60000\n").await;
+    let address = addr(&app.client.base);
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(&address).await.unwrap());
+    }
+    // The fourth connection is not served while three are open...
+    let mut fourth = TcpStream::connect(&address).await.unwrap();
+    fourth
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first_byte = [0u8; 1];
+    let early =
+        tokio::time::timeout(Duration::from_millis(500), fourth.read(&mut first_byte)).await;
+    assert!(early.is_err(), "served past the cap");
+    // ...and is once one of them closes.
+    held.pop();
+    let answer = read_to_close(&mut fourth, Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(held);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_client_cannot_take_every_subscription() {
+    let app =
+        spawn_app("[subscriptions]\nmax_per_client = 2\nclient_header = \"x-client\"\n").await;
+    app.client.wait_ready().await;
+    let base = &app.client.base;
+    let mut a = WsClient::connect_with(base, Protocol::TransportWs, &[("x-client", "alice")]).await;
+    let mut b =
+        WsClient::connect_with(base, Protocol::TransportWs, &[("x-client", "alice, proxy")]).await;
+    a.subscribe("1", PRICE_SUB).await;
+    b.subscribe("1", PRICE_SUB).await;
+    wait_for_active(&app, 2).await;
+    a.subscribe("2", PRICE_SUB).await;
+    let refused = a.next_payload().await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS",
+        "{refused}"
+    );
+    // Another client still gets its own.
+    let mut c = WsClient::connect_with(base, Protocol::TransportWs, &[("x-client", "bob")]).await;
+    c.subscribe("1", PRICE_SUB).await;
+    wait_for_active(&app, 3).await;
+    // Closing frees alice's places.
+    b.close().await;
+    wait_for_active(&app, 2).await;
+    a.subscribe("3", PRICE_SUB).await;
+    wait_for_active(&app, 3).await;
+    app.stop().await;
+}
