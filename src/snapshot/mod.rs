@@ -11,7 +11,7 @@ pub mod writer;
 
 pub use bootstrap::bootstrap;
 pub use format::{Header, PartitionOffset, SnapshotError};
-pub use reader::{load, LoadReport, Source};
+pub use reader::{load, load_from, LoadReport, Source};
 pub use schedule::SnapshotSchedule;
 pub use writer::{list_snapshots, write_baseline, write_snapshot, SnapshotRecord};
 
@@ -89,5 +89,21 @@ mod tests {
         assert_eq!(kept.len(), 2);
         assert_eq!(kept[0], newest);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A snapshot whose line never ends is refused once the line passes the bound, instead of
+    /// being buffered whole.
+    #[test]
+    fn an_endless_line_is_refused() {
+        let header =
+            r#"{"format":"vitrine.snapshot","formatVersion":1,"createdAt":"x","createdAtMs":1}"#;
+        let mut text = format!("{header}\n").into_bytes();
+        text.extend(std::iter::repeat_n(b'[', (16 << 20) + 10));
+        let compressed = zstd::encode_all(text.as_slice(), 1).unwrap();
+        let result = load_from(compressed.as_slice(), &applier(), &Progress::new());
+        assert!(
+            matches!(&result, Err(SnapshotError::BadLine { reason, .. }) if reason.contains("longer than")),
+            "{result:?}"
+        );
     }
 }

@@ -59,6 +59,22 @@ fn open(source: &Source) -> Result<Box<dyn Read + Send>, SnapshotError> {
     })
 }
 
+/// Longest line (one record) a snapshot may hold: a hostile or corrupt snapshot with no line
+/// breaks cannot make the reader buffer without bound.
+const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// Reads one line into `line` (cleared by the caller), refusing lines over `MAX_LINE_BYTES`.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> Result<usize, SnapshotError> {
+    let read = reader.take(MAX_LINE_BYTES + 1).read_until(b'\n', line)?;
+    if read as u64 > MAX_LINE_BYTES {
+        return Err(SnapshotError::BadLine {
+            line: 0,
+            reason: format!("a line is longer than {MAX_LINE_BYTES} bytes"),
+        });
+    }
+    Ok(read)
+}
+
 /// Loads a snapshot into the views via `applier`, reporting records loaded to `progress`.
 /// Blocking: run it on a thread of its own.
 pub fn load(
@@ -66,10 +82,19 @@ pub fn load(
     applier: &Applier,
     progress: &Progress,
 ) -> Result<LoadReport, SnapshotError> {
+    load_from(open(source)?, applier, progress)
+}
+
+/// [`load`] from any stream of snapshot bytes (zstd-compressed).
+pub fn load_from(
+    compressed: impl Read,
+    applier: &Applier,
+    progress: &Progress,
+) -> Result<LoadReport, SnapshotError> {
     let started = Instant::now();
-    let mut reader = BufReader::with_capacity(1 << 20, zstd::Decoder::new(open(source)?)?);
+    let mut reader = BufReader::with_capacity(1 << 20, zstd::Decoder::new(compressed)?);
     let mut line = Vec::with_capacity(4096);
-    if reader.read_until(b'\n', &mut line)? == 0 {
+    if read_line(&mut reader, &mut line)? == 0 {
         return Err(SnapshotError::BadHeader("empty".into()));
     }
     let header: Header =
@@ -84,7 +109,7 @@ pub fn load(
     let mut line_no = 1u64;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        if read_line(&mut reader, &mut line)? == 0 {
             return Err(SnapshotError::Truncated { records });
         }
         line_no += 1;
