@@ -51,6 +51,15 @@ async fn node_subscriber(
     (node, lines)
 }
 
+/// The client exits 0 once it has had every event it waited for.
+async fn exits_cleanly(mut node: tokio::process::Child) {
+    let status = tokio::time::timeout(Duration::from_secs(10), node.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+}
+
 async fn next_event(lines: &mut Lines) -> Value {
     let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
         .await
@@ -64,7 +73,7 @@ async fn next_event(lines: &mut Lines) -> Value {
 async fn the_graphql_ws_reference_client_receives_a_price_change() {
     let app = spawn_app("").await;
     app.client.wait_ready().await;
-    let (mut node, mut lines) = node_subscriber(&app, QUERY, 1).await;
+    let (node, mut lines) = node_subscriber(&app, QUERY, 1).await;
 
     let publisher =
         Publisher::connect(&app.brokers, TopicMap::new(&Settings::defaults().topics)).unwrap();
@@ -83,11 +92,7 @@ async fn the_graphql_ws_reference_client_receives_a_price_change() {
         event["data"]["priceChanged"],
         json!({"sku": "p000009-1", "productId": "p000009", "price": {"amount": "42.00", "currencyCode": "USD"}, "resync": false})
     );
-    let status = tokio::time::timeout(Duration::from_secs(10), node.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success());
+    exits_cleanly(node).await;
     app.stop().await;
 }
 
@@ -98,7 +103,7 @@ async fn a_default_graphql_ws_client_stays_subscribed_across_ping_intervals() {
     let app =
         spawn_app("[subscriptions]\nws_ping_interval_ms = 100\nws_pong_timeout_ms = 300\n").await;
     app.client.wait_ready().await;
-    let (mut node, mut lines) = node_subscriber(&app, QUERY, 3).await;
+    let (node, mut lines) = node_subscriber(&app, QUERY, 3).await;
     for round in 0..3 {
         // Quiet for five ping intervals plus the pong timeout between events.
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -120,10 +125,6 @@ async fn a_default_graphql_ws_client_stays_subscribed_across_ping_intervals() {
             "{event}"
         );
     }
-    let status = tokio::time::timeout(Duration::from_secs(10), node.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success());
+    exits_cleanly(node).await;
     app.stop().await;
 }
