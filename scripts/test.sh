@@ -5,7 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-tansu.sh
-# The reference graphql-ws client for the subscription interop test (Node.js from the machine).
+# Debian's Chromium for the GraphiQL browser test (playwright-core drives it; no test tool
+# downloads a browser of its own), and stunnel4, the TLS front of the secured-Kafka test.
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing ${missing[*]} from Debian's packages..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Node.js test tools: the graphql-ws client, graphql-http's audit suite, playwright-core.
 command -v npm >/dev/null || { echo "Node.js and npm are required (the graphql-ws interop test)"; exit 1; }
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 export TANSU_BIN="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}"

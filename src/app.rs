@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::demo::Demo;
 use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
+use crate::ingest::client::ConnectError;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
 use crate::server::listener::ConnectionLimits;
 use crate::server::live::LiveTimings;
@@ -32,6 +33,8 @@ pub enum AppError {
     Embedded(#[from] rdkafka::error::KafkaError),
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    #[error(transparent)]
+    Kafka(#[from] ConnectError),
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -90,7 +93,10 @@ impl App {
             progress: Arc::clone(&progress),
             start: start_plan(&settings, demo.is_some()),
         };
-        let client = KafkaClient::new(&settings.kafka, &brokers);
+        let client = match &demo {
+            Some(_) => KafkaClient::at(&brokers),
+            None => checked_client(&settings, &brokers).await?,
+        };
         let consumer = spawn_consumer(&client, &settings.kafka, parts)?;
         let snapshots =
             (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotSchedule {
@@ -226,6 +232,26 @@ impl App {
         if let Some(demo) = demo {
             demo.stop().await;
         }
+    }
+}
+
+/// The configured Kafka client, after one metadata request: a refused handshake (wrong
+/// password, untrusted certificate) stops start-up with a message naming the brokers, the
+/// protocol and the mechanism; a broker that does not answer yet is waited for by ingest.
+async fn checked_client(settings: &Settings, brokers: &str) -> Result<KafkaClient, AppError> {
+    let client = KafkaClient::new(&settings.kafka, brokers).map_err(ConnectError::from)?;
+    let timeout = Duration::from_millis(settings.kafka.metadata_timeout_ms);
+    let probe = client.clone();
+    let checked = tokio::task::spawn_blocking(move || probe.check(timeout))
+        .await
+        .unwrap_or(Ok(()));
+    match checked {
+        Ok(()) => Ok(client),
+        Err(error @ ConnectError::Unreachable { .. }) => {
+            tracing::warn!(%error, "Kafka does not answer yet; ingest keeps trying");
+            Ok(client)
+        }
+        Err(error) => Err(error.into()),
     }
 }
 

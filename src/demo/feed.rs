@@ -22,7 +22,7 @@ pub struct FeedOptions {
 
 pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Result<()> {
     let topics = TopicMap::new(&settings.topics);
-    let client = KafkaClient::new(&settings.kafka, &options.brokers);
+    let client = KafkaClient::new(&settings.kafka, &options.brokers)?;
     ensure_topics_on(&client, &topics, options.partitions).await?;
     let publisher = Publisher::connect_to(&client, topics)?;
     let started = Instant::now();

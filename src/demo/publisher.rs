@@ -48,10 +48,11 @@ impl Publisher {
     pub fn connect_to(client: &KafkaClient, topics: TopicMap) -> Result<Self, KafkaError> {
         let failures = DeliveryFailures::default();
         let producer = client
-            .config()
-            .set("linger.ms", "5")
-            .set("queue.buffering.max.messages", "200000")
-            .set("message.timeout.ms", "30000")
+            .config(|c| {
+                c.set("linger.ms", "5")
+                    .set("queue.buffering.max.messages", "200000")
+                    .set("message.timeout.ms", "30000");
+            })
             .create_with_context(failures.clone())?;
         Ok(Self {
             producer,
@@ -100,7 +101,7 @@ pub async fn ensure_topics_on(
     topics: &TopicMap,
     partitions: i32,
 ) -> Result<(), KafkaError> {
-    let admin: AdminClient<DefaultClientContext> = client.config().create()?;
+    let admin: AdminClient<DefaultClientContext> = client.config(|_| {}).create()?;
     let new_topics: Vec<NewTopic<'_>> = topics
         .topics
         .iter()

@@ -85,26 +85,26 @@ impl ConsumerContext for IngestContext {}
 type IngestConsumer = BaseConsumer<IngestContext>;
 
 fn consumer_config(client: &KafkaClient, kafka: &KafkaSettings) -> ClientConfig {
-    let mut config = client.config();
-    config
-        // Required by librdkafka's consumer, unused: offsets are never committed.
-        .set("group.id", format!("{}-unused", client.client_id()))
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "true")
-        .set("auto.offset.reset", "earliest")
-        .set("fetch.wait.max.ms", kafka.fetch_wait_max_ms.to_string())
-        .set("fetch.min.bytes", "1")
-        // Keep the local queue full during a replay: by default librdkafka pauses a partition's
-        // fetches for a whole second once its queue passes the threshold, which left the
-        // ingest thread idle most of the time. Up to 16 MiB is queued per partition.
-        .set("queued.min.messages", "1000000")
-        .set("fetch.queue.backoff.ms", "10")
-        .set("queued.max.messages.kbytes", "16384")
-        .set("socket.nagle.disable", "true")
-        .set("topic.metadata.refresh.interval.ms", "10000")
-        .set("statistics.interval.ms", "1000");
-    config
+    client.config(|config| {
+        config
+            // Required by librdkafka's consumer, unused: offsets are never committed.
+            .set("group.id", format!("{}-unused", client.client_id()))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("enable.partition.eof", "true")
+            .set("auto.offset.reset", "earliest")
+            .set("fetch.wait.max.ms", kafka.fetch_wait_max_ms.to_string())
+            .set("fetch.min.bytes", "1")
+            // Keep the local queue full during a replay: by default librdkafka pauses a partition's
+            // fetches for a whole second once its queue passes the threshold, which left the
+            // ingest thread idle most of the time. Up to 16 MiB is queued per partition.
+            .set("queued.min.messages", "1000000")
+            .set("fetch.queue.backoff.ms", "10")
+            .set("queued.max.messages.kbytes", "16384")
+            .set("socket.nagle.disable", "true")
+            .set("topic.metadata.refresh.interval.ms", "10000")
+            .set("statistics.interval.ms", "1000");
+    })
 }
 
 /// Decides where consumption starts, on the ingest thread before the partitions are assigned

@@ -4,14 +4,14 @@
 //! when the client accepts it, else as `application/json`; GraphiQL for browsers; bounded
 //! bodies and batches.
 
-use async_graphql::http::{parse_query_string, GraphiQLSource};
+use async_graphql::http::parse_query_string;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::to_bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::graphql::answer::{JsonAnswer, Outcome};
@@ -88,20 +88,6 @@ fn error_response(status: StatusCode, error: ApiError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-pub async fn graphiql(State(state): State<AppState>) -> Response {
-    if !state.graphiql {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Vitrine")
-            .finish(),
-    )
-    .into_response()
-}
-
 /// Copies the staleness header into the request's extensions, where the gateway looks.
 fn with_staleness_bound(mut request: Request, headers: &HeaderMap) -> Request {
     let bound = headers
@@ -144,7 +130,7 @@ pub async fn graphql_get(
     let headers = &parts.headers;
     let query = parts.uri.query().unwrap_or_default().to_string();
     if query.is_empty() && accepts(headers, "text/html") {
-        return graphiql(State(state)).await;
+        return super::graphiql::graphiql_page(State(state)).await;
     }
     if query.len() > state.max_body_bytes {
         let max = state.max_body_bytes;

@@ -1,5 +1,6 @@
 //! HTTP wiring: the axum router, GraphQL endpoints, health checks, CORS and body limits.
 
+pub mod graphiql;
 pub mod graphql_http;
 pub mod health;
 pub mod listener;
@@ -65,7 +66,8 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static(graphql_http::MAX_STALENESS_HEADER),
         ]);
     Router::new()
-        .route("/", get(graphql_http::graphiql))
+        .route("/", get(graphiql::graphiql_page))
+        .route("/graphiql/{version}/{name}", get(graphiql::graphiql_asset))
         .route(
             "/graphql",
             get(graphql_http::graphql_get).post(graphql_http::graphql_post),

@@ -8,9 +8,12 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use crate::pricing::checkout::RepricePolicy;
+pub use kafka::{KafkaSecurity, KafkaSettings, SaslMechanism, Secret, SecurityProtocol};
+
+pub mod kafka;
 
 /// The defaults shipped in the binary, the same text as `config/default.toml`.
-pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
 /// All of Vitrine's settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -182,21 +185,6 @@ pub struct GraphqlSettings {
     pub memo_entries: u64,
     /// Longest time an answer is kept, even when its records do not change.
     pub memo_ttl_ms: u64,
-}
-
-/// How to reach Kafka.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct KafkaSettings {
-    /// Bootstrap servers, `host:port[,host:port]`; empty runs the embedded demo cluster.
-    pub brokers: String,
-    /// Kafka `client.id`, shown in broker logs.
-    pub client_id: String,
-    /// Longest time the broker may hold a fetch open waiting for data (librdkafka
-    /// `fetch.wait.max.ms`): lower means fresher views and more requests.
-    pub fetch_wait_max_ms: u32,
-    /// How long start-up waits for broker metadata and watermarks per attempt.
-    pub metadata_timeout_ms: u64,
 }
 
 /// Topic names of the event contract (see `docs/events.md`).
