@@ -10,7 +10,7 @@ pub struct Broker {
     child: Child,
 }
 
-fn tansu_binary() -> PathBuf {
+pub fn tansu_binary() -> PathBuf {
     if let Ok(path) = std::env::var("TANSU_BIN") {
         return PathBuf::from(path);
     }
@@ -25,12 +25,24 @@ fn tansu_binary() -> PathBuf {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Waits (at most 20 s) until something accepts connections at `address`.
+pub fn wait_listening(address: &str, what: &str) {
+    let started = Instant::now();
+    while TcpStream::connect(address).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{what} did not listen on {address}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 impl Broker {
@@ -61,14 +73,7 @@ impl Broker {
                 )
             });
         let address = format!("127.0.0.1:{port}");
-        let started = Instant::now();
-        while TcpStream::connect(&address).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "tansu did not listen on {address}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_listening(&address, "tansu");
         Self { address, child }
     }
 

@@ -9,6 +9,7 @@ mod broker;
 mod edge_cases;
 mod intl;
 mod process;
+mod secured;
 mod shutdown;
 mod snapshots;
 mod subscriptions;

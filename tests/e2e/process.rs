@@ -100,6 +100,48 @@ impl Vitrine {
     }
 }
 
+/// Runs the binary until it exits (panics past `bound`): its exit status and its logs.
+pub fn run_to_exit(
+    brokers: &str,
+    topics: &TopicSettings,
+    env: &[(&str, &str)],
+    bound: Duration,
+) -> (std::process::ExitStatus, String) {
+    let mut cmd = command(brokers, topics);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let log = std::env::temp_dir().join(format!(
+        "vitrine-exit-{}-{}.log",
+        std::process::id(),
+        vitrine::clock::since_epoch().as_nanos()
+    ));
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = cmd
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .expect("vitrine starts");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > bound {
+            let _ = child.kill();
+            panic!(
+                "still running after {bound:?}: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let logs = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    (status, logs)
+}
+
 impl Drop for Vitrine {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -109,7 +151,16 @@ impl Drop for Vitrine {
 
 /// Runs `vitrine feed` to completion.
 pub fn feed(brokers: &str, topics: &TopicSettings, products: usize) {
-    let status = command(brokers, topics)
+    feed_with(brokers, topics, products, &[]);
+}
+
+/// [`feed`] with extra `VITRINE_*` settings (e.g. Kafka security).
+pub fn feed_with(brokers: &str, topics: &TopicSettings, products: usize, env: &[(&str, &str)]) {
+    let mut cmd = command(brokers, topics);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let status = cmd
         .args([
             "feed",
             "--brokers",
