@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
-use rdkafka::config::ClientConfig;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 
@@ -129,7 +129,10 @@ impl KafkaClient {
                 c.set("group.id", format!("{}-check", self.client_id));
             })
             .create_with_context(errors.clone())?;
-        let Err(error) = consumer.fetch_metadata(None, timeout) else {
+        let fetched = consumer.fetch_metadata(None, timeout);
+        // Closing the client delivers what librdkafka still had to say.
+        drop(consumer);
+        let Err(error) = fetched else {
             return Ok(());
         };
         let seen = errors.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -163,12 +166,27 @@ fn is_refusal(error: &str) -> bool {
 #[derive(Clone, Default)]
 struct ErrorLog(Arc<Mutex<Vec<String>>>);
 
-impl ClientContext for ErrorLog {
-    fn error(&self, error: KafkaError, reason: &str) {
+impl ErrorLog {
+    fn push(&self, line: String) {
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if seen.len() < 32 {
-            seen.push(format!("{error}: {reason}"));
+            seen.push(line);
         }
+    }
+}
+
+/// librdkafka reports a refused SASL handshake through its log (`FAIL`), a refused certificate
+/// through both; keep what either says.
+impl ClientContext for ErrorLog {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        use RDKafkaLogLevel::{Alert, Critical, Emerg, Error, Warning};
+        if matches!(level, Emerg | Alert | Critical | Error | Warning) {
+            self.push(format!("{fac}: {log_message}"));
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.push(format!("{error}: {reason}"));
     }
 }
 
