@@ -1,6 +1,8 @@
 # Shared by the benchmark scripts (sourced): a work directory, processes stopped on exit, and a
 # tansu broker on a loopback port.
 work=$(mktemp -d); pids=()
+# Vitrine on a real Kafka refuses to start without a quote-signing secret.
+export VITRINE_CHECKOUT__QUOTE_SECRET="${VITRINE_CHECKOUT__QUOTE_SECRET:-bench-quote-secret}"
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 

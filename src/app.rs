@@ -35,6 +35,12 @@ pub enum AppError {
     Ingest(#[from] crate::ingest::IngestError),
     #[error(transparent)]
     Kafka(#[from] ConnectError),
+    #[error(
+        "checkout.quote_secret (or quote_secret_file) must be set when serving from a real Kafka: \
+         every replica must sign quotes with the same key, or a quote shown by one fails at \
+         checkout on another (set VITRINE_CHECKOUT__QUOTE_SECRET)"
+    )]
+    MissingQuoteSecret,
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -59,6 +65,10 @@ pub struct App {
 impl App {
     /// Binds the listener, loads the demo baseline if no broker is configured, and starts ingest.
     pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let real_kafka = !settings.kafka.brokers.trim().is_empty();
+        if real_kafka && settings.checkout.quote_secret.is_empty() {
+            return Err(AppError::MissingQuoteSecret);
+        }
         let catalog = Arc::new(Catalog::new());
         let stats = Arc::new(IngestStats::default());
         let readiness = Arc::new(Readiness::default());

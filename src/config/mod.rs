@@ -91,9 +91,12 @@ pub struct PricingSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutSettings {
-    /// Secret that signs quotes (HMAC-SHA256); every replica needs the same. Empty: a random
-    /// secret per process (one replica only; quotes do not survive a restart).
-    pub quote_secret: String,
+    /// Secret that signs quotes (HMAC-SHA256); every replica needs the same. Required when
+    /// serving from a real Kafka; the embedded demo uses a random one. Never shown in logs.
+    pub quote_secret: Secret,
+    /// A file holding the secret (a mounted secret; a trailing newline is ignored); read at
+    /// start-up into `quote_secret`.
+    pub quote_secret_file: String,
     /// How long a quote is honoured.
     pub quote_ttl_secs: i64,
     /// `honor`: an unexpired quote's amount is charged and a price change is reported;
@@ -235,6 +238,7 @@ impl Settings {
             .merge(Env::prefixed("VITRINE_").split("__"))
             .extract()
             .map_err(Box::new)?;
+        let settings = settings.with_secret_files()?;
         settings.validate()?;
         Ok(settings)
     }
@@ -252,8 +256,23 @@ impl Settings {
             .merge(Toml::string(toml))
             .extract()
             .map_err(Box::new)?;
+        let settings = settings.with_secret_files()?;
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// Reads `checkout.quote_secret_file`, if named, into `checkout.quote_secret`.
+    fn with_secret_files(mut self) -> Result<Self, ConfigError> {
+        let path = &self.checkout.quote_secret_file;
+        if path.is_empty() {
+            return Ok(self);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Rejected {
+            field: "checkout.quote_secret_file",
+            reason: format!("cannot read `{path}`: {e}"),
+        })?;
+        self.checkout.quote_secret = Secret::new(text.trim_end_matches(['\n', '\r']));
+        Ok(self)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -331,6 +350,31 @@ mod tests {
         assert_eq!(s.graphql.max_page_size, 100);
         assert!(s.kafka.brokers.is_empty());
         s.validate().unwrap();
+    }
+
+    #[test]
+    fn the_quote_secret_comes_from_a_file_and_never_shows() {
+        let file = std::env::temp_dir().join(format!("vitrine-quote-{}", std::process::id()));
+        std::fs::write(&file, "from-a-file\n").unwrap();
+        let s = Settings::defaults()
+            .with_overrides(&format!(
+                "[checkout]\nquote_secret_file = \"{}\"",
+                file.display()
+            ))
+            .unwrap();
+        assert_eq!(s.checkout.quote_secret.expose(), "from-a-file");
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("from-a-file") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+        let missing = Settings::defaults()
+            .with_overrides("[checkout]\nquote_secret_file = \"/nonexistent/vitrine-secret\"");
+        assert!(missing
+            .unwrap_err()
+            .to_string()
+            .contains("checkout.quote_secret_file"));
+        let _ = std::fs::remove_file(file);
     }
 
     #[test]

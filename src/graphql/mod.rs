@@ -54,7 +54,7 @@ impl ApiSettings {
                 .expect("the OS provides randomness");
             key.to_vec()
         } else {
-            settings.checkout.quote_secret.as_bytes().to_vec()
+            settings.checkout.quote_secret.expose().as_bytes().to_vec()
         };
         Self {
             max_page_size: settings.graphql.max_page_size,

@@ -179,8 +179,9 @@ fn charged_unit(
     let expired = quote.expires_at < now_secs;
     let same_currency = quote.currency == current.currency;
     let honour = !expired && same_currency && rules.policy == RepricePolicy::Honor;
+    // Honoured, but never above today's price: a quote is a promise to the shopper.
     let unit = if honour {
-        quote.amount_minor
+        quote.amount_minor.min(current.amount_minor)
     } else {
         current.amount_minor
     };

@@ -117,3 +117,19 @@ fn bad_lines_and_foreign_quotes_are_typed_errors() {
     let too_many = price_cart(&c, &rules, US, many, 0);
     assert!(matches!(too_many, Err(CheckoutError::TooManyLines { .. })));
 }
+
+#[test]
+fn a_quote_above_todays_price_is_never_charged() {
+    let rules = rules(RepricePolicy::Honor);
+    let quote = quote_for(&rules, "a", 12_000, 100);
+    let cart = price_cart(&catalog(), &rules, US, vec![line("a", 1, Some(quote))], 50).unwrap();
+    let priced = &cart.lines[0];
+    assert_eq!(
+        priced.amounts.unwrap().unit_minor,
+        10_000,
+        "today's lower price"
+    );
+    let repriced = priced.repriced.as_ref().unwrap();
+    assert_eq!((repriced.from_minor, repriced.to_minor), (12_000, 10_000));
+    assert_eq!(repriced.reason, RepriceReason::PriceChanged);
+}

@@ -202,3 +202,20 @@ async fn get_requests_graphiql_and_health() {
     }
     app.stop().await;
 }
+
+/// On a real Kafka every replica must sign quotes with the same key: without one, start-up
+/// stops and says so (the embedded demo keeps a random key).
+#[tokio::test]
+async fn a_real_kafka_needs_a_quote_secret() {
+    let settings = vitrine::config::Settings::defaults()
+        .with_overrides("[server]\nlisten = \"127.0.0.1:0\"\n[kafka]\nbrokers = \"127.0.0.1:1\"\n")
+        .unwrap();
+    let refused = vitrine::app::App::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        refused.to_string().contains("checkout.quote_secret"),
+        "{refused}"
+    );
+}

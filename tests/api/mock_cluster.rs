@@ -17,7 +17,7 @@ async fn history_edge_cases_and_live_changes_on_the_mock_cluster() {
     scenario::publish(&publisher, &scenario::history()).await;
 
     let mut settings = Settings::defaults()
-        .with_overrides("[server]\nlisten = \"127.0.0.1:0\"\n[kafka]\nfetch_wait_max_ms = 10")
+        .with_overrides("[server]\nlisten = \"127.0.0.1:0\"\n[kafka]\nfetch_wait_max_ms = 10\n[checkout]\nquote_secret = \"test\"")
         .unwrap();
     settings.kafka.brokers = cluster.bootstrap_servers().to_string();
     settings.topics = topics;
@@ -33,7 +33,7 @@ async fn history_edge_cases_and_live_changes_on_the_mock_cluster() {
 async fn not_ready_until_topics_exist() {
     // Topics that nobody created: the app serves, but is not ready.
     let mut settings = Settings::defaults()
-        .with_overrides("[server]\nlisten = \"127.0.0.1:0\"\n[kafka]\nmetadata_timeout_ms = 200")
+        .with_overrides("[server]\nlisten = \"127.0.0.1:0\"\n[kafka]\nmetadata_timeout_ms = 200\n[checkout]\nquote_secret = \"test\"")
         .unwrap();
     let other = fresh_topics("other");
     let cluster = EmbeddedCluster::start(&TopicMap::new(&other)).unwrap();
