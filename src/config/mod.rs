@@ -99,6 +99,8 @@ pub struct CheckoutSettings {
     pub quote_secret_file: String,
     /// How long a quote is honoured.
     pub quote_ttl_secs: i64,
+    /// Units of one SKU per cart charged at a quoted price; the rest at today's price.
+    pub max_quoted_quantity: i32,
     /// `honor`: an unexpired quote's amount is charged and a price change is reported;
     /// `reprice`: the current price is charged and the change reported.
     pub reprice_policy: RepricePolicy,

@@ -50,6 +50,9 @@ pub struct Unavailable {
 pub struct CheckoutLine {
     pub sku: ID,
     pub quantity: i32,
+    /// Units charged at the quoted `unitPrice`; the rest at today's price (at most
+    /// `checkout.max_quoted_quantity` units of one SKU per cart are charged at a quote).
+    pub quoted_quantity: i32,
     /// The unit price charged; null when the variant has no price any more.
     pub unit_price: Option<MoneyV2>,
     pub line_total: Option<MoneyV2>,
@@ -84,6 +87,7 @@ fn line(priced: PricedLine, money: &impl Fn(i64) -> MoneyV2, units: u32) -> Chec
     CheckoutLine {
         sku: ID(priced.sku),
         quantity: priced.quantity,
+        quoted_quantity: priced.quoted_quantity,
         unit_price: amounts.map(|a| money(a.unit_minor)),
         line_total: amounts.map(|a| money(a.line_total_minor)),
         duty: amounts.map(|a| money(a.duty_minor)),

@@ -65,6 +65,7 @@ impl ApiSettings {
                 policy: settings.checkout.reprice_policy,
                 quotes: QuoteSigner::new(secret, settings.checkout.quote_ttl_secs),
                 base_currency: settings.pricing.base_currency.clone(),
+                max_quoted_quantity: settings.checkout.max_quoted_quantity,
             },
         }
     }

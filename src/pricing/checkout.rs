@@ -35,6 +35,9 @@ pub struct CheckoutRules {
     pub quotes: QuoteSigner,
     /// Currency of the price view's amounts (the base market's).
     pub base_currency: String,
+    /// Units of one SKU, over all lines of the cart, charged at a quoted price; the rest at
+    /// today's price. Bounds what a price typed wrong for a moment can sell.
+    pub max_quoted_quantity: i32,
 }
 
 /// The views a checkout reads.
@@ -107,6 +110,8 @@ pub struct LineAmounts {
 pub struct PricedLine {
     pub sku: String,
     pub quantity: i32,
+    /// Units charged at the quoted price (the unit price); the rest at today's.
+    pub quoted_quantity: i32,
     /// `None` when the variant has no price any more.
     pub amounts: Option<LineAmounts>,
     pub repriced: Option<Repricing>,
@@ -199,6 +204,32 @@ fn charged_unit(
     (unit, Some(repricing))
 }
 
+/// Per SKU over the whole cart: units asked for (lines of one SKU share its stock) and
+/// quoted units already charged (they share the cap).
+#[derive(Default)]
+struct CartTally {
+    requested: std::collections::HashMap<String, i64>,
+    quoted: std::collections::HashMap<String, i32>,
+}
+
+impl CartTally {
+    fn of(lines: &[CartLine]) -> Self {
+        let mut tally = Self::default();
+        for line in lines {
+            *tally.requested.entry(line.sku.clone()).or_insert(0) += i64::from(line.quantity);
+        }
+        tally
+    }
+
+    /// Takes up to `wanted` quoted units of `sku` under `cap`; returns how many.
+    fn take_quoted(&mut self, sku: &str, wanted: i32, cap: i32) -> i32 {
+        let used = self.quoted.entry(sku.to_string()).or_insert(0);
+        let granted = wanted.min((cap - *used).max(0));
+        *used += granted;
+        granted
+    }
+}
+
 /// Prices one line (already checked) against the views.
 fn price_line(
     reader: &impl CartReader,
@@ -207,6 +238,7 @@ fn price_line(
     line: CartLine,
     quote: Option<QuoteClaims>,
     now_secs: i64,
+    tally: &mut CartTally,
 ) -> PricedLine {
     let current = reader.product_of_sku(&line.sku).and_then(|product| {
         let price = reader.price(&line.sku)?;
@@ -217,23 +249,40 @@ fn price_line(
     } else {
         0
     };
-    let short_of = (line.quantity > available).then_some(available.max(0));
+    // Lines of one SKU share its stock: short when together they ask for more.
+    let requested = tally.requested.get(&line.sku).copied().unwrap_or(0);
+    let short_of = (requested > i64::from(available)).then_some(available.max(0));
     let Some(current) = current else {
         return PricedLine {
             sku: line.sku,
             quantity: line.quantity,
+            quoted_quantity: 0,
             amounts: None,
             repriced: None,
             short_of,
         };
     };
     let (unit, repriced) = charged_unit(rules, &current, quote, now_secs);
+    let quoted_quantity = if unit == current.amount_minor {
+        0
+    } else {
+        tally.take_quoted(&line.sku, line.quantity, rules.max_quoted_quantity)
+    };
+    let at_today = i64::from(line.quantity - quoted_quantity);
+    let line_total = unit
+        .saturating_mul(i64::from(quoted_quantity))
+        .saturating_add(current.amount_minor.saturating_mul(at_today));
     PricedLine {
         sku: line.sku,
         quantity: line.quantity,
+        quoted_quantity,
         amounts: Some(LineAmounts {
-            unit_minor: unit,
-            line_total_minor: unit.saturating_mul(i64::from(line.quantity)),
+            unit_minor: if quoted_quantity > 0 {
+                unit
+            } else {
+                current.amount_minor
+            },
+            line_total_minor: line_total,
             duty_minor: current.duty_minor,
             tax_minor: current.tax_minor,
         }),
@@ -292,11 +341,14 @@ pub fn price_cart(
             max: MAX_LINES,
         });
     }
+    let mut tally = CartTally::of(&lines);
     let mut priced = Vec::with_capacity(lines.len());
     for line in lines {
         check_line(&line)?;
         let quote = verified_quote(rules, market, &line)?;
-        priced.push(price_line(reader, rules, market, line, quote, now_secs));
+        priced.push(price_line(
+            reader, rules, market, line, quote, now_secs, &mut tally,
+        ));
     }
     let currency = cart_currency(market.market, &rules.base_currency);
     Ok(total(market.market, currency, priced))

@@ -9,6 +9,7 @@ fn rules(policy: RepricePolicy) -> CheckoutRules {
         policy,
         quotes: QuoteSigner::new("k", 900),
         base_currency: "USD".into(),
+        max_quoted_quantity: 2,
     }
 }
 
@@ -132,4 +133,35 @@ fn a_quote_above_todays_price_is_never_charged() {
     let repriced = priced.repriced.as_ref().unwrap();
     assert_eq!((repriced.from_minor, repriced.to_minor), (12_000, 10_000));
     assert_eq!(repriced.reason, RepriceReason::PriceChanged);
+}
+
+#[test]
+fn quoted_units_are_capped_per_sku_and_lines_share_stock() {
+    let rules = rules(RepricePolicy::Honor);
+    let c = catalog();
+    c.apply(Change::Inventory(stock("a", 2, 5)));
+    let quote = || Some(quote_for(&rules, "a", 9_000, 100));
+    // Five units on one line: two at the quote (the cap), three at today's 10,000.
+    let cart = price_cart(&c, &rules, US, vec![line("a", 5, quote())], 50).unwrap();
+    let one = &cart.lines[0];
+    assert_eq!(one.quoted_quantity, 2);
+    assert_eq!(
+        one.amounts.unwrap().line_total_minor,
+        2 * 9_000 + 3 * 10_000
+    );
+    assert_eq!(one.short_of, None);
+    // Split over lines of the same SKU: the cap and the stock are shared.
+    let lines = vec![
+        line("a", 2, quote()),
+        line("a", 2, quote()),
+        line("a", 2, None),
+    ];
+    let cart = price_cart(&c, &rules, US, lines, 50).unwrap();
+    let quoted: Vec<i32> = cart.lines.iter().map(|l| l.quoted_quantity).collect();
+    assert_eq!(quoted, [2, 0, 0]);
+    assert_eq!(cart.subtotal_minor, 2 * 9_000 + 4 * 10_000);
+    assert!(
+        cart.lines.iter().all(|l| l.short_of == Some(5)),
+        "6 asked of 5 in stock"
+    );
 }
