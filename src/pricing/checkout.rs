@@ -102,8 +102,12 @@ pub struct Repricing {
 pub struct LineAmounts {
     pub unit_minor: i64,
     pub line_total_minor: i64,
+    /// Duty and tax included in the unit price.
     pub duty_minor: i64,
     pub tax_minor: i64,
+    /// Duty and tax included in the line total (quoted and today's units together).
+    pub line_duty_minor: i64,
+    pub line_tax_minor: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,9 +244,10 @@ fn price_line(
     now_secs: i64,
     tally: &mut CartTally,
 ) -> PricedLine {
-    let current = reader.product_of_sku(&line.sku).and_then(|product| {
+    let product = reader.product_of_sku(&line.sku);
+    let current = product.as_ref().and_then(|product| {
         let price = reader.price(&line.sku)?;
-        market.market.selling(&price, &product)
+        market.market.selling(&price, product)
     });
     let available = if current.is_some() {
         reader.available(&line.sku)
@@ -252,7 +257,7 @@ fn price_line(
     // Lines of one SKU share its stock: short when together they ask for more.
     let requested = tally.requested.get(&line.sku).copied().unwrap_or(0);
     let short_of = (requested > i64::from(available)).then_some(available.max(0));
-    let Some(current) = current else {
+    let (Some(current), Some(product)) = (current, product) else {
         return PricedLine {
             sku: line.sku,
             quantity: line.quantity,
@@ -268,23 +273,31 @@ fn price_line(
     } else {
         tally.take_quoted(&line.sku, line.quantity, rules.max_quoted_quantity)
     };
+    // Quoted units carry the breakdown of the quoted price, today's units today's.
+    let (quoted_duty, quoted_tax) = market.market.breakdown(unit, &product);
+    let quoted = i64::from(quoted_quantity);
     let at_today = i64::from(line.quantity - quoted_quantity);
-    let line_total = unit
-        .saturating_mul(i64::from(quoted_quantity))
-        .saturating_add(current.amount_minor.saturating_mul(at_today));
+    let mix = |quoted_part: i64, today_part: i64| {
+        quoted_part
+            .saturating_mul(quoted)
+            .saturating_add(today_part.saturating_mul(at_today))
+    };
+    let (unit_minor, duty_minor, tax_minor) = if quoted_quantity > 0 {
+        (unit, quoted_duty, quoted_tax)
+    } else {
+        (current.amount_minor, current.duty_minor, current.tax_minor)
+    };
     PricedLine {
         sku: line.sku,
         quantity: line.quantity,
         quoted_quantity,
         amounts: Some(LineAmounts {
-            unit_minor: if quoted_quantity > 0 {
-                unit
-            } else {
-                current.amount_minor
-            },
-            line_total_minor: line_total,
-            duty_minor: current.duty_minor,
-            tax_minor: current.tax_minor,
+            unit_minor,
+            line_total_minor: mix(unit, current.amount_minor),
+            duty_minor,
+            tax_minor,
+            line_duty_minor: mix(quoted_duty, current.duty_minor),
+            line_tax_minor: mix(quoted_tax, current.tax_minor),
         }),
         repriced,
         short_of,
@@ -304,10 +317,9 @@ fn total(market: &Market, currency: (String, u32), lines: Vec<PricedLine>) -> Pr
     let (mut subtotal, mut duties, mut taxes) = (0i64, 0i64, 0i64);
     for line in &lines {
         if let Some(a) = &line.amounts {
-            let quantity = i64::from(line.quantity);
             subtotal = subtotal.saturating_add(a.line_total_minor);
-            duties = duties.saturating_add(a.duty_minor.saturating_mul(quantity));
-            taxes = taxes.saturating_add(a.tax_minor.saturating_mul(quantity));
+            duties = duties.saturating_add(a.line_duty_minor);
+            taxes = taxes.saturating_add(a.line_tax_minor);
         }
     }
     let shipping = if subtotal > 0 {

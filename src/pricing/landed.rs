@@ -115,6 +115,30 @@ pub fn landed(
 }
 
 impl Market {
+    /// The duty and tax included in `amount_minor` charged for `product` in this market, for a
+    /// price that was not computed here (an honoured quote): tax off the top (it is charged on
+    /// the converted price plus duty), then duty off what is left, each rounded half up. Charm
+    /// rounding and any difference stay in the remainder, the converted price, so the parts
+    /// always add up to the amount.
+    pub fn breakdown(&self, amount_minor: i64, product: &Product) -> (i64, i64) {
+        let Market::Intl(intl) = self else {
+            return (0, 0);
+        };
+        let part = |amount: i64, bp: u32| -> i64 {
+            let amount = i128::from(amount.max(0));
+            let bp = i128::from(bp);
+            div_round_half_up(amount * bp, 10_000 + bp)
+                .and_then(|v| i64::try_from(v).ok())
+                .unwrap_or(0)
+        };
+        let tax = part(amount_minor, intl.tax_bp);
+        let duty = part(
+            amount_minor - tax,
+            duty_bp(product.hs_code.as_deref(), intl),
+        );
+        (duty, tax)
+    }
+
     /// The record version of the market's context (none for the base market).
     pub fn version(&self) -> Option<u64> {
         match self {
@@ -227,6 +251,20 @@ mod tests {
         assert_eq!((shown.duty_minor, shown.tax_minor), (11353, 16462));
         assert_eq!(shown.amount_minor, 98799);
         assert_eq!(shown.currency, "GBP");
+    }
+
+    /// An honoured quote of 987.99 in GB: tax comes off the top, duty off the rest, and the
+    /// remainder (converted price plus charm rounding) makes the parts add up exactly.
+    #[test]
+    fn a_charged_amount_breaks_down_into_its_duty_and_tax() {
+        let gb = Market::Intl(Arc::new(intl("GBP", 2, "0.7893", 2000, Some((100, 1)))));
+        let mut product = crate::views::testing::product("p", 1, &["a"]);
+        product.hs_code = Some("6110.12".into());
+        // tax = 98799 * 2000 / 12000 = 16466.5 -> 16467; duty = 82332 * 1600 / 11600 = 11356.1
+        assert_eq!(gb.breakdown(98799, &product), (11356, 16467));
+        let (duty, tax) = gb.breakdown(1, &product);
+        assert!(duty + tax <= 1);
+        assert_eq!(Market::Base.breakdown(98799, &product), (0, 0));
     }
 
     #[test]

@@ -193,6 +193,23 @@ async fn quotes_are_honoured_or_repriced_by_policy() {
         );
         let charged = if honour { "987.99" } else { "1013.99" };
         assert_eq!(line["unitPrice"]["amount"], charged, "{policy}");
+        // Duty and tax shown are those of the price charged: an honoured 987.99 includes
+        // VAT 987.99 / 6 = 164.67 and duty (987.99 - 164.67) * 16/116 = 113.56.
+        let (duty, tax) = if honour {
+            ("113.56", "164.67")
+        } else {
+            ("116.51", "168.94")
+        };
+        assert_eq!(
+            (&line["duty"]["amount"], &line["tax"]["amount"]),
+            (&json!(duty), &json!(tax)),
+            "{policy}: {r}"
+        );
+        let totals = &r["data"]["checkout"];
+        assert_eq!(
+            (&totals["duties"]["amount"], &totals["taxes"]["amount"]),
+            (&json!(duty), &json!(tax))
+        );
     }
 }
 
