@@ -7,12 +7,18 @@ use super::decode::{check_key, invalid, is_code, DecodeError};
 use crate::views::Price;
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct PriceRecord {
     sku: String,
     version: u64,
     currency: String,
     list: i64,
     sale: Option<i64>,
+    /// This record corrects an erroneous price: quotes for earlier versions are void.
+    #[serde(default)]
+    correction: bool,
+    /// The version of an earlier correction still in force (written by Vitrine's snapshots).
+    corrected_at: Option<u64>,
 }
 
 pub(super) fn decode(key: &str, record: PriceRecord) -> Result<Price, DecodeError> {
@@ -32,6 +38,11 @@ pub(super) fn decode(key: &str, record: PriceRecord) -> Result<Price, DecodeErro
         currency: record.currency,
         list_minor: record.list,
         sale_minor: record.sale,
+        corrected_at: if record.correction {
+            Some(record.version)
+        } else {
+            record.corrected_at
+        },
     })
 }
 
@@ -41,6 +52,11 @@ pub fn encode(p: &Price) -> Value {
         json!({"sku": p.sku, "version": p.version, "currency": p.currency, "list": p.list_minor});
     if let Some(sale) = p.sale_minor {
         value["sale"] = json!(sale);
+    }
+    match p.corrected_at {
+        Some(v) if v == p.version => value["correction"] = json!(true),
+        Some(v) => value["correctedAt"] = json!(v),
+        None => {}
     }
     value
 }
@@ -57,5 +73,23 @@ mod tests {
             panic!()
         };
         assert_eq!((p.list_minor, p.sale_minor), (129500, Some(89900)));
+        assert_eq!(p.corrected_at, None);
+        let fix = br#"{"sku":"a","version":4,"currency":"USD","list":129500,"correction":true}"#;
+        let Change::Price(p) = decode(ViewKind::Prices, Some(b"a"), Some(fix)).unwrap() else {
+            panic!()
+        };
+        assert_eq!(p.corrected_at, Some(4));
+        assert_eq!(super::encode(&p)["correction"], true);
+        // An earlier correction still in force survives encode -> decode (snapshots).
+        let later = crate::views::Price {
+            version: 6,
+            ..p.clone()
+        };
+        let bytes = serde_json::to_vec(&super::encode(&later)).unwrap();
+        let Change::Price(back) = decode(ViewKind::Prices, Some(b"a"), Some(&bytes)).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((back.version, back.corrected_at), (6, Some(4)));
     }
 }

@@ -30,6 +30,8 @@ pub enum RepriceReason {
     PriceChanged,
     /// The quote expired and the price is no longer the quoted one.
     QuoteExpired,
+    /// The quoted price was an error, since corrected: quotes for it are not honoured.
+    PriceCorrected,
 }
 
 /// The quoted price differs from the current one.
@@ -79,6 +81,7 @@ fn reason(reason: rules::RepriceReason) -> RepriceReason {
     match reason {
         rules::RepriceReason::PriceChanged => RepriceReason::PriceChanged,
         rules::RepriceReason::QuoteExpired => RepriceReason::QuoteExpired,
+        rules::RepriceReason::PriceCorrected => RepriceReason::PriceCorrected,
     }
 }
 

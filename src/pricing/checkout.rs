@@ -84,6 +84,8 @@ pub enum RepriceReason {
     PriceChanged,
     /// The quote expired and the price is no longer the quoted one.
     QuoteExpired,
+    /// The quoted price was an error, since corrected (a price record with `correction`).
+    PriceCorrected,
 }
 
 /// The quoted price differs from the current one.
@@ -181,20 +183,24 @@ fn charged_unit(
     current: &ShownPrice,
     quote: Option<QuoteClaims>,
     now_secs: i64,
+    corrected_at: Option<u64>,
 ) -> (i64, Option<Repricing>) {
     let Some(quote) = quote.filter(|q| q.amount_minor != current.amount_minor) else {
         return (current.amount_minor, None);
     };
     let expired = quote.expires_at < now_secs;
+    let corrected = corrected_at.is_some_and(|v| quote.price_version < v);
     let same_currency = quote.currency == current.currency;
-    let honour = !expired && same_currency && rules.policy == RepricePolicy::Honor;
+    let honour = !expired && !corrected && same_currency && rules.policy == RepricePolicy::Honor;
     // Honoured, but never above today's price: a quote is a promise to the shopper.
     let unit = if honour {
         quote.amount_minor.min(current.amount_minor)
     } else {
         current.amount_minor
     };
-    let reason = if expired {
+    let reason = if corrected {
+        RepriceReason::PriceCorrected
+    } else if expired {
         RepriceReason::QuoteExpired
     } else {
         RepriceReason::PriceChanged
@@ -245,10 +251,11 @@ fn price_line(
     tally: &mut CartTally,
 ) -> PricedLine {
     let product = reader.product_of_sku(&line.sku);
-    let current = product.as_ref().and_then(|product| {
-        let price = reader.price(&line.sku)?;
-        market.market.selling(&price, product)
-    });
+    let price = product.as_ref().and_then(|_| reader.price(&line.sku));
+    let current = match (&product, &price) {
+        (Some(product), Some(price)) => market.market.selling(price, product),
+        _ => None,
+    };
     let available = if current.is_some() {
         reader.available(&line.sku)
     } else {
@@ -267,7 +274,8 @@ fn price_line(
             short_of,
         };
     };
-    let (unit, repriced) = charged_unit(rules, &current, quote, now_secs);
+    let corrected_at = price.as_ref().and_then(|p| p.corrected_at);
+    let (unit, repriced) = charged_unit(rules, &current, quote, now_secs, corrected_at);
     let quoted_quantity = if unit == current.amount_minor {
         0
     } else {

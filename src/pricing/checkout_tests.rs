@@ -165,3 +165,43 @@ fn quoted_units_are_capped_per_sku_and_lines_share_stock() {
         "6 asked of 5 in stock"
     );
 }
+
+/// A price typed wrong and then corrected: quotes signed for versions before the correction
+/// are not honoured, however long they still run, even after later updates.
+#[test]
+fn quotes_for_a_corrected_price_are_void() {
+    let rules = rules(RepricePolicy::Honor);
+    let c = catalog();
+    let quote_at = |version: u64| {
+        let claims = QuoteClaims {
+            sku: "a".into(),
+            country: "US".into(),
+            amount_minor: 100, // the mistyped price
+            currency: "USD".into(),
+            price_version: version,
+            product_version: 1,
+            intl_version: None,
+            expires_at: 1_000,
+        };
+        Some(rules.quotes.sign(&claims))
+    };
+    let mut fixed = price("a", 2, 10_000, None);
+    fixed.corrected_at = Some(2);
+    c.apply(Change::Price(fixed));
+    c.apply(Change::Price(price("a", 3, 10_000, None)));
+    assert_eq!(
+        c.price("a").unwrap().corrected_at,
+        Some(2),
+        "carried forward"
+    );
+    let cart = price_cart(&c, &rules, US, vec![line("a", 1, quote_at(1))], 50).unwrap();
+    let void = &cart.lines[0];
+    assert_eq!(void.amounts.unwrap().unit_minor, 10_000);
+    assert_eq!(
+        void.repriced.as_ref().unwrap().reason,
+        RepriceReason::PriceCorrected
+    );
+    // A quote signed after the correction is honoured as usual.
+    let cart = price_cart(&c, &rules, US, vec![line("a", 1, quote_at(3))], 50).unwrap();
+    assert_eq!(cart.lines[0].amounts.unwrap().unit_minor, 100);
+}

@@ -85,7 +85,11 @@ impl Catalog {
     pub fn apply(&self, change: Change) -> ApplyOutcome {
         match change {
             Change::Product(p) => self.apply_product(p),
-            Change::Price(p) => {
+            Change::Price(mut p) => {
+                // A correction stays in force: later records carry its version forward.
+                if let Some(held) = self.prices.get(&p.sku) {
+                    p.corrected_at = p.corrected_at.max(held.corrected_at);
+                }
                 let sku = p.sku.clone();
                 let outcome = upsert_versioned(&self.prices, &sku, p, |p| p.version);
                 self.refresh_owner_of(&sku, outcome);

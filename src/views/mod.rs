@@ -52,6 +52,7 @@ pub(crate) mod testing {
             currency: "USD".into(),
             list_minor: list,
             sale_minor: sale,
+            corrected_at: None,
         }
     }
 

@@ -42,6 +42,9 @@ pub struct Price {
     pub list_minor: i64,
     /// Sale price in minor units, if any.
     pub sale_minor: Option<i64>,
+    /// Version of the latest price record that corrected an error (`"correction": true`):
+    /// quotes signed for earlier versions are not honoured. Carried forward by later records.
+    pub corrected_at: Option<u64>,
 }
 
 impl Price {
@@ -163,6 +166,7 @@ mod tests {
             currency: "USD".into(),
             list_minor: list,
             sale_minor: sale,
+            corrected_at: None,
         }
     }
 
