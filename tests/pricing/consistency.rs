@@ -1,6 +1,7 @@
 //! The one-price property: for random catalogs, partner records and countries, a variant's price
 //! in `products`, in `product` and as `unitPrice` in `checkout` is the same; and a quote taken
-//! from any of them is honoured, or reported as repriced, never silently changed.
+//! from any of them is honoured (never above today's price), or reported as repriced (void
+//! after a price correction), never silently changed.
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -182,9 +183,15 @@ async fn check(items: Vec<Item>, market: Market, change: Option<(usize, i64)>) {
     }
 
     // Optionally change one variant's price (or the market), then check out with the quotes.
+    let mut corrected_sku = None;
     if let Some((which, new_list)) = change {
         let (sku, _, _) = &from_pages[which % from_pages.len()];
-        if new_list % 2 == 0 {
+        if new_list % 4 == 0 {
+            // The earlier price was an error: its quotes are void.
+            let fix = json!({"sku": sku, "version": 2, "currency": "USD", "list": new_list, "correction": true});
+            shop.put(ViewKind::Prices, sku, fix);
+            corrected_sku = Some(sku.clone());
+        } else if new_list % 2 == 0 {
             shop.price(sku, 2, new_list, None);
         } else {
             // An FX move: one more decimal digit makes a nearby, different rate.
@@ -239,6 +246,14 @@ async fn check(items: Vec<Item>, market: Market, change: Option<(usize, i64)>) {
                 "{sku}: change not reported"
             );
             assert_eq!(line["repriced"]["to"]["amount"], current["amount"]);
+            if corrected_sku.as_ref() == Some(sku) {
+                assert_eq!(line["repriced"]["reason"], "PRICE_CORRECTED", "{sku}");
+                assert_eq!(
+                    &line["unitPrice"], current,
+                    "{sku}: a corrected price's quote is void"
+                );
+                continue;
+            }
             // Honoured, but never above today's price: the lower of the two is charged.
             let minor = |m: &Value| {
                 m["amount"]
