@@ -166,7 +166,7 @@ impl Gateway {
     fn with_parsed_query(
         &self,
         mut request: Request,
-    ) -> Result<(Request, Option<Arc<ExecutableDocument>>), ServerError> {
+    ) -> Result<(Request, Option<PendingDocument>), ServerError> {
         let products = self.catalog.len(ViewKind::Products);
         let operation_name = request.operation_name.as_deref();
         let parsed =
@@ -179,7 +179,9 @@ impl Gateway {
             Some(country) => request.data(country),
             None => request,
         };
-        Ok((request, parsed.to_remember))
+        // The text is copied only on a cache miss, to key the document once validated.
+        let to_remember = parsed.to_remember.map(|doc| (request.query.clone(), doc));
+        Ok((request, to_remember))
     }
 
     /// Gives every error a stable code: the limits get theirs, values that do not fit their
@@ -218,7 +220,6 @@ impl Gateway {
     async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
         let started = std::time::Instant::now();
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
-        let query = request.query.clone();
         let deadline = Deadline::after(self.request_timeout);
         let (mut request, to_remember) = match self.with_parsed_query(request) {
             Ok((request, to_remember)) => (
@@ -245,7 +246,9 @@ impl Gateway {
                 Response::from_errors(vec![ApiError::RequestTimeout { ms }.to_server_error()])
             }
         };
-        if let Some(document) = to_remember.filter(|_| outcome_of(&response) == Outcome::Executed) {
+        if let Some((query, document)) =
+            to_remember.filter(|_| outcome_of(&response) == Outcome::Executed)
+        {
             self.parsed.remember(query, document);
         }
         record_request(operation, started, response.errors.is_empty());
@@ -356,6 +359,9 @@ impl Executor for Gateway {
             .boxed()
     }
 }
+
+/// A document parsed on a cache miss, with its text: cached once it has passed validation.
+type PendingDocument = (String, Arc<ExecutableDocument>);
 
 /// The operation limits in the settings.
 fn limits_of(settings: &GraphqlSettings) -> Limits {
