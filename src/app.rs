@@ -73,11 +73,13 @@ impl App {
         let stats = Arc::new(IngestStats::default());
         let readiness = Arc::new(Readiness::default());
         let progress = Arc::new(Progress::new());
+        progress.set_contact_timeout(settings.kafka.contact_timeout_ms as i64);
         let status = Arc::new(IngestStatus {
             catalog: Arc::clone(&catalog),
             stats: Arc::clone(&stats),
             readiness: Arc::clone(&readiness),
             progress: Arc::clone(&progress),
+            unready_past_lag_ms: settings.server.unready_past_lag_ms as i64,
         });
         let gateway = build_gateway_with(Arc::clone(&status), &settings);
         let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats))
@@ -282,8 +284,8 @@ fn start_plan(settings: &Settings, demo: bool) -> Option<StartPlan> {
         return None;
     }
     let snapshot = snapshot.clone();
-    Some(Box::new(move |applier, progress| {
-        crate::snapshot::bootstrap(&snapshot, applier, progress)
+    Some(Box::new(move |applier, progress, watermarks| {
+        crate::snapshot::bootstrap(&snapshot, applier, progress, watermarks)
     }))
 }
 

@@ -20,6 +20,12 @@ pub struct KafkaSettings {
     /// How long start-up waits for broker metadata and watermarks per attempt; also the bound
     /// on the start-up check that refuses a wrong password or an untrusted certificate.
     pub metadata_timeout_ms: u64,
+    /// Past this long without an answer from a partition's broker, the broker counts as
+    /// unreachable and the view's lag grows with the wall clock (`STALE_VIEW` for requests
+    /// bounding staleness below it).
+    pub contact_timeout_ms: u64,
+    /// How often topic metadata is re-read to pick up partitions added while running.
+    pub partition_refresh_ms: u64,
     /// Encryption and authentication.
     #[serde(default)]
     pub security: KafkaSecurity,

@@ -44,6 +44,11 @@ pub struct SnapshotSettings {
     pub keep: usize,
     /// A snapshot to bootstrap from when `dir` has no usable one: a path or an http(s) URL.
     pub source: String,
+    /// Longest wait to connect to an http(s) `source`.
+    pub http_connect_timeout_ms: u64,
+    /// Longest wait for an http(s) `source`'s response headers, and for each read of its body;
+    /// a stalled download fails and start-up falls back.
+    pub http_read_timeout_ms: u64,
 }
 
 /// Live price and inventory subscriptions.
@@ -140,6 +145,9 @@ pub struct ServerSettings {
     pub body_read_timeout_ms: u64,
     /// Connections open at once (WebSockets included); more wait in the listen backlog.
     pub max_connections: usize,
+    /// `/health/ready` answers 503 (`stale`) while any view lags more than this many ms (for
+    /// instance with the broker out of contact); 0: stale views stay ready and are served.
+    pub unready_past_lag_ms: u64,
     /// Origins browsers may call the API from (CORS); `["*"]` allows any.
     pub cors_allowed_origins: Vec<String>,
     /// How often the metrics exporter folds recorded samples into its histograms, scraped or not.

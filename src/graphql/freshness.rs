@@ -22,9 +22,11 @@ const FRESHNESS_REUSE: Duration = Duration::from_millis(1);
 pub fn freshness_value(status: &IngestStatus) -> (i64, Value) {
     let mut views = async_graphql::indexmap::IndexMap::new();
     let mut max_lag = 0;
+    let mut reachable = true;
     for kind in ViewKind::ALL {
         let f = status.freshness(kind);
         max_lag = max_lag.max(f.lag_ms);
+        reachable &= f.reachable;
         let value = Value::from_json(serde_json::json!({
             "appliedOffset": f.applied, "highWatermark": f.high,
             "lagMessages": f.lag_messages, "lagMs": f.lag_ms,
@@ -34,6 +36,10 @@ pub fn freshness_value(status: &IngestStatus) -> (i64, Value) {
     }
     let mut freshness = async_graphql::indexmap::IndexMap::new();
     freshness.insert(async_graphql::Name::new("maxLagMs"), Value::from(max_lag));
+    freshness.insert(
+        async_graphql::Name::new("brokerReachable"),
+        Value::from(reachable),
+    );
     freshness.insert(async_graphql::Name::new("views"), Value::Object(views));
     (max_lag, Value::Object(freshness))
 }

@@ -70,6 +70,15 @@ impl Status {
     async fn ready(&self) -> bool {
         self.0.ready
     }
+    /// Every partition's broker answered within `kafka.contact_timeout_ms`; while false the
+    /// views are served as they were at the last contact and their lag grows.
+    async fn broker_reachable(&self) -> bool {
+        self.0.broker_reachable
+    }
+    /// Milliseconds since the least recently heard-from partition's broker answered.
+    async fn since_contact_ms(&self) -> String {
+        self.0.since_contact_ms.to_string()
+    }
     async fn bootstrapping(&self) -> bool {
         self.0.bootstrapping
     }

@@ -23,6 +23,41 @@ pub enum StartAt {
     Time(i64),
 }
 
+/// Each partition's (log start, high watermark), by (topic, partition).
+pub type Watermarks = HashMap<(String, i32), (i64, i64)>;
+
+/// Waits until every topic exists and returns the watermarks of all their partitions; `None`
+/// if asked to stop first.
+pub fn wait_for_watermarks<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topics: &TopicMap,
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> Option<Watermarks> {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        match partitions(consumer, topics, timeout) {
+            Ok(found) => {
+                tracing::info!(?found, "DEBUG watermarks");
+                let again = partitions(consumer, topics, timeout);
+                tracing::info!(?again, "DEBUG watermarks again");
+                return Some(
+                    found
+                        .into_iter()
+                        .map(|(t, p, low, high)| ((t, p), (low, high)))
+                        .collect(),
+                )
+            }
+            Err(reason) => {
+                tracing::warn!(%reason, "waiting for Kafka topics; retrying in 1s");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
 /// The consumer thread's handles on each partition's progress, by topic then partition.
 pub type PartitionIndex = HashMap<String, HashMap<i32, Arc<PartitionProgress>>>;
 

@@ -5,6 +5,7 @@
 //! the [`Applier`]. Readiness turns on once each partition reaches its start-time high watermark.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -15,12 +16,14 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
-use rdkafka::Offset;
+use rdkafka::{Offset, TopicPartitionList};
 
 use super::applier::{Applier, Origin};
-use super::assign::{assign_all, PartitionIndex, StartAt};
+use super::assign::{assign_all, wait_for_watermarks, PartitionIndex, StartAt, Watermarks};
 use super::catch_up::CatchUp;
 use super::client::KafkaClient;
+use super::partitions::{spawn_watcher, NewPartition};
+use crate::clock::unix_ms;
 use crate::config::KafkaSettings;
 use crate::events::TopicMap;
 use crate::status::{Progress, Readiness};
@@ -39,7 +42,8 @@ pub struct ConsumerHandle {
 }
 
 impl ConsumerHandle {
-    /// Asks the thread to stop and waits for it (at most one poll interval).
+    /// Asks the thread (and its partition watcher) to stop and waits for it (at most one poll
+    /// interval).
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
@@ -66,15 +70,27 @@ impl ClientContext for IngestContext {
         }
     }
 
+    /// High watermarks, and contact: a partition's broker was last heard from `rxidle` ago if
+    /// it is up (a paused broker stays "UP" while `rxidle` grows; a dead one goes down).
     fn stats(&self, statistics: Statistics) {
+        let now = unix_ms();
         for p in self.progress.partitions() {
-            let high = statistics
+            let Some(stats) = statistics
                 .topics
                 .get(&p.topic)
                 .and_then(|t| t.partitions.get(&p.partition))
-                .map(|s| s.hi_offset);
-            if let Some(high) = high.filter(|h| *h >= 0) {
-                p.raise_high(high);
+            else {
+                continue;
+            };
+            if stats.hi_offset >= 0 {
+                p.raise_high(stats.hi_offset);
+            }
+            let leader = statistics
+                .brokers
+                .values()
+                .find(|b| b.nodeid == stats.leader && stats.leader >= 0);
+            if let Some(broker) = leader.filter(|b| b.state == "UP" && b.rxidle >= 0) {
+                p.touch(now - broker.rxidle / 1000);
             }
         }
     }
@@ -103,13 +119,20 @@ fn consumer_config(client: &KafkaClient, kafka: &KafkaSettings) -> ClientConfig 
             .set("queued.max.messages.kbytes", "16384")
             .set("socket.nagle.disable", "true")
             .set("topic.metadata.refresh.interval.ms", "10000")
-            .set("statistics.interval.ms", "1000");
+            .set("statistics.interval.ms", stats_interval_ms(kafka).to_string());
     })
+}
+
+/// Statistics carry contact with the brokers: often enough to notice a lost one within
+/// `contact_timeout_ms`, at most once a second.
+fn stats_interval_ms(kafka: &KafkaSettings) -> u64 {
+    (kafka.contact_timeout_ms / 4).clamp(100, 1000)
 }
 
 /// Decides where consumption starts, on the ingest thread before the partitions are assigned
 /// (for instance by loading a snapshot into the views through the applier).
-pub type StartPlan = Box<dyn FnOnce(&Applier, &Progress) -> StartAt + Send>;
+/// It sees each partition's watermarks, to refuse a snapshot whose offsets lie outside them.
+pub type StartPlan = Box<dyn FnOnce(&Applier, &Progress, &Watermarks) -> StartAt + Send>;
 
 /// What the consumer thread needs besides the broker settings.
 pub struct IngestParts {
@@ -140,6 +163,8 @@ pub fn spawn_consumer(
     let consumer: IngestConsumer = consumer_config(client, kafka).create_with_context(context)?;
     let stop = Arc::new(AtomicBool::new(false));
     let timeout = Duration::from_millis(kafka.metadata_timeout_ms);
+    let refresh = Duration::from_millis(kafka.partition_refresh_ms.max(10));
+    let watcher_client = client.clone();
     let thread_stop = Arc::clone(&stop);
     let thread = std::thread::Builder::new()
         .name("vitrine-ingest".into())
@@ -147,7 +172,14 @@ pub fn spawn_consumer(
             // Until caught up nobody reads the views: load them in bulk.
             applier.catalog().begin_bulk();
             let start = match start {
-                Some(plan) => plan(&applier, &progress),
+                Some(plan) => {
+                    let Some(watermarks) =
+                        wait_for_watermarks(&consumer, &topics, timeout, &thread_stop)
+                    else {
+                        return;
+                    };
+                    plan(&applier, &progress, &watermarks)
+                }
                 None => StartAt::Beginning,
             };
             let Some((catch_up, index)) =
@@ -159,6 +191,25 @@ pub fn spawn_consumer(
                 applier.catalog().end_bulk();
             }
             catch_up.publish_to(&readiness);
+            let known = index
+                .iter()
+                .flat_map(|(t, ps)| ps.keys().map(move |p| (t.clone(), *p)))
+                .collect();
+            let watcher = spawn_watcher(
+                &watcher_client,
+                &topics,
+                known,
+                refresh,
+                timeout,
+                Arc::clone(&thread_stop),
+            );
+            let (found, watcher) = match watcher {
+                Ok((found, handle)) => (Some(found), Some(handle)),
+                Err(error) => {
+                    tracing::warn!(%error, "no partition watcher: partitions added later are not consumed");
+                    (None, None)
+                }
+            };
             let consume = ConsumeLoop {
                 consumer: &consumer,
                 topics: &topics,
@@ -166,8 +217,12 @@ pub fn spawn_consumer(
                 readiness: &readiness,
                 progress: &progress,
                 index,
+                found,
             };
             consume.run(catch_up, &thread_stop);
+            if let Some(watcher) = watcher {
+                let _ = watcher.join();
+            }
         })
         .expect("spawning a thread");
     Ok(ConsumerHandle {
@@ -184,16 +239,19 @@ struct ConsumeLoop<'a> {
     readiness: &'a Readiness,
     progress: &'a Progress,
     index: PartitionIndex,
+    /// Partitions the watcher found after start.
+    found: Option<Receiver<NewPartition>>,
 }
 
 impl ConsumeLoop<'_> {
-    fn run(&self, mut catch_up: CatchUp, stop: &AtomicBool) {
+    fn run(mut self, mut catch_up: CatchUp, stop: &AtomicBool) {
         let started = Instant::now();
         let mut caught_up_logged = catch_up.is_done();
         if caught_up_logged {
             self.mark_ready(&started);
         }
         while !stop.load(Ordering::Relaxed) {
+            self.assign_found(&mut catch_up);
             let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
                 continue;
             };
@@ -219,9 +277,17 @@ impl ConsumeLoop<'_> {
                     }
                 }
                 Err(KafkaError::PartitionEOF(_)) => {
-                    // The EOF names no topic: ask the consumer where each pending partition stands.
+                    // The EOF names no topic: ask the consumer where each partition stands. Its
+                    // position has passed records it consumed without handing them over
+                    // (transaction markers), which are then not lag.
+                    let positions = self.consumer.position().ok();
+                    if let Some(positions) = &positions {
+                        reach_positions(&self.index, positions);
+                    }
                     if !catch_up.is_done() {
-                        advance_from_positions(self.consumer, &mut catch_up);
+                        if let Some(positions) = &positions {
+                            advance_from_positions(positions, &mut catch_up);
+                        }
                         self.publish(&catch_up);
                     }
                 }
@@ -252,10 +318,59 @@ impl ConsumeLoop<'_> {
     }
 }
 
-fn advance_from_positions(consumer: &IngestConsumer, catch_up: &mut CatchUp) {
-    let Ok(positions) = consumer.position() else {
-        return;
-    };
+impl ConsumeLoop<'_> {
+    /// Assigns partitions the watcher found, from their beginning; they count in lag at once,
+    /// and in readiness while start-up is still catching up.
+    fn assign_found(&mut self, catch_up: &mut CatchUp) {
+        let Some(found) = &self.found else {
+            return;
+        };
+        while let Ok(new) = found.try_recv() {
+            let Some(kind) = self.topics.kind_of(&new.topic) else {
+                continue;
+            };
+            let mut list = TopicPartitionList::new();
+            if list
+                .add_partition_offset(&new.topic, new.partition, Offset::Beginning)
+                .is_err()
+            {
+                continue;
+            }
+            if let Err(error) = self.consumer.incremental_assign(&list) {
+                tracing::warn!(topic = new.topic, partition = new.partition, %error, "cannot assign a new partition");
+                continue;
+            }
+            tracing::info!(topic = new.topic, partition = new.partition, "assigned a new partition");
+            let handle =
+                self.progress
+                    .register(&new.topic, new.partition, kind, new.low, new.high);
+            if !catch_up.is_done() {
+                catch_up.track(&new.topic, new.partition, new.low, new.high);
+                catch_up.publish_to(self.readiness);
+            }
+            self.index
+                .entry(new.topic)
+                .or_default()
+                .insert(new.partition, handle);
+        }
+    }
+}
+
+/// Moves each partition's applied position up to the consumer's position.
+fn reach_positions(index: &PartitionIndex, positions: &TopicPartitionList) {
+    for element in positions.elements() {
+        if let Offset::Offset(next) = element.offset() {
+            if let Some(p) = index
+                .get(element.topic())
+                .and_then(|t| t.get(&element.partition()))
+            {
+                p.reached(next);
+            }
+        }
+    }
+}
+
+fn advance_from_positions(positions: &TopicPartitionList, catch_up: &mut CatchUp) {
     for (topic, partition) in catch_up.pending_partitions() {
         if let Some(Offset::Offset(next)) = positions
             .find_partition(&topic, partition)

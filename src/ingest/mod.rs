@@ -7,8 +7,9 @@ pub mod assign;
 pub mod catch_up;
 pub mod client;
 pub mod consumer;
+pub mod partitions;
 
 pub use applier::{Applier, Origin};
-pub use assign::StartAt;
+pub use assign::{StartAt, Watermarks};
 pub use client::KafkaClient;
 pub use consumer::{spawn_consumer, ConsumerHandle, IngestError, IngestParts, StartPlan};

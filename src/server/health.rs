@@ -1,5 +1,6 @@
-//! Liveness and readiness: ready (200) only once the views have caught up with Kafka; the body
-//! says how fresh each view is.
+//! Liveness and readiness: ready (200) only once the views have caught up with Kafka (and, if
+//! configured, while they lag less than a bound); the body says how fresh each view is and
+//! whether the broker is in contact.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,10 +32,12 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = json!({
-        "status": if report.ready { "ready" } else { "catching_up" },
+        "status": if report.ready { "ready" } else if report.stale { "stale" } else { "catching_up" },
+        "broker": {"reachable": report.broker_reachable, "sinceContactMs": report.since_contact_ms},
         "assigned": report.assigned,
         "pendingPartitions": report.pending_partitions,
-        "bootstrap": {"inProgress": report.bootstrapping, "records": report.bootstrap_records},
+        "bootstrap": {"inProgress": report.bootstrapping, "records": report.bootstrap_records,
+                      "rejectedSnapshots": report.rejected_snapshots},
         "readyAfterMs": report.ready_after_ms,
         "snapshot": report.snapshot,
         "views": views,

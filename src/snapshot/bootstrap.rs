@@ -2,12 +2,38 @@
 //! else nothing (a full replay). Decides where consumption of each partition starts.
 
 use std::path::Path;
+use std::time::Duration;
 
-use super::reader::{load, Source};
+use super::format::{Header, SnapshotError};
+use super::reader::{load, HttpTimeouts, Source};
 use super::writer::list_snapshots;
 use crate::config::SnapshotSettings;
-use crate::ingest::{Applier, StartAt};
+use crate::ingest::{Applier, StartAt, Watermarks};
 use crate::status::{Progress, SnapshotLoaded};
+
+/// A snapshot's offsets must lie within today's logs: past a partition's high watermark the
+/// snapshot would skip everything in it; before its log start the deltas after the snapshot
+/// are gone. Either way the snapshot is unusable.
+pub fn check_offsets(header: &Header, watermarks: &Watermarks) -> Result<(), SnapshotError> {
+    for o in &header.offsets {
+        let Some(&(low, high)) = watermarks.get(&(o.topic.clone(), o.partition)) else {
+            return Err(SnapshotError::UnknownPartition {
+                topic: o.topic.clone(),
+                partition: o.partition,
+            });
+        };
+        if o.next > high || o.next < low {
+            return Err(SnapshotError::OffsetOutOfRange {
+                topic: o.topic.clone(),
+                partition: o.partition,
+                next: o.next,
+                low,
+                high,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// The snapshots to try, in order.
 pub fn candidates(settings: &SnapshotSettings) -> Vec<Source> {
@@ -26,7 +52,12 @@ pub fn candidates(settings: &SnapshotSettings) -> Vec<Source> {
 }
 
 /// Loads the first usable snapshot into the views and says where to resume.
-pub fn bootstrap(settings: &SnapshotSettings, applier: &Applier, progress: &Progress) -> StartAt {
+pub fn bootstrap(
+    settings: &SnapshotSettings,
+    applier: &Applier,
+    progress: &Progress,
+    watermarks: &Watermarks,
+) -> StartAt {
     let sources = candidates(settings);
     if sources.is_empty() {
         return StartAt::Beginning;
@@ -35,7 +66,12 @@ pub fn bootstrap(settings: &SnapshotSettings, applier: &Applier, progress: &Prog
     let mut start = StartAt::Beginning;
     for source in &sources {
         progress.bootstrap_loaded(0);
-        match load(source, applier, progress) {
+        let timeouts = HttpTimeouts {
+            connect: Duration::from_millis(settings.http_connect_timeout_ms.max(1)),
+            read: Duration::from_millis(settings.http_read_timeout_ms.max(1)),
+        };
+        let check = |header: &Header| check_offsets(header, watermarks);
+        match load(source, applier, progress, &check, timeouts) {
             Ok(report) => {
                 tracing::info!(
                     source = %source,
@@ -67,9 +103,9 @@ pub fn bootstrap(settings: &SnapshotSettings, applier: &Applier, progress: &Prog
                 };
                 break;
             }
-            // A partly loaded snapshot is harmless: replaying from an older point re-applies
-            // everything after it under the version rule, which converges to the same views.
+            // Nothing of it was applied: records become visible only once all are verified.
             Err(error) => {
+                progress.snapshot_rejected();
                 tracing::warn!(source = %source, %error, "snapshot unusable; trying the next")
             }
         }

@@ -61,6 +61,18 @@ pub enum SnapshotError {
     Truncated { records: u64 },
     #[error("end line counts {expected} records, read {read}")]
     CountMismatch { expected: u64, read: u64 },
+    /// The snapshot's offset is past the log's end (the topic was recreated, or the snapshot
+    /// comes from another cluster) or before its start (retention deleted the deltas after it).
+    #[error("offset {next} of {topic}/{partition} is outside the log [{low}, {high}]")]
+    OffsetOutOfRange {
+        topic: String,
+        partition: i32,
+        next: i64,
+        low: i64,
+        high: i64,
+    },
+    #[error("{topic}/{partition} is not a partition of the view topics")]
+    UnknownPartition { topic: String, partition: i32 },
 }
 
 pub fn view_name(kind: ViewKind) -> &'static str {

@@ -11,9 +11,12 @@ pub mod writer;
 
 pub use bootstrap::bootstrap;
 pub use format::{Header, PartitionOffset, SnapshotError};
-pub use reader::{load, load_from, LoadReport, Source};
+pub use reader::{load, load_from, HttpTimeouts, LoadReport, Source};
 pub use schedule::SnapshotSchedule;
 pub use writer::{list_snapshots, write_baseline, write_snapshot, SnapshotRecord};
+
+#[cfg(test)]
+mod safety_tests;
 
 #[cfg(test)]
 mod tests {
@@ -27,6 +30,16 @@ mod tests {
 
     fn applier() -> Applier {
         Applier::new(Arc::new(Catalog::new()), Arc::new(IngestStats::default()))
+    }
+
+    fn load_file(path: std::path::PathBuf, applier: &Applier) -> Result<LoadReport, SnapshotError> {
+        load(
+            &Source::File(path),
+            applier,
+            &Progress::new(),
+            &|_| Ok(()),
+            HttpTimeouts::default(),
+        )
     }
 
     fn same_views(a: &Catalog, b: &Catalog) {
@@ -57,7 +70,7 @@ mod tests {
         }];
         let (path, written) = write_snapshot(&dir, original.catalog(), offsets.clone(), 2).unwrap();
         let copy = applier();
-        let report = load(&Source::File(path.clone()), &copy, &Progress::new()).unwrap();
+        let report = load_file(path.clone(), &copy).unwrap();
         assert_eq!(report.records, written);
         assert_eq!(report.header.offsets, offsets);
         same_views(original.catalog(), copy.catalog());
@@ -66,19 +79,14 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         let cut = dir.join("cut.snap.zst");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(load(&Source::File(cut), &applier(), &Progress::new()).is_err());
+        assert!(load_file(cut, &applier()).is_err());
         let mut flipped = bytes.clone();
         let middle = flipped.len() / 2;
         flipped[middle] ^= 0x55;
         let bad = dir.join("bad.snap.zst");
         std::fs::write(&bad, &flipped).unwrap();
-        assert!(load(&Source::File(bad), &applier(), &Progress::new()).is_err());
-        assert!(load(
-            &Source::File(dir.join("absent")),
-            &applier(),
-            &Progress::new()
-        )
-        .is_err());
+        assert!(load_file(bad, &applier()).is_err());
+        assert!(load_file(dir.join("absent"), &applier()).is_err());
 
         // Retention keeps the newest `keep`.
         std::thread::sleep(std::time::Duration::from_millis(5));

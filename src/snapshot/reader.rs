@@ -1,5 +1,6 @@
-//! Loading a snapshot: streamed from a file or an http(s) URL through zstd, each record
-//! applied through the same decode-and-apply path as the topics.
+//! Loading a snapshot: from a file or an http(s) URL (downloaded first, with timeouts), verified
+//! whole through zstd, then each record applied through the same decode-and-apply path as the
+//! topics.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use serde_json::value::RawValue;
 use super::format::{view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION};
 use crate::ingest::{Applier, Origin};
 use crate::status::Progress;
+use crate::views::ViewKind;
 
 /// Where to read a snapshot from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,17 +48,58 @@ pub struct LoadReport {
     pub elapsed: Duration,
 }
 
-fn open(source: &Source) -> Result<Box<dyn Read + Send>, SnapshotError> {
-    Ok(match source {
-        Source::File(path) => Box::new(std::fs::File::open(path)?),
-        Source::Url(url) => {
-            let client = reqwest::blocking::Client::builder()
-                .timeout(None)
-                .connect_timeout(Duration::from_secs(10))
-                .build()?;
-            Box::new(client.get(url).send()?.error_for_status()?)
+/// Bounds on fetching an http(s) snapshot source: a stalled server fails the load (and
+/// start-up falls back) instead of hanging it.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpTimeouts {
+    pub connect: Duration,
+    /// Longest wait for the response headers, and for each read of the body.
+    pub read: Duration,
+}
+
+impl Default for HttpTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(30),
         }
-    })
+    }
+}
+
+/// Copies an http(s) snapshot into a local file, so it can be verified before any record is
+/// applied and then read again to apply it.
+fn download(url: &str, timeouts: HttpTimeouts) -> Result<TempFile, SnapshotError> {
+    // The blocking client applies `timeout` to sending the request and to each body read.
+    let client = reqwest::blocking::Client::builder()
+        .timeout(timeouts.read)
+        .connect_timeout(timeouts.connect)
+        .build()?;
+    let mut response = client.get(url).send()?.error_for_status()?;
+    let file = TempFile::new()?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file.0)?);
+    std::io::copy(&mut response, &mut out)?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(file)
+}
+
+/// A downloaded snapshot, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new() -> std::io::Result<Self> {
+        let name = format!(
+            "vitrine-download-{}-{}.snap.zst",
+            std::process::id(),
+            crate::clock::since_epoch().as_nanos()
+        );
+        Ok(Self(std::env::temp_dir().join(name)))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Longest line (one record) a snapshot may hold: a hostile or corrupt snapshot with no line
@@ -75,23 +118,96 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> Result<usize, Sna
     Ok(read)
 }
 
+/// A check of a snapshot's header before anything else is read (e.g. its offsets against the
+/// topics' watermarks).
+pub type HeaderCheck<'a> = &'a dyn Fn(&Header) -> Result<(), SnapshotError>;
+
 /// Loads a snapshot into the views via `applier`, reporting records loaded to `progress`.
-/// Blocking: run it on a thread of its own.
+/// Nothing is applied until the whole snapshot has been verified (header, `check`, every
+/// line's shape, the record count and zstd's checksum): a corrupt snapshot leaves the views
+/// untouched. Blocking: run it on a thread of its own.
 pub fn load(
     source: &Source,
     applier: &Applier,
     progress: &Progress,
+    check: HeaderCheck<'_>,
+    timeouts: HttpTimeouts,
 ) -> Result<LoadReport, SnapshotError> {
-    load_from(open(source)?, applier, progress)
+    let started = Instant::now();
+    let downloaded;
+    let path = match source {
+        Source::File(path) => path,
+        Source::Url(url) => {
+            downloaded = download(url, timeouts)?;
+            &downloaded.0
+        }
+    };
+    scan(std::fs::File::open(path)?, check, |_| Ok(()))?;
+    let (header, records) = scan(std::fs::File::open(path)?, &|_| Ok(()), |record| {
+        apply(applier, progress, record);
+        Ok(())
+    })?;
+    progress.bootstrap_loaded(records);
+    Ok(LoadReport {
+        header,
+        records,
+        elapsed: started.elapsed(),
+    })
 }
 
-/// [`load`] from any stream of snapshot bytes (zstd-compressed).
+/// [`load`] from snapshot bytes in memory (zstd-compressed), with no header check.
 pub fn load_from(
-    compressed: impl Read,
+    compressed: &[u8],
     applier: &Applier,
     progress: &Progress,
 ) -> Result<LoadReport, SnapshotError> {
     let started = Instant::now();
+    scan(compressed, &|_| Ok(()), |_| Ok(()))?;
+    let (header, records) = scan(compressed, &|_| Ok(()), |record| {
+        apply(applier, progress, record);
+        Ok(())
+    })?;
+    progress.bootstrap_loaded(records);
+    Ok(LoadReport {
+        header,
+        records,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// One record line of a snapshot.
+struct Line<'a> {
+    kind: ViewKind,
+    key: &'a str,
+    value: &'a RawValue,
+    number: u64,
+    count: u64,
+}
+
+fn apply(applier: &Applier, progress: &Progress, record: Line<'_>) {
+    let origin = Origin {
+        topic: "snapshot",
+        partition: 0,
+        offset: record.number as i64,
+    };
+    applier.apply_record(
+        record.kind,
+        Some(record.key.as_bytes()),
+        Some(record.value.get().as_bytes()),
+        origin,
+    );
+    if record.count.is_multiple_of(65_536) {
+        progress.bootstrap_loaded(record.count);
+    }
+}
+
+/// Reads a whole snapshot stream, calling `each` per record line; succeeds only if the header,
+/// `check`, every line, the end line's count and the zstd checksum are all right.
+fn scan(
+    compressed: impl Read,
+    check: HeaderCheck<'_>,
+    mut each: impl FnMut(Line<'_>) -> Result<(), SnapshotError>,
+) -> Result<(Header, u64), SnapshotError> {
     let mut reader = BufReader::with_capacity(1 << 20, zstd::Decoder::new(compressed)?);
     let mut line = Vec::with_capacity(4096);
     if read_line(&mut reader, &mut line)? == 0 {
@@ -105,6 +221,7 @@ pub fn load_from(
             header.format, header.format_version
         )));
     }
+    check(&header)?;
     let mut records = 0u64;
     let mut line_no = 1u64;
     loop {
@@ -122,21 +239,14 @@ pub fn load_from(
                 let (view, key, value): (&str, &str, &RawValue) =
                     serde_json::from_slice(&line).map_err(|e| bad(e.to_string()))?;
                 let kind = view_kind(view).ok_or_else(|| bad(format!("unknown view `{view}`")))?;
-                let origin = Origin {
-                    topic: "snapshot",
-                    partition: 0,
-                    offset: line_no as i64,
-                };
-                applier.apply_record(
-                    kind,
-                    Some(key.as_bytes()),
-                    Some(value.get().as_bytes()),
-                    origin,
-                );
                 records += 1;
-                if records.is_multiple_of(65_536) {
-                    progress.bootstrap_loaded(records);
-                }
+                each(Line {
+                    kind,
+                    key,
+                    value,
+                    number: line_no,
+                    count: records,
+                })?;
             }
             Some(b'{') => {
                 let end: EndLine = serde_json::from_slice(&line).map_err(|e| bad(e.to_string()))?;
@@ -148,12 +258,7 @@ pub fn load_from(
                 }
                 // Reading to the end makes zstd verify the frame checksum.
                 std::io::copy(&mut reader, &mut std::io::sink())?;
-                progress.bootstrap_loaded(records);
-                return Ok(LoadReport {
-                    header,
-                    records,
-                    elapsed: started.elapsed(),
-                });
+                return Ok((header, records));
             }
             _ => return Err(bad("not a record".into())),
         }

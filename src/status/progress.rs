@@ -1,5 +1,6 @@
-//! How far ingest has come: per partition, the next offset applied, the high watermark and the
-//! timestamp of the last applied message; plus the bootstrap from a snapshot. Written by ingest
+//! How far ingest has come: per partition, the next offset applied, the high watermark, the
+//! timestamp of the last applied message and the last contact with its broker; plus the
+//! bootstrap from a snapshot. Written by ingest
 //! through methods named for what happened; read by health, `viewStatus`, response extensions,
 //! metrics and the snapshot schedule.
 
@@ -32,6 +33,8 @@ pub struct PartitionProgress {
     high: AtomicI64,
     /// Kafka timestamp (ms) of the last applied message; 0 before any.
     last_timestamp_ms: AtomicI64,
+    /// Wall-clock time (Unix ms) the partition's broker was last heard from.
+    contact_ms: AtomicI64,
 }
 
 impl PartitionProgress {
@@ -61,6 +64,25 @@ impl PartitionProgress {
         self.high.fetch_max(high, Ordering::Relaxed);
     }
 
+    /// Wall-clock time (Unix ms) the partition's leader was last heard from.
+    pub fn contact_ms(&self) -> i64 {
+        self.contact_ms.load(Ordering::Relaxed)
+    }
+
+    /// The partition's leader answered at `at_ms` (a fetch response, from statistics).
+    pub fn touch(&self, at_ms: i64) {
+        self.contact_ms.fetch_max(at_ms, Ordering::Relaxed);
+    }
+
+    /// The consumer's position passed `position` with nothing left to apply before it: records
+    /// the client consumed without handing them over (transaction markers) are not lag.
+    pub fn reached(&self, position: i64) {
+        if position > self.next_offset() {
+            self.raise_high(position);
+            self.next.store(position, Ordering::Release);
+        }
+    }
+
     /// The record at `offset` (with its Kafka timestamp, if any) has been applied to the views.
     pub fn record_applied(&self, offset: i64, timestamp_ms: Option<i64>) {
         if let Some(ts) = timestamp_ms {
@@ -86,27 +108,61 @@ pub struct ViewFreshness {
     pub applied: i64,
     pub high: i64,
     pub lag_messages: i64,
-    /// 0 when caught up; else how old the last applied message is.
+    /// 0 when caught up and in contact; else how old the last applied message is, or, with
+    /// the broker out of contact, at least the time since the last contact.
     pub lag_ms: i64,
+    /// Longest time since a partition's broker was heard from.
+    pub since_contact_ms: i64,
+    /// Every partition's broker heard from within the contact timeout.
+    pub reachable: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Progress {
     partitions: RwLock<Vec<Arc<PartitionProgress>>>,
     snapshot: RwLock<Option<SnapshotLoaded>>,
     /// Records loaded from a snapshot so far (while bootstrapping).
     bootstrap_records: AtomicU64,
     bootstrapping: AtomicBool,
+    /// Snapshots found unusable at start-up.
+    rejected_snapshots: AtomicU64,
     started_ms: AtomicI64,
     /// Milliseconds from start to ready; 0 until ready.
     ready_after_ms: AtomicI64,
+    /// Past this long without contact a partition's broker counts as unreachable.
+    contact_timeout_ms: AtomicI64,
 }
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Default for [`Progress::set_contact_timeout`].
+pub const DEFAULT_CONTACT_TIMEOUT_MS: i64 = 5_000;
 
 impl Progress {
     pub fn new() -> Self {
-        let progress = Self::default();
-        progress.started_ms.store(unix_ms(), Ordering::Relaxed);
-        progress
+        Self {
+            partitions: RwLock::default(),
+            snapshot: RwLock::default(),
+            bootstrap_records: AtomicU64::new(0),
+            bootstrapping: AtomicBool::new(false),
+            rejected_snapshots: AtomicU64::new(0),
+            started_ms: AtomicI64::new(unix_ms()),
+            ready_after_ms: AtomicI64::new(0),
+            contact_timeout_ms: AtomicI64::new(DEFAULT_CONTACT_TIMEOUT_MS),
+        }
+    }
+
+    /// How long without contact before a broker counts as unreachable.
+    pub fn set_contact_timeout(&self, ms: i64) {
+        self.contact_timeout_ms.store(ms.max(1), Ordering::Relaxed);
+    }
+
+    pub fn contact_timeout_ms(&self) -> i64 {
+        self.contact_timeout_ms.load(Ordering::Relaxed)
     }
 
     pub fn register(
@@ -124,6 +180,7 @@ impl Progress {
             next: AtomicI64::new(next.max(0)),
             high: AtomicI64::new(high),
             last_timestamp_ms: AtomicI64::new(0),
+            contact_ms: AtomicI64::new(unix_ms()),
         });
         self.partitions
             .write()
@@ -145,6 +202,15 @@ impl Progress {
     /// Start-up is done with snapshots (one loaded, or none usable).
     pub fn end_bootstrap(&self) {
         self.bootstrapping.store(false, Ordering::Relaxed);
+    }
+
+    /// A snapshot was found unusable (and nothing of it applied).
+    pub fn snapshot_rejected(&self) {
+        self.rejected_snapshots.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn rejected_snapshots(&self) -> u64 {
+        self.rejected_snapshots.load(Ordering::Relaxed)
     }
 
     pub fn is_bootstrapping(&self) -> bool {
@@ -198,25 +264,43 @@ impl Progress {
     }
 
     pub fn view(&self, kind: ViewKind, now_ms: i64) -> ViewFreshness {
-        let mut f = ViewFreshness::default();
-        let mut oldest_lagging: Option<i64> = None;
+        let timeout = self.contact_timeout_ms();
+        let started = self.started_ms.load(Ordering::Relaxed);
+        let mut f = ViewFreshness {
+            reachable: true,
+            ..ViewFreshness::default()
+        };
         for p in self.partitions().iter().filter(|p| p.kind == kind) {
             let lag = p.lag();
             f.applied += p.next_offset();
             f.high += p.high_watermark();
             f.lag_messages += lag;
+            let mut lag_ms = 0;
             if lag > 0 {
                 let ts = p.last_timestamp_ms();
-                let since = if ts > 0 {
-                    ts
-                } else {
-                    self.started_ms.load(Ordering::Relaxed)
-                };
-                oldest_lagging = Some(oldest_lagging.map_or(since, |o| o.min(since)));
+                lag_ms = now_ms - if ts > 0 { ts } else { started };
             }
+            let since_contact = (now_ms - p.contact_ms()).max(0);
+            f.since_contact_ms = f.since_contact_ms.max(since_contact);
+            if since_contact > timeout {
+                // Out of contact: whatever happened since is unknown, so the view is at least
+                // that stale, and more so every millisecond.
+                f.reachable = false;
+                lag_ms = lag_ms.max(since_contact);
+            }
+            f.lag_ms = f.lag_ms.max(lag_ms.max(0));
         }
-        f.lag_ms = oldest_lagging.map_or(0, |t| (now_ms - t).max(0));
         f
+    }
+
+    /// Whether every partition's broker is in contact, and the longest time since contact.
+    pub fn broker_contact(&self, now_ms: i64) -> (bool, i64) {
+        ViewKind::ALL
+            .iter()
+            .map(|k| self.view(*k, now_ms))
+            .fold((true, 0), |(reachable, since), f| {
+                (reachable && f.reachable, since.max(f.since_contact_ms))
+            })
     }
 
     /// The largest lag over all views, in ms.
@@ -249,7 +333,9 @@ mod tests {
                 applied: 15,
                 high: 15,
                 lag_messages: 0,
-                lag_ms: 0
+                lag_ms: 0,
+                since_contact_ms: 0,
+                reachable: true,
             }
         );
         p1.raise_high(7);
@@ -258,5 +344,37 @@ mod tests {
         let offsets = progress.applied_offsets();
         assert_eq!(offsets[0].next, 10);
         assert_eq!(offsets[1].next, 5);
+    }
+
+    #[test]
+    fn out_of_contact_the_lag_grows_with_the_wall_clock() {
+        let progress = Progress::new();
+        progress.set_contact_timeout(1_000);
+        let p = progress.register("prices", 0, ViewKind::Prices, 0, 3);
+        p.record_applied(2, Some(50));
+        let contact = p.contact_ms();
+        let fresh = progress.view(ViewKind::Prices, contact + 900);
+        assert_eq!((fresh.lag_ms, fresh.reachable), (0, true));
+        let lost = progress.view(ViewKind::Prices, contact + 1_500);
+        assert_eq!((lost.lag_ms, lost.reachable), (1_500, false));
+        assert_eq!(progress.view(ViewKind::Prices, contact + 9_000).lag_ms, 9_000);
+        assert_eq!(progress.broker_contact(contact + 9_000), (false, 9_000));
+        assert_eq!(progress.max_lag_ms(contact + 9_000), 9_000);
+        p.touch(contact + 8_900);
+        assert_eq!(progress.broker_contact(contact + 9_000), (true, 100));
+        assert_eq!(progress.max_lag_ms(contact + 9_000), 0);
+    }
+
+    #[test]
+    fn records_consumed_but_never_handed_over_are_not_lag() {
+        // A transactional producer's commit marker sits at offset 3, after the last record.
+        let progress = Progress::new();
+        let p = progress.register("prices", 0, ViewKind::Prices, 0, 4);
+        p.record_applied(2, Some(unix_ms()));
+        assert_eq!(p.lag(), 1, "the marker looks like lag until the position passes it");
+        p.reached(4);
+        assert_eq!((p.lag(), p.next_offset()), (0, 4));
+        p.reached(1);
+        assert_eq!(p.next_offset(), 4, "never goes back");
     }
 }

@@ -18,6 +18,8 @@ pub struct IngestStatus {
     pub stats: Arc<IngestStats>,
     pub readiness: Arc<Readiness>,
     pub progress: Arc<Progress>,
+    /// Readiness ends while any view lags more than this (ms); 0: never for staleness.
+    pub unready_past_lag_ms: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,12 +47,21 @@ pub struct SnapshotReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
+    /// Caught up at start (and, with `unready_past_lag_ms`, not past that lag now).
     pub ready: bool,
+    /// Caught up at start, but lagging past `unready_past_lag_ms`.
+    pub stale: bool,
+    /// Every partition's broker answered within the contact timeout.
+    pub broker_reachable: bool,
+    /// Longest time since a partition's broker answered.
+    pub since_contact_ms: i64,
     pub assigned: bool,
     pub pending_partitions: usize,
     pub bootstrapping: bool,
     /// Records loaded from the snapshot so far (progress while bootstrapping).
     pub bootstrap_records: u64,
+    /// Snapshots found unusable at start-up (offsets outside the logs, corrupt, unreachable).
+    pub rejected_snapshots: u64,
     /// Milliseconds from start to ready (0 while not ready).
     pub ready_after_ms: i64,
     pub snapshot: Option<SnapshotReport>,
@@ -64,12 +75,21 @@ impl IngestStatus {
 
     pub fn report(&self) -> StatusReport {
         let now = unix_ms();
+        let caught_up = self.readiness.is_ready();
+        let stale = caught_up
+            && self.unready_past_lag_ms > 0
+            && self.progress.max_lag_ms(now) > self.unready_past_lag_ms;
+        let (broker_reachable, since_contact_ms) = self.progress.broker_contact(now);
         StatusReport {
-            ready: self.readiness.is_ready(),
+            ready: caught_up && !stale,
+            stale,
+            broker_reachable,
+            since_contact_ms,
             assigned: self.readiness.is_assigned(),
             pending_partitions: self.readiness.pending_partitions(),
             bootstrapping: self.progress.is_bootstrapping(),
             bootstrap_records: self.progress.bootstrap_records(),
+            rejected_snapshots: self.progress.rejected_snapshots(),
             ready_after_ms: self.progress.ready_after_ms(),
             snapshot: self.progress.snapshot().map(|s| SnapshotReport {
                 source: s.source,

@@ -47,10 +47,25 @@ pub fn wait_listening(address: &str, what: &str) {
 
 impl Broker {
     pub fn start() -> Self {
+        Self::start_on("memory://tansu/")
+    }
+
+    /// A broker keeping its data in `dir/tansu.db` (which tests may edit while it runs).
+    pub fn start_on_sqlite(dir: &std::path::Path) -> Self {
+        // A relative path: tansu mangles absolute ones.
+        Self::start_in("sqlite://tansu.db", dir)
+    }
+
+    fn start_on(storage: &str) -> Self {
+        Self::start_in(storage, &std::env::temp_dir())
+    }
+
+    fn start_in(storage: &str, dir: &std::path::Path) -> Self {
         let port = free_port();
         let url = format!("tcp://127.0.0.1:{port}");
         let binary = tansu_binary();
         let child = Command::new(&binary)
+            .current_dir(dir)
             .args([
                 "broker",
                 "--listener-url",
@@ -58,7 +73,7 @@ impl Broker {
                 "--advertised-listener-url",
                 &url,
             ])
-            .args(["--storage-engine", "memory://tansu/"])
+            .args(["--storage-engine", storage])
             .stdout(Stdio::null())
             .stderr(if std::env::var("TEST_LOG").is_ok() {
                 Stdio::inherit()

@@ -7,6 +7,7 @@ mod common;
 
 mod broker;
 mod edge_cases;
+mod faults;
 mod intl;
 mod process;
 mod secured;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use vitrine::ingest::Applier;
-use vitrine::snapshot::{list_snapshots, load, Source};
+use vitrine::snapshot::{list_snapshots, load, HttpTimeouts, Source};
 use vitrine::status::{IngestStats, Progress};
 use vitrine::views::{Catalog, ViewKind};
 
@@ -71,6 +71,8 @@ async fn sigterm_with_subscribers_exits_within_the_bound_and_leaves_a_snapshot()
         &Source::File(snapshots[0].clone()),
         &applier,
         &Progress::new(),
+        &|_| Ok(()),
+        HttpTimeouts::default(),
     )
     .unwrap();
     assert!(report.records > 0 && !report.header.offsets.is_empty());

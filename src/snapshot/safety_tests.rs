@@ -1,0 +1,142 @@
+//! Snapshot safety: nothing of a snapshot is applied unless all of it verifies, offsets outside
+//! today's logs are refused, and a stalled HTTP source fails instead of hanging start-up.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::bootstrap::check_offsets;
+use super::*;
+use crate::ingest::{Applier, Watermarks};
+use crate::status::{IngestStats, Progress};
+use crate::views::{Catalog, ViewKind};
+
+fn applier() -> Applier {
+    Applier::new(Arc::new(Catalog::new()), Arc::new(IngestStats::default()))
+}
+
+const HEADER: &str =
+    r#"{"format":"vitrine.snapshot","formatVersion":1,"createdAt":"x","createdAtMs":1}"#;
+
+fn text(end_count: u64) -> String {
+    format!(
+        "{HEADER}\n{}\n{}\n{{\"end\":{{\"records\":{end_count}}}}}\n",
+        r#"["prices","s1",{"sku":"s1","version":1,"currency":"USD","list":1000}]"#,
+        r#"["inventory","s1",{"sku":"s1","version":1,"available":3}]"#,
+    )
+}
+
+fn compressed(text: &str) -> Vec<u8> {
+    let mut encoder = zstd::Encoder::new(Vec::new(), 1).unwrap();
+    encoder.include_checksum(true).unwrap();
+    encoder.write_all(text.as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn a_good_snapshot_loads() {
+    let a = applier();
+    let report = load_from(&compressed(&text(2)), &a, &Progress::new()).unwrap();
+    assert_eq!(report.records, 2);
+    assert_eq!(a.catalog().len(ViewKind::Prices), 1);
+}
+
+#[test]
+fn records_that_parse_are_not_applied_when_the_count_is_wrong() {
+    let a = applier();
+    let result = load_from(&compressed(&text(3)), &a, &Progress::new());
+    assert!(matches!(result, Err(SnapshotError::CountMismatch { .. })), "{result:?}");
+    assert_eq!(a.catalog().len(ViewKind::Prices), 0, "nothing applied");
+    assert_eq!(a.catalog().len(ViewKind::Inventory), 0, "nothing applied");
+}
+
+#[test]
+fn records_that_parse_are_not_applied_when_the_checksum_is_wrong() {
+    let mut bytes = compressed(&text(2));
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff; // the frame's content checksum
+    let a = applier();
+    assert!(load_from(&bytes, &a, &Progress::new()).is_err());
+    assert_eq!(a.catalog().len(ViewKind::Prices), 0, "nothing applied");
+}
+
+fn header(offsets: &[(&str, i32, i64)]) -> Header {
+    let mut h: Header = serde_json::from_str(HEADER).unwrap();
+    h.offsets = offsets
+        .iter()
+        .map(|(t, p, next)| PartitionOffset {
+            topic: t.to_string(),
+            partition: *p,
+            next: *next,
+        })
+        .collect();
+    h
+}
+
+#[test]
+fn offsets_outside_the_logs_are_refused() {
+    let watermarks: Watermarks = [(("prices".to_string(), 0), (10, 50))].into_iter().collect();
+    assert!(check_offsets(&header(&[("prices", 0, 10)]), &watermarks).is_ok());
+    assert!(check_offsets(&header(&[("prices", 0, 50)]), &watermarks).is_ok());
+    let above = check_offsets(&header(&[("prices", 0, 51)]), &watermarks);
+    assert!(
+        matches!(above, Err(SnapshotError::OffsetOutOfRange { next: 51, high: 50, .. })),
+        "{above:?}"
+    );
+    let below = check_offsets(&header(&[("prices", 0, 9)]), &watermarks);
+    assert!(
+        matches!(below, Err(SnapshotError::OffsetOutOfRange { next: 9, low: 10, .. })),
+        "{below:?}"
+    );
+    let unknown = check_offsets(&header(&[("prices", 7, 0)]), &watermarks);
+    assert!(matches!(unknown, Err(SnapshotError::UnknownPartition { .. })), "{unknown:?}");
+}
+
+#[test]
+fn the_header_check_runs_before_anything_is_applied() {
+    let dir = std::env::temp_dir().join(format!("vitrine-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.snap.zst");
+    std::fs::write(&path, compressed(&text(2))).unwrap();
+    let a = applier();
+    let refuse = |_: &Header| Err(SnapshotError::BadHeader("refused".into()));
+    let result = load(&Source::File(path), &a, &Progress::new(), &refuse, HttpTimeouts::default());
+    assert!(result.is_err());
+    assert_eq!(a.catalog().len(ViewKind::Prices), 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A server that sends the headers and a few bytes, then stalls.
+fn stalling_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut socket, _)) = listener.accept() {
+            let mut request = [0u8; 1024];
+            let _ = socket.read(&mut request);
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n(\xb5/\xfd");
+            std::thread::sleep(Duration::from_secs(30));
+        }
+    });
+    format!("http://{address}/baseline.snap.zst")
+}
+
+#[test]
+fn a_stalled_download_fails_instead_of_hanging() {
+    let url = stalling_server();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let timeouts = HttpTimeouts {
+            connect: Duration::from_millis(500),
+            read: Duration::from_millis(300),
+        };
+        let a = applier();
+        let result = load(&Source::Url(url), &a, &Progress::new(), &|_| Ok(()), timeouts);
+        let _ = done.send(result.map(|r| r.records));
+    });
+    // A bound on a hang, not a measurement: the read timeout is 0.3 s.
+    let result = finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the load gave up on the stalled server");
+    assert!(result.is_err(), "{result:?}");
+}
