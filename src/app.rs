@@ -83,7 +83,8 @@ impl App {
         });
         let gateway = build_gateway_with(Arc::clone(&status), &settings);
         let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats))
-            .with_hub(Arc::clone(gateway.hub()));
+            .with_hub(Arc::clone(gateway.hub()))
+            .with_base_currency(&settings.pricing.base_currency);
         let topics = TopicMap::new(&settings.topics);
 
         let addr = settings.server.listen;

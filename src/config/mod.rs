@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::pricing::checkout::RepricePolicy;
 pub use kafka::{KafkaSecurity, KafkaSettings, SaslMechanism, Secret, SecurityProtocol};
+pub use snapshot::SnapshotSettings;
 
 pub mod kafka;
+pub mod snapshot;
 
 /// The defaults shipped in the binary, the same text as `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -29,26 +31,6 @@ pub struct Settings {
     pub checkout: CheckoutSettings,
     pub subscriptions: SubscriptionSettings,
     pub snapshot: SnapshotSettings,
-}
-
-/// Snapshots: bootstrap from one at start-up, and write our own.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SnapshotSettings {
-    /// Directory for Vitrine's own snapshots (written there, and looked for first at
-    /// start-up). Empty: none.
-    pub dir: String,
-    /// Seconds between snapshots once ready; 0 writes only on clean shutdown.
-    pub interval_secs: u64,
-    /// Snapshots kept in `dir`.
-    pub keep: usize,
-    /// A snapshot to bootstrap from when `dir` has no usable one: a path or an http(s) URL.
-    pub source: String,
-    /// Longest wait to connect to an http(s) `source`.
-    pub http_connect_timeout_ms: u64,
-    /// Longest wait for an http(s) `source`'s response headers, and for each read of its body;
-    /// a stalled download fails and start-up falls back.
-    pub http_read_timeout_ms: u64,
 }
 
 /// Live price and inventory subscriptions.

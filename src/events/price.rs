@@ -21,16 +21,24 @@ pub(super) struct PriceRecord {
     corrected_at: Option<u64>,
 }
 
+/// Largest amount a price may carry, in minor units (10^15: ten trillion dollars). Every sum
+/// and conversion of such amounts fits in 64 bits with room to spare; larger ones are refused
+/// as malformed rather than risk a wrong amount.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
+
 pub(super) fn decode(key: &str, record: PriceRecord) -> Result<Price, DecodeError> {
     check_key(key, "sku", &record.sku)?;
     if !is_code(&record.currency, 3) {
         return Err(invalid("currency", "must be an ISO 4217 code like USD"));
     }
-    if record.list < 0 {
-        return Err(invalid("list", "must not be negative"));
+    if !(0..=MAX_AMOUNT_MINOR).contains(&record.list) {
+        return Err(invalid("list", "must be between 0 and 10^15 minor units"));
     }
-    if record.sale.is_some_and(|s| s < 0) {
-        return Err(invalid("sale", "must not be negative"));
+    if record
+        .sale
+        .is_some_and(|s| !(0..=MAX_AMOUNT_MINOR).contains(&s))
+    {
+        return Err(invalid("sale", "must be between 0 and 10^15 minor units"));
     }
     Ok(Price {
         sku: record.sku,
@@ -65,6 +73,22 @@ pub fn encode(p: &Price) -> Value {
 mod tests {
     use crate::events::decode;
     use crate::views::{Change, ViewKind};
+
+    #[test]
+    fn amounts_past_the_range_are_malformed() {
+        for record in [
+            r#"{"sku":"a","version":1,"currency":"USD","list":9223372036854775807}"#,
+            r#"{"sku":"a","version":1,"currency":"USD","list":100,"sale":1000000000000001}"#,
+            r#"{"sku":"a","version":1,"currency":"USD","list":-1}"#,
+        ] {
+            assert!(
+                decode(ViewKind::Prices, Some(b"a"), Some(record.as_bytes())).is_err(),
+                "{record}"
+            );
+        }
+        let top = br#"{"sku":"a","version":1,"currency":"USD","list":1000000000000000}"#;
+        assert!(decode(ViewKind::Prices, Some(b"a"), Some(top)).is_ok());
+    }
 
     #[test]
     fn decodes_a_price() {

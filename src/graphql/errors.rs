@@ -64,6 +64,7 @@ impl ApiError {
             ApiError::Checkout(CheckoutError::InvalidQuote { .. }) => "INVALID_QUOTE",
             ApiError::Checkout(CheckoutError::InvalidQuantity { .. }) => "INVALID_QUANTITY",
             ApiError::Checkout(CheckoutError::TooManyLines { .. }) => "TOO_MANY_LINES",
+            ApiError::Checkout(CheckoutError::AmountOutOfRange) => "AMOUNT_OUT_OF_RANGE",
             ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
             ApiError::StaleView { .. } => "STALE_VIEW",
         }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::events::decode;
+use crate::events::{decode, DecodeError};
 use crate::live::{change_key, ChangeHub, Held};
 use crate::status::IngestStats;
 use crate::views::{ApplyOutcome, Catalog, Change, ViewKind};
@@ -21,6 +21,8 @@ pub struct Applier {
     catalog: Arc<Catalog>,
     stats: Arc<IngestStats>,
     hub: Option<Arc<ChangeHub>>,
+    /// The currency every price must be in (`pricing.base_currency`); `None` accepts any.
+    base_currency: Option<Arc<str>>,
 }
 
 impl Applier {
@@ -29,7 +31,15 @@ impl Applier {
             catalog,
             stats,
             hub: None,
+            base_currency: None,
         }
+    }
+
+    /// Refuses (as malformed) prices in any other currency than `currency`: they would be shown
+    /// in that currency and charged as the base one.
+    pub fn with_base_currency(mut self, currency: &str) -> Self {
+        self.base_currency = Some(currency.into());
+        self
     }
 
     /// Also publishes every applied change (before and after) to `hub`.
@@ -64,6 +74,19 @@ impl Applier {
         &self.stats
     }
 
+    /// Rules that need the deployment's settings, after decoding.
+    fn check(&self, change: Change) -> Result<Change, DecodeError> {
+        if let (Change::Price(price), Some(base)) = (&change, &self.base_currency) {
+            if price.currency != **base {
+                return Err(DecodeError::Invalid {
+                    field: "currency",
+                    reason: format!("must be the base currency {base}, not {}", price.currency),
+                });
+            }
+        }
+        Ok(change)
+    }
+
     /// Applies one record; a malformed one is logged, counted and skipped (`None`).
     pub fn apply_record(
         &self,
@@ -72,7 +95,8 @@ impl Applier {
         payload: Option<&[u8]>,
         origin: Origin<'_>,
     ) -> Option<ApplyOutcome> {
-        match decode(kind, key, payload) {
+        let decoded = decode(kind, key, payload).and_then(|change| self.check(change));
+        match decoded {
             Ok(change) => {
                 let outcome = self.apply_change(change);
                 self.stats.record(kind, outcome);
@@ -125,5 +149,26 @@ mod tests {
         let counts = applier.stats().counts(ViewKind::Inventory);
         assert_eq!((counts.applied, counts.malformed, counts.stale), (1, 1, 1));
         assert_eq!(applier.stats().counts(ViewKind::Prices).malformed, 0);
+    }
+
+    #[test]
+    fn a_price_in_another_currency_than_the_base_is_malformed() {
+        let applier = Applier::new(Arc::new(Catalog::new()), Arc::new(IngestStats::default()))
+            .with_base_currency("USD");
+        let origin = Origin {
+            topic: "t",
+            partition: 0,
+            offset: 1,
+        };
+        let usd = br#"{"sku":"a","version":1,"currency":"USD","list":1000}"#;
+        let eur = br#"{"sku":"a","version":2,"currency":"EUR","list":900}"#;
+        applier.apply_record(ViewKind::Prices, Some(b"a"), Some(usd), origin);
+        assert_eq!(
+            applier.apply_record(ViewKind::Prices, Some(b"a"), Some(eur), origin),
+            None
+        );
+        let held = applier.catalog().price("a").unwrap();
+        assert_eq!((held.currency.as_str(), held.list_minor), ("USD", 1000));
+        assert_eq!(applier.stats().counts(ViewKind::Prices).malformed, 1);
     }
 }

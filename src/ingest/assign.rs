@@ -40,9 +40,6 @@ pub fn wait_for_watermarks<C: ConsumerContext>(
         }
         match partitions(consumer, topics, timeout) {
             Ok(found) => {
-                tracing::info!(?found, "DEBUG watermarks");
-                let again = partitions(consumer, topics, timeout);
-                tracing::info!(?again, "DEBUG watermarks again");
                 return Some(
                     found
                         .into_iter()

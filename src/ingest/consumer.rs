@@ -119,7 +119,10 @@ fn consumer_config(client: &KafkaClient, kafka: &KafkaSettings) -> ClientConfig 
             .set("queued.max.messages.kbytes", "16384")
             .set("socket.nagle.disable", "true")
             .set("topic.metadata.refresh.interval.ms", "10000")
-            .set("statistics.interval.ms", stats_interval_ms(kafka).to_string());
+            .set(
+                "statistics.interval.ms",
+                stats_interval_ms(kafka).to_string(),
+            );
     })
 }
 
@@ -340,10 +343,14 @@ impl ConsumeLoop<'_> {
                 tracing::warn!(topic = new.topic, partition = new.partition, %error, "cannot assign a new partition");
                 continue;
             }
-            tracing::info!(topic = new.topic, partition = new.partition, "assigned a new partition");
-            let handle =
-                self.progress
-                    .register(&new.topic, new.partition, kind, new.low, new.high);
+            tracing::info!(
+                topic = new.topic,
+                partition = new.partition,
+                "assigned a new partition"
+            );
+            let handle = self
+                .progress
+                .register(&new.topic, new.partition, kind, new.low, new.high);
             if !catch_up.is_done() {
                 catch_up.track(&new.topic, new.partition, new.low, new.high);
                 catch_up.publish_to(self.readiness);

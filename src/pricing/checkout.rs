@@ -76,6 +76,9 @@ pub enum CheckoutError {
     InvalidQuantity { sku: String, got: i32, max: i32 },
     #[error("invalid quote for `{sku}`: {reason}")]
     InvalidQuote { sku: String, reason: String },
+    /// A total does not fit the amounts Vitrine computes with (never a wrapped or clamped sum).
+    #[error("the cart's amounts are out of range")]
+    AmountOutOfRange,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +252,7 @@ fn price_line(
     quote: Option<QuoteClaims>,
     now_secs: i64,
     tally: &mut CartTally,
-) -> PricedLine {
+) -> Result<PricedLine, CheckoutError> {
     let product = reader.product_of_sku(&line.sku);
     let price = product.as_ref().and_then(|_| reader.price(&line.sku));
     let current = match (&product, &price) {
@@ -265,14 +268,14 @@ fn price_line(
     let requested = tally.requested.get(&line.sku).copied().unwrap_or(0);
     let short_of = (requested > i64::from(available)).then_some(available.max(0));
     let (Some(current), Some(product)) = (current, product) else {
-        return PricedLine {
+        return Ok(PricedLine {
             sku: line.sku,
             quantity: line.quantity,
             quoted_quantity: 0,
             amounts: None,
             repriced: None,
             short_of,
-        };
+        });
     };
     let corrected_at = price.as_ref().and_then(|p| p.corrected_at);
     let (unit, repriced) = charged_unit(rules, &current, quote, now_secs, corrected_at);
@@ -287,29 +290,32 @@ fn price_line(
     let at_today = i64::from(line.quantity - quoted_quantity);
     let mix = |quoted_part: i64, today_part: i64| {
         quoted_part
-            .saturating_mul(quoted)
-            .saturating_add(today_part.saturating_mul(at_today))
+            .checked_mul(quoted)?
+            .checked_add(today_part.checked_mul(at_today)?)
     };
     let (unit_minor, duty_minor, tax_minor) = if quoted_quantity > 0 {
         (unit, quoted_duty, quoted_tax)
     } else {
         (current.amount_minor, current.duty_minor, current.tax_minor)
     };
-    PricedLine {
+    let amounts = (|| {
+        Some(LineAmounts {
+            unit_minor,
+            line_total_minor: mix(unit, current.amount_minor)?,
+            duty_minor,
+            tax_minor,
+            line_duty_minor: mix(quoted_duty, current.duty_minor)?,
+            line_tax_minor: mix(quoted_tax, current.tax_minor)?,
+        })
+    })();
+    Ok(PricedLine {
         sku: line.sku,
         quantity: line.quantity,
         quoted_quantity,
-        amounts: Some(LineAmounts {
-            unit_minor,
-            line_total_minor: mix(unit, current.amount_minor),
-            duty_minor,
-            tax_minor,
-            line_duty_minor: mix(quoted_duty, current.duty_minor),
-            line_tax_minor: mix(quoted_tax, current.tax_minor),
-        }),
+        amounts: Some(amounts.ok_or(CheckoutError::AmountOutOfRange)?),
         repriced,
         short_of,
-    }
+    })
 }
 
 /// The cart's currency and its minor units in `market`.
@@ -321,13 +327,24 @@ fn cart_currency(market: &Market, base_currency: &str) -> (String, u32) {
 }
 
 /// Adds up the priced lines, and shipping, into the cart.
-fn total(market: &Market, currency: (String, u32), lines: Vec<PricedLine>) -> PricedCart {
+fn total(
+    market: &Market,
+    currency: (String, u32),
+    lines: Vec<PricedLine>,
+) -> Result<PricedCart, CheckoutError> {
     let (mut subtotal, mut duties, mut taxes) = (0i64, 0i64, 0i64);
+    let out_of_range = || CheckoutError::AmountOutOfRange;
     for line in &lines {
         if let Some(a) = &line.amounts {
-            subtotal = subtotal.saturating_add(a.line_total_minor);
-            duties = duties.saturating_add(a.line_duty_minor);
-            taxes = taxes.saturating_add(a.line_tax_minor);
+            subtotal = subtotal
+                .checked_add(a.line_total_minor)
+                .ok_or_else(out_of_range)?;
+            duties = duties
+                .checked_add(a.line_duty_minor)
+                .ok_or_else(out_of_range)?;
+            taxes = taxes
+                .checked_add(a.line_tax_minor)
+                .ok_or_else(out_of_range)?;
         }
     }
     let shipping = if subtotal > 0 {
@@ -335,7 +352,7 @@ fn total(market: &Market, currency: (String, u32), lines: Vec<PricedLine>) -> Pr
     } else {
         0
     };
-    PricedCart {
+    Ok(PricedCart {
         currency: currency.0,
         minor_units: currency.1,
         lines,
@@ -343,8 +360,8 @@ fn total(market: &Market, currency: (String, u32), lines: Vec<PricedLine>) -> Pr
         duties_minor: duties,
         taxes_minor: taxes,
         shipping_minor: shipping,
-        total_minor: subtotal.saturating_add(shipping),
-    }
+        total_minor: subtotal.checked_add(shipping).ok_or_else(out_of_range)?,
+    })
 }
 
 /// Prices a cart in `market` at `now_secs` (Unix seconds, for quote expiry).
@@ -368,10 +385,10 @@ pub fn price_cart(
         let quote = verified_quote(rules, market, &line)?;
         priced.push(price_line(
             reader, rules, market, line, quote, now_secs, &mut tally,
-        ));
+        )?);
     }
     let currency = cart_currency(market.market, &rules.base_currency);
-    Ok(total(market.market, currency, priced))
+    total(market.market, currency, priced)
 }
 
 impl CartReader for crate::views::Catalog {

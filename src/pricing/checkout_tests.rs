@@ -205,3 +205,21 @@ fn quotes_for_a_corrected_price_are_void() {
     let cart = price_cart(&c, &rules, US, vec![line("a", 1, quote_at(3))], 50).unwrap();
     assert_eq!(cart.lines[0].amounts.unwrap().unit_minor, 100);
 }
+
+#[test]
+fn totals_past_the_range_are_an_error_not_a_clamped_amount() {
+    // The largest price a record may carry, in quantities checkout accepts: the line total is
+    // 10^15 * 10^4 minor units, past 64 bits. Before, the sum saturated at i64::MAX.
+    let c = Catalog::new();
+    c.apply(Change::Product(product("p", 1, &["big"])));
+    c.apply(Change::Price(price("big", 1, 1_000_000_000_000_000, None)));
+    c.apply(Change::Inventory(stock("big", 1, 1_000_000)));
+    let rules = rules(RepricePolicy::Honor);
+    let result = price_cart(&c, &rules, US, vec![line("big", MAX_QUANTITY, None)], 0);
+    assert!(
+        matches!(result, Err(CheckoutError::AmountOutOfRange)),
+        "{result:?}"
+    );
+    let fine = price_cart(&c, &rules, US, vec![line("big", 9, None)], 0).unwrap();
+    assert_eq!(fine.total_minor, 9_000_000_000_000_000);
+}

@@ -90,8 +90,13 @@ fn landed_amounts(
     let amount = match intl.rounding {
         None => total,
         Some(r) => {
-            let steps = (total.checked_add(r.minus)? + r.increment - 1) / r.increment;
-            steps.checked_mul(r.increment)? - r.minus
+            // Up to the next `k * increment - minus`; every step checked (a wrap would show a
+            // negative price).
+            let steps = total
+                .checked_add(r.minus)?
+                .checked_add(r.increment.checked_sub(1)?)?
+                .checked_div(r.increment)?;
+            steps.checked_mul(r.increment)?.checked_sub(r.minus)?
         }
     };
     Some((amount, duty, tax))
@@ -320,6 +325,15 @@ mod tests {
         assert_eq!(gb.shipping_minor(24999), 1500);
         assert_eq!(gb.shipping_minor(25000), 0);
         assert_eq!(Market::Base.shipping_minor(1), 0);
+    }
+
+    #[test]
+    fn charm_rounding_near_the_top_is_no_price_not_a_wrap() {
+        let mut parity = intl("GBP", 2, "1", 0, Some((100, 1)));
+        parity.duty_fallback_bp = None; // only the rounding can overflow
+        assert_eq!(landed(i64::MAX - 5, "USD", None, &parity), None);
+        let shown = landed(1_000_000_000_000_000, "USD", None, &parity).unwrap();
+        assert_eq!(shown.amount_minor, 1_000_000_000_000_099);
     }
 
     #[test]

@@ -45,7 +45,10 @@ fn a_good_snapshot_loads() {
 fn records_that_parse_are_not_applied_when_the_count_is_wrong() {
     let a = applier();
     let result = load_from(&compressed(&text(3)), &a, &Progress::new());
-    assert!(matches!(result, Err(SnapshotError::CountMismatch { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(SnapshotError::CountMismatch { .. })),
+        "{result:?}"
+    );
     assert_eq!(a.catalog().len(ViewKind::Prices), 0, "nothing applied");
     assert_eq!(a.catalog().len(ViewKind::Inventory), 0, "nothing applied");
 }
@@ -75,21 +78,40 @@ fn header(offsets: &[(&str, i32, i64)]) -> Header {
 
 #[test]
 fn offsets_outside_the_logs_are_refused() {
-    let watermarks: Watermarks = [(("prices".to_string(), 0), (10, 50))].into_iter().collect();
+    let watermarks: Watermarks = [(("prices".to_string(), 0), (10, 50))]
+        .into_iter()
+        .collect();
     assert!(check_offsets(&header(&[("prices", 0, 10)]), &watermarks).is_ok());
     assert!(check_offsets(&header(&[("prices", 0, 50)]), &watermarks).is_ok());
     let above = check_offsets(&header(&[("prices", 0, 51)]), &watermarks);
     assert!(
-        matches!(above, Err(SnapshotError::OffsetOutOfRange { next: 51, high: 50, .. })),
+        matches!(
+            above,
+            Err(SnapshotError::OffsetOutOfRange {
+                next: 51,
+                high: 50,
+                ..
+            })
+        ),
         "{above:?}"
     );
     let below = check_offsets(&header(&[("prices", 0, 9)]), &watermarks);
     assert!(
-        matches!(below, Err(SnapshotError::OffsetOutOfRange { next: 9, low: 10, .. })),
+        matches!(
+            below,
+            Err(SnapshotError::OffsetOutOfRange {
+                next: 9,
+                low: 10,
+                ..
+            })
+        ),
         "{below:?}"
     );
     let unknown = check_offsets(&header(&[("prices", 7, 0)]), &watermarks);
-    assert!(matches!(unknown, Err(SnapshotError::UnknownPartition { .. })), "{unknown:?}");
+    assert!(
+        matches!(unknown, Err(SnapshotError::UnknownPartition { .. })),
+        "{unknown:?}"
+    );
 }
 
 #[test]
@@ -100,7 +122,13 @@ fn the_header_check_runs_before_anything_is_applied() {
     std::fs::write(&path, compressed(&text(2))).unwrap();
     let a = applier();
     let refuse = |_: &Header| Err(SnapshotError::BadHeader("refused".into()));
-    let result = load(&Source::File(path), &a, &Progress::new(), &refuse, HttpTimeouts::default());
+    let result = load(
+        &Source::File(path),
+        &a,
+        &Progress::new(),
+        &refuse,
+        HttpTimeouts::default(),
+    );
     assert!(result.is_err());
     assert_eq!(a.catalog().len(ViewKind::Prices), 0);
     let _ = std::fs::remove_dir_all(dir);
@@ -114,7 +142,8 @@ fn stalling_server() -> String {
         if let Ok((mut socket, _)) = listener.accept() {
             let mut request = [0u8; 1024];
             let _ = socket.read(&mut request);
-            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n(\xb5/\xfd");
+            let _ =
+                socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n(\xb5/\xfd");
             std::thread::sleep(Duration::from_secs(30));
         }
     });
@@ -131,7 +160,13 @@ fn a_stalled_download_fails_instead_of_hanging() {
             read: Duration::from_millis(300),
         };
         let a = applier();
-        let result = load(&Source::Url(url), &a, &Progress::new(), &|_| Ok(()), timeouts);
+        let result = load(
+            &Source::Url(url),
+            &a,
+            &Progress::new(),
+            &|_| Ok(()),
+            timeouts,
+        );
         let _ = done.send(result.map(|r| r.records));
     });
     // A bound on a hang, not a measurement: the read timeout is 0.3 s.

@@ -357,7 +357,10 @@ mod tests {
         assert_eq!((fresh.lag_ms, fresh.reachable), (0, true));
         let lost = progress.view(ViewKind::Prices, contact + 1_500);
         assert_eq!((lost.lag_ms, lost.reachable), (1_500, false));
-        assert_eq!(progress.view(ViewKind::Prices, contact + 9_000).lag_ms, 9_000);
+        assert_eq!(
+            progress.view(ViewKind::Prices, contact + 9_000).lag_ms,
+            9_000
+        );
         assert_eq!(progress.broker_contact(contact + 9_000), (false, 9_000));
         assert_eq!(progress.max_lag_ms(contact + 9_000), 9_000);
         p.touch(contact + 8_900);
@@ -371,7 +374,11 @@ mod tests {
         let progress = Progress::new();
         let p = progress.register("prices", 0, ViewKind::Prices, 0, 4);
         p.record_applied(2, Some(unix_ms()));
-        assert_eq!(p.lag(), 1, "the marker looks like lag until the position passes it");
+        assert_eq!(
+            p.lag(),
+            1,
+            "the marker looks like lag until the position passes it"
+        );
         p.reached(4);
         assert_eq!((p.lag(), p.next_offset()), (0, 4));
         p.reached(1);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
+use super::claims::Claims;
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
 
@@ -39,8 +40,9 @@ pub struct Catalog {
     prices: Map<Arc<Price>>,
     inventory: Map<Arc<Inventory>>,
     intl: Map<Arc<IntlContext>>,
-    /// SKU -> id of the product that lists it, to refresh that product's summary.
-    sku_owner: Map<String>,
+    /// SKU -> the products that list it (the last is its owner; see `claims`), to refresh
+    /// their summaries and to find the product a SKU belongs to.
+    sku_owner: Map<Claims>,
     /// While set (bulk loading before the service is ready), summaries are not maintained
     /// change by change; [`Catalog::end_bulk`] computes them all once.
     bulk: AtomicBool,
@@ -112,8 +114,7 @@ impl Catalog {
             Change::Delete(ViewKind::Products, id) => {
                 if let Some((_, entry)) = self.products.remove(&id) {
                     for variant in &entry.product.variants {
-                        self.sku_owner
-                            .remove_if(&variant.sku, |_, owner| *owner == id);
+                        self.release_sku(&variant.sku, &id);
                     }
                 }
                 ApplyOutcome::Deleted
@@ -146,14 +147,17 @@ impl Catalog {
         if let Some(previous) = previous {
             for variant in &previous.variants {
                 if !product.variants.iter().any(|v| v.sku == variant.sku) {
-                    self.sku_owner
-                        .remove_if(&variant.sku, |_, owner| *owner == product.id);
+                    self.release_sku(&variant.sku, &product.id);
                 }
             }
         }
         for variant in &product.variants {
-            self.sku_owner
-                .insert(variant.sku.clone(), product.id.clone());
+            match self.sku_owner.entry(variant.sku.clone()) {
+                Entry::Occupied(mut claims) => claims.get_mut().claim(&product.id),
+                Entry::Vacant(slot) => {
+                    slot.insert(Claims::One(product.id.clone()));
+                }
+            }
         }
         let summary = if self.in_bulk() {
             ProductSummary::default()
@@ -163,6 +167,15 @@ impl Catalog {
         self.products
             .insert(product.id.clone(), ProductEntry { product, summary });
         ApplyOutcome::Applied
+    }
+
+    /// `id` no longer lists `sku`: the SKU passes to its most recent other claimant, if any.
+    fn release_sku(&self, sku: &str, id: &str) {
+        if let Entry::Occupied(mut claims) = self.sku_owner.entry(sku.to_string()) {
+            if !claims.get_mut().release(id) {
+                claims.remove();
+            }
+        }
     }
 
     /// Stops maintaining summaries per change (a product with 5 variants would otherwise be
@@ -190,21 +203,23 @@ impl Catalog {
         self.bulk.load(Ordering::Acquire)
     }
 
-    /// Recomputes the summary of the product listing `sku` after its price or stock changed.
+    /// Recomputes the summaries of the products listing `sku` after its price or stock changed.
     fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
         if outcome == ApplyOutcome::Stale || self.in_bulk() {
             return;
         }
-        let Some(owner) = self.sku_owner.get(sku).map(|o| o.clone()) else {
+        let Some(claimants) = self.sku_owner.get(sku).map(|c| c.ids().to_vec()) else {
             return;
         };
-        let Some(product) = self.products.get(&owner).map(|e| Arc::clone(&e.product)) else {
-            return;
-        };
-        let summary = summarize(self, &product);
-        if let Some(mut entry) = self.products.get_mut(&owner) {
-            if Arc::ptr_eq(&entry.product, &product) {
-                entry.summary = summary;
+        for id in claimants {
+            let Some(product) = self.products.get(&id).map(|e| Arc::clone(&e.product)) else {
+                continue;
+            };
+            let summary = summarize(self, &product);
+            if let Some(mut entry) = self.products.get_mut(&id) {
+                if Arc::ptr_eq(&entry.product, &product) {
+                    entry.summary = summary;
+                }
             }
         }
     }
@@ -215,7 +230,7 @@ impl Catalog {
 
     /// The product that lists `sku`, if any.
     pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
-        let owner = self.sku_owner.get(sku).map(|o| o.clone())?;
+        let owner = self.sku_owner.get(sku).map(|c| c.owner().to_string())?;
         self.product(&owner)
     }
 

@@ -118,3 +118,29 @@ fn summaries_follow_prices_stock_and_product_changes() {
     c.apply(Change::Price(price("b", 2, 700, None)));
     assert_eq!(summary_of(&c, "p").min_price_minor, Some(700));
 }
+
+/// A SKU listed by two products belongs to the one whose record listing it came last; deleting
+/// either leaves it owned by the other (before, deleting the owner left it with none).
+#[test]
+fn a_sku_claimed_twice_has_a_defined_owner_both_ways() {
+    let owner = |c: &Catalog| c.product_of_sku("s").map(|p| p.id.clone());
+    for (first, second) in [("p1", "p2"), ("p2", "p1")] {
+        let c = Catalog::new();
+        c.apply(Change::Product(product(first, 1, &["s"])));
+        c.apply(Change::Product(product(second, 1, &["s"])));
+        assert_eq!(owner(&c).as_deref(), Some(second));
+        // Both summaries follow the SKU's price, whoever owns it.
+        c.apply(Change::Price(price("s", 1, 4200, None)));
+        assert_eq!(summary_of(&c, first).min_price_minor, Some(4200));
+        assert_eq!(summary_of(&c, second).min_price_minor, Some(4200));
+
+        c.apply(Change::Delete(ViewKind::Products, second.into()));
+        assert_eq!(owner(&c).as_deref(), Some(first), "passes back to {first}");
+        c.apply(Change::Product(product(second, 2, &["s"])));
+        assert_eq!(owner(&c).as_deref(), Some(second));
+        c.apply(Change::Delete(ViewKind::Products, first.into()));
+        assert_eq!(owner(&c).as_deref(), Some(second), "the owner stays");
+        c.apply(Change::Product(product(second, 3, &["other"])));
+        assert_eq!(owner(&c), None, "nobody lists it");
+    }
+}

@@ -6,6 +6,7 @@
 //! as prices and stock change, so listings read one entry per product.
 
 pub mod catalog;
+pub mod claims;
 pub mod listing;
 pub mod model;
 pub mod reads;

@@ -1,14 +1,40 @@
-//! Reads that remember what they saw: which record versions an answer was computed from, so a
-//! memoized answer can be proven current (every version still the same) before it is reused.
+//! Reads that remember what they saw: which records an answer was computed from, so a memoized
+//! answer can be proven current (every record still the very one read) before it is reused.
 
+use std::any::Any;
 use std::sync::{Arc, Mutex};
 
 use super::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, ViewKind};
 
-/// The records one computation read, with the version it saw (`None`: the key was absent).
+/// One record as read: the stored value itself (kept alive, so its identity cannot be reused).
+/// Identity, not version, is compared: a record deleted and re-created with the same version
+/// is a different record.
+#[derive(Debug, Clone)]
+pub struct Seen(Arc<dyn Any + Send + Sync>);
+
+impl Seen {
+    fn of<T: Any + Send + Sync>(record: &Arc<T>) -> Self {
+        Seen(Arc::clone(record) as Arc<dyn Any + Send + Sync>)
+    }
+
+    fn is<T: Any + Send + Sync>(&self, now: &Arc<T>) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(now))
+    }
+}
+
+/// Two logs are equal when they read the same keys and saw the same records.
+impl PartialEq for Seen {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Seen {}
+
+/// The records one computation read, as it saw them (`None`: the key was absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadLog {
-    reads: Vec<(ViewKind, String, Option<u64>)>,
+    reads: Vec<(ViewKind, String, Option<Seen>)>,
     /// It scanned a whole view (a listing): too many reads to check, never memoized.
     scanned: bool,
 }
@@ -27,17 +53,21 @@ impl ReadLog {
         self.reads.is_empty()
     }
 
-    /// True when every record read still has the version that was read.
+    /// True when every record read is still the very record that was read (or still absent).
     pub fn still_current(&self, catalog: &Catalog) -> bool {
+        fn same<T: Any + Send + Sync>(seen: &Option<Seen>, now: Option<Arc<T>>) -> bool {
+            match (seen, now) {
+                (None, None) => true,
+                (Some(seen), Some(now)) => seen.is(&now),
+                _ => false,
+            }
+        }
         !self.scanned
-            && self.reads.iter().all(|(kind, key, version)| {
-                let now = match kind {
-                    ViewKind::Products => catalog.product(key).map(|p| p.version),
-                    ViewKind::Prices => catalog.price(key).map(|p| p.version),
-                    ViewKind::Inventory => catalog.inventory(key).map(|i| i.version),
-                    ViewKind::Intl => catalog.intl(key).map(|i| i.version),
-                };
-                now == *version
+            && self.reads.iter().all(|(kind, key, seen)| match kind {
+                ViewKind::Products => same(seen, catalog.product(key)),
+                ViewKind::Prices => same(seen, catalog.price(key)),
+                ViewKind::Inventory => same(seen, catalog.inventory(key)),
+                ViewKind::Intl => same(seen, catalog.intl(key)),
             })
     }
 }
@@ -64,17 +94,18 @@ impl RecordingReader {
         reader
     }
 
-    fn record(&self, kind: ViewKind, key: &str, version: Option<u64>) {
+    fn record<T: Any + Send + Sync>(&self, kind: ViewKind, key: &str, record: Option<&Arc<T>>) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if log.scanned || log.reads.iter().any(|(k, s, _)| *k == kind && s == key) {
             return;
         }
-        log.reads.push((kind, key.to_string(), version));
+        log.reads
+            .push((kind, key.to_string(), record.map(Seen::of)));
     }
 
     pub fn product(&self, id: &str) -> Option<Arc<Product>> {
         let product = self.catalog.product(id);
-        self.record(ViewKind::Products, id, product.as_ref().map(|p| p.version));
+        self.record(ViewKind::Products, id, product.as_ref());
         product
     }
 
@@ -83,7 +114,7 @@ impl RecordingReader {
     pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
         let product = self.catalog.product_of_sku(sku);
         if let Some(p) = &product {
-            self.record(ViewKind::Products, &p.id, Some(p.version));
+            self.record(ViewKind::Products, &p.id, Some(p));
         } else {
             self.unmemoizable();
         }
@@ -92,7 +123,7 @@ impl RecordingReader {
 
     pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
         let intl = self.catalog.intl(country);
-        self.record(ViewKind::Intl, country, intl.as_ref().map(|i| i.version));
+        self.record(ViewKind::Intl, country, intl.as_ref());
         intl
     }
 
@@ -117,13 +148,13 @@ impl RecordingReader {
 impl StockAndPrices for RecordingReader {
     fn price(&self, sku: &str) -> Option<Arc<Price>> {
         let price = self.catalog.price(sku);
-        self.record(ViewKind::Prices, sku, price.as_ref().map(|p| p.version));
+        self.record(ViewKind::Prices, sku, price.as_ref());
         price
     }
 
     fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
         let stock = self.catalog.inventory(sku);
-        self.record(ViewKind::Inventory, sku, stock.as_ref().map(|i| i.version));
+        self.record(ViewKind::Inventory, sku, stock.as_ref());
         stock
     }
 }
@@ -168,6 +199,27 @@ mod tests {
         assert!(log.still_current(&c), "unrelated keys do not matter");
         c.apply(Change::Delete(ViewKind::Products, "p".into()));
         assert!(!log.still_current(&c));
+    }
+
+    #[test]
+    fn a_record_deleted_and_recreated_with_the_same_version_is_a_change() {
+        let c = catalog();
+        let reader = RecordingReader::new(Arc::clone(&c));
+        reader.product("p");
+        reader.price("a");
+        let log = reader.log();
+        c.apply(Change::Delete(ViewKind::Products, "p".into()));
+        let mut again = product("p", 1, &["a"]);
+        again.title = "Another title".into();
+        c.apply(Change::Product(again));
+        assert!(!log.still_current(&c), "the product was re-created");
+
+        let reader = RecordingReader::new(Arc::clone(&c));
+        reader.price("a");
+        let log = reader.log();
+        c.apply(Change::Delete(ViewKind::Prices, "a".into()));
+        c.apply(Change::Price(price("a", 1, 50, None)));
+        assert!(!log.still_current(&c), "the price was re-created");
     }
 
     #[test]

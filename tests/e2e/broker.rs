@@ -1,4 +1,4 @@
-//! A tansu broker process on a free loopback port, in memory, killed on drop.
+//! A tansu broker process on a free loopback port, on SQLite in a scratch directory, killed on drop.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 pub struct Broker {
     pub address: String,
     child: Child,
+    /// The broker's own data directory (removed on drop), if the test did not give one.
+    scratch: Option<PathBuf>,
 }
 
 pub fn tansu_binary() -> PathBuf {
@@ -25,12 +27,22 @@ pub fn tansu_binary() -> PathBuf {
     }
 }
 
+/// A free loopback port, never one this process handed out before: a test that restarts a
+/// broker on its port must not find another test's broker there.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// Waits (at most 20 s) until something accepts connections at `address`.
@@ -46,18 +58,24 @@ pub fn wait_listening(address: &str, what: &str) {
 }
 
 impl Broker {
+    /// A broker on its SQLite engine in a fresh directory. (Its in-memory engine answers
+    /// ListOffsets LATEST with the base offset of the newest batch plus one, not the log end.)
     pub fn start() -> Self {
-        Self::start_on("memory://tansu/")
+        let dir = std::env::temp_dir().join(format!(
+            "vitrine-tansu-{}-{}",
+            std::process::id(),
+            vitrine::clock::since_epoch().as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut broker = Self::start_on_sqlite(&dir);
+        broker.scratch = Some(dir);
+        broker
     }
 
     /// A broker keeping its data in `dir/tansu.db` (which tests may edit while it runs).
     pub fn start_on_sqlite(dir: &std::path::Path) -> Self {
         // A relative path: tansu mangles absolute ones.
         Self::start_in("sqlite://tansu.db", dir)
-    }
-
-    fn start_on(storage: &str) -> Self {
-        Self::start_in(storage, &std::env::temp_dir())
     }
 
     fn start_in(storage: &str, dir: &std::path::Path) -> Self {
@@ -89,7 +107,11 @@ impl Broker {
             });
         let address = format!("127.0.0.1:{port}");
         wait_listening(&address, "tansu");
-        Self { address, child }
+        Self {
+            address,
+            child,
+            scratch: None,
+        }
     }
 
     /// Kills the broker: the network partner vanishes.
@@ -102,6 +124,9 @@ impl Broker {
 impl Drop for Broker {
     fn drop(&mut self) {
         self.kill();
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

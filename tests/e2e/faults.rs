@@ -60,7 +60,10 @@ async fn an_outage_shows_as_growing_lag_and_stale_view() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     let later = vitrine.client.health().await;
     let lag = |h: &Value| h["views"]["prices"]["lagMs"].as_i64().unwrap();
-    assert!(lag(&later) >= lag(&first) + 500, "lag grows: {first} then {later}");
+    assert!(
+        lag(&later) >= lag(&first) + 500,
+        "lag grows: {first} then {later}"
+    );
     let status = vitrine
         .client
         .query(
@@ -68,13 +71,22 @@ async fn an_outage_shows_as_growing_lag_and_stale_view() {
             json!({}),
         )
         .await;
-    assert_eq!(status["data"]["viewStatus"]["brokerReachable"], false, "{status}");
+    assert_eq!(
+        status["data"]["viewStatus"]["brokerReachable"], false,
+        "{status}"
+    );
 
     // A bounded request is refused; an unbounded one is served from the last views.
-    assert_eq!(error_code(&bounded(&vitrine.client, 1000).await), "STALE_VIEW");
+    assert_eq!(
+        error_code(&bounded(&vitrine.client, 1000).await),
+        "STALE_VIEW"
+    );
     let r = vitrine.client.query(PDP, json!({})).await;
     assert_eq!(r["data"]["product"]["id"], "p000007", "{r}");
-    assert!(vitrine.client.is_ready().await, "stale but servable by default");
+    assert!(
+        vitrine.client.is_ready().await,
+        "stale but servable by default"
+    );
 }
 
 #[tokio::test]
@@ -145,20 +157,27 @@ async fn partitions_added_while_serving_are_consumed() {
     producer.flush(Duration::from_secs(10)).unwrap();
 
     let client = vitrine.client.clone();
-    wait_until("records of the new partitions", Duration::from_secs(30), || {
-        let c = client.clone();
-        async move {
-            let r = c.query(PDP, json!({})).await;
-            let shown = r["data"]["product"]["variants"]
-                .as_array()?
-                .iter()
-                .any(|v| v["price"]["amount"] == "50.02");
-            shown.then_some(())
-        }
-    })
+    wait_until(
+        "records of the new partitions",
+        Duration::from_secs(30),
+        || {
+            let c = client.clone();
+            async move {
+                let r = c.query(PDP, json!({})).await;
+                let shown = r["data"]["product"]["variants"]
+                    .as_array()?
+                    .iter()
+                    .any(|v| v["price"]["amount"] == "50.02");
+                shown.then_some(())
+            }
+        },
+    )
     .await;
     let h = vitrine.client.health().await;
-    assert_eq!(h["views"]["prices"]["highWatermark"].as_i64().unwrap() >= 2, true, "{h}");
+    assert!(
+        h["views"]["prices"]["highWatermark"].as_i64().unwrap() >= 2,
+        "{h}"
+    );
     assert_eq!(h["views"]["prices"]["lagMessages"], 0, "{h}");
 }
 
@@ -187,7 +206,11 @@ async fn a_snapshot_from_another_cluster_is_refused() {
     let topics = fresh_topics("e2e-foreign");
     let first = Broker::start();
     feed(&first.address, &topics, 40);
-    let a = Vitrine::start_with(&first.address, &topics, &[("VITRINE_SNAPSHOT__DIR", dir_text)]);
+    let a = Vitrine::start_with(
+        &first.address,
+        &topics,
+        &[("VITRINE_SNAPSHOT__DIR", dir_text)],
+    );
     a.client.wait_ready().await;
     a.stop_gracefully();
     assert_eq!(vitrine::snapshot::list_snapshots(&dir).len(), 1);
@@ -196,7 +219,11 @@ async fn a_snapshot_from_another_cluster_is_refused() {
     // snapshot's offsets lie past the end of these logs.
     let second = Broker::start();
     feed(&second.address, &topics, 5);
-    let b = Vitrine::start_with(&second.address, &topics, &[("VITRINE_SNAPSHOT__DIR", dir_text)]);
+    let b = Vitrine::start_with(
+        &second.address,
+        &topics,
+        &[("VITRINE_SNAPSHOT__DIR", dir_text)],
+    );
     b.client.wait_ready().await;
     let h = b.client.health().await;
     assert_eq!(h["bootstrap"]["rejectedSnapshots"], 1, "{h}");
