@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::landed::{Market, ShownPrice};
 use super::money::minor_units;
 use super::quote::{QuoteClaims, QuoteSigner};
+use super::tally::CartTally;
 use crate::views::reads::RecordingReader;
 use crate::views::{Product, StockAndPrices};
 
@@ -215,32 +216,6 @@ fn charged_unit(
         reason,
     };
     (unit, Some(repricing))
-}
-
-/// Per SKU over the whole cart: units asked for (lines of one SKU share its stock) and
-/// quoted units already charged (they share the cap).
-#[derive(Default)]
-struct CartTally {
-    requested: std::collections::HashMap<String, i64>,
-    quoted: std::collections::HashMap<String, i32>,
-}
-
-impl CartTally {
-    fn of(lines: &[CartLine]) -> Self {
-        let mut tally = Self::default();
-        for line in lines {
-            *tally.requested.entry(line.sku.clone()).or_insert(0) += i64::from(line.quantity);
-        }
-        tally
-    }
-
-    /// Takes up to `wanted` quoted units of `sku` under `cap`; returns how many.
-    fn take_quoted(&mut self, sku: &str, wanted: i32, cap: i32) -> i32 {
-        let used = self.quoted.entry(sku.to_string()).or_insert(0);
-        let granted = wanted.min((cap - *used).max(0));
-        *used += granted;
-        granted
-    }
 }
 
 /// Prices one line (already checked) against the views.

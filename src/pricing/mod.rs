@@ -5,3 +5,4 @@ pub mod checkout;
 pub mod landed;
 pub mod money;
 pub mod quote;
+mod tally;

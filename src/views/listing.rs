@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Catalog, Product, ProductEntry, ProductSummary};
+use super::{summarize, Catalog, Product, ProductEntry, ProductSummary, StockAndPrices};
 
 /// Orders a listing can take; ties are always broken by product id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +259,59 @@ pub fn list_products(
         has_next_page,
         has_previous_page: before_cursor > 0,
     }
+}
+
+/// Re-checks a page against what the answer will show. Each product's filter and sort values
+/// are recomputed from `reads` (the request's pinned reads, from which the page's nodes then
+/// show prices and availability), so a price that moved between the scan and the answer
+/// cannot put a product on the page that its own shown prices contradict (`maxPrice: "500"`
+/// showing 520). Products that no longer match are dropped, so a page may come out shorter
+/// while prices move; the rest are ordered by the values read.
+pub fn recheck_page(
+    mut page: ListingPage,
+    request: &ListingRequest,
+    reads: &impl StockAndPrices,
+    show_price: impl Fn(i64, &Product) -> Option<i64>,
+) -> ListingPage {
+    let filter = &request.filter;
+    let sort = request.sort;
+    let needs_price = filter.needs_price() || sort == SortKey::Price;
+    if !needs_price && filter.in_stock.is_none() {
+        return page; // nothing on the page depends on prices or stock
+    }
+    let directed = |o: Ordering| if request.reverse { o.reverse() } else { o };
+    let mut kept = Vec::with_capacity(page.items.len());
+    for item in page.items {
+        let summary = summarize(reads, &item.product);
+        let min_price = match summary.min_price_minor {
+            Some(base) if needs_price => show_price(base, &item.product),
+            _ => None,
+        };
+        if !filter.matches_summary(&summary, min_price) {
+            continue;
+        }
+        let number = match (sort, &item.position.value) {
+            (SortKey::Price, _) => match min_price {
+                Some(n) => n,
+                None => continue,
+            },
+            (_, SortValue::Int(n)) => *n,
+            (_, SortValue::Text(_)) => 0,
+        };
+        kept.push(Candidate {
+            product: item.product,
+            number,
+        });
+    }
+    kept.sort_unstable_by(|a, b| directed(a.cmp(b, sort)));
+    page.items = kept
+        .into_iter()
+        .map(|c| ListingItem {
+            position: c.position(sort),
+            product: c.product,
+        })
+        .collect();
+    page
 }
 
 #[cfg(test)]

@@ -203,3 +203,33 @@ fn first_zero_and_short_pages() {
     assert_eq!(ids(&page), ["p4", "p3", "p2"]);
     assert!(page.has_next_page && !page.has_previous_page);
 }
+
+/// The listing's filter and the prices its nodes show come from the same reads: a price that
+/// moves after the scan (here: out of the `maxPrice` range) takes the product off the page
+/// instead of showing it above the bound.
+#[test]
+fn a_page_is_rechecked_against_the_reads_it_shows() {
+    let c = std::sync::Arc::new(catalog());
+    let mut req = request(SortKey::Price);
+    req.filter.max_price_minor = Some(2500);
+    let page = list_products(&c, &req, same);
+    assert_eq!(ids(&page), ["p2", "p3"]);
+    // Ingest moves p3 to $31 after the scan, before the answer reads its variants.
+    c.apply(Change::Price(price("p3-a", 9, 3100, None)));
+    c.apply(Change::Price(price("p3-b", 9, 3100, None)));
+    let reader = crate::views::reads::RecordingReader::new(std::sync::Arc::clone(&c));
+    let page = recheck_page(page, &req, &reader, same);
+    assert_eq!(ids(&page), ["p2"]);
+    for item in &page.items {
+        for v in &item.product.variants {
+            if let Some(p) = reader.price(&v.sku) {
+                assert!(
+                    p.selling_minor() <= 2500,
+                    "{} shown at {}",
+                    v.sku,
+                    p.selling_minor()
+                );
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! answer can be proven current (every record still the very one read) before it is reused.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, ViewKind};
@@ -20,6 +21,10 @@ impl Seen {
     fn is<T: Any + Send + Sync>(&self, now: &Arc<T>) -> bool {
         std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(now))
     }
+
+    fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        Arc::clone(&self.0).downcast::<T>().ok()
+    }
 }
 
 /// Two logs are equal when they read the same keys and saw the same records.
@@ -31,10 +36,12 @@ impl PartialEq for Seen {
 
 impl Eq for Seen {}
 
+type Key = (ViewKind, Box<str>);
+
 /// The records one computation read, as it saw them (`None`: the key was absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadLog {
-    reads: Vec<(ViewKind, String, Option<Seen>)>,
+    reads: HashMap<Key, Option<Seen>, foldhash::fast::RandomState>,
     /// It scanned a whole view (a listing): too many reads to check, never memoized.
     scanned: bool,
 }
@@ -63,7 +70,7 @@ impl ReadLog {
             }
         }
         !self.scanned
-            && self.reads.iter().all(|(kind, key, seen)| match kind {
+            && self.reads.iter().all(|((kind, key), seen)| match kind {
                 ViewKind::Products => same(seen, catalog.product(key)),
                 ViewKind::Prices => same(seen, catalog.price(key)),
                 ViewKind::Inventory => same(seen, catalog.inventory(key)),
@@ -72,11 +79,17 @@ impl ReadLog {
     }
 }
 
-/// A window onto the catalog for one request, logging every record it hands out.
+/// A window onto the catalog for one request. It pins every record it hands out: a second
+/// read of a key in the same request returns the same record, so everything one answer says
+/// about a record (a variant's price, the price range, availability, a listing's filter and
+/// the prices it shows) comes from one read, even while ingest changes it. The pins double as
+/// the log of what the answer depends on.
 #[derive(Debug)]
 pub struct RecordingReader {
     catalog: Arc<Catalog>,
     log: Mutex<ReadLog>,
+    /// Long-lived readers (subscriptions) must see every change: they pin nothing.
+    pins: bool,
 }
 
 impl RecordingReader {
@@ -84,78 +97,95 @@ impl RecordingReader {
         Self {
             catalog,
             log: Mutex::new(ReadLog::default()),
+            pins: true,
         }
     }
 
-    /// A reader that logs nothing (for long-lived requests such as subscriptions).
+    /// A reader that pins and logs nothing (for long-lived requests such as subscriptions).
     pub fn unlogged(catalog: Arc<Catalog>) -> Self {
-        let reader = Self::new(catalog);
+        let reader = Self {
+            pins: false,
+            ..Self::new(catalog)
+        };
         reader.unmemoizable();
         reader
     }
 
-    fn record<T: Any + Send + Sync>(&self, kind: ViewKind, key: &str, record: Option<&Arc<T>>) {
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        if log.scanned || log.reads.iter().any(|(k, s, _)| *k == kind && s == key) {
-            return;
+    /// The record under `key`: the one pinned by an earlier read in this request, else read
+    /// now (and pinned).
+    fn read<T: Any + Send + Sync>(
+        &self,
+        kind: ViewKind,
+        key: &str,
+        fetch: impl FnOnce(&Catalog) -> Option<Arc<T>>,
+    ) -> Option<Arc<T>> {
+        if !self.pins {
+            return fetch(&self.catalog);
         }
-        log.reads
-            .push((kind, key.to_string(), record.map(Seen::of)));
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let pinned = (kind, Box::<str>::from(key));
+        if let Some(seen) = log.reads.get(&pinned) {
+            return seen.as_ref().and_then(Seen::get);
+        }
+        let record = fetch(&self.catalog);
+        log.reads.insert(pinned, record.as_ref().map(Seen::of));
+        record
     }
 
     pub fn product(&self, id: &str) -> Option<Arc<Product>> {
-        let product = self.catalog.product(id);
-        self.record(ViewKind::Products, id, product.as_ref());
-        product
+        self.read(ViewKind::Products, id, |c| c.product(id))
     }
 
-    /// The product listing `sku` (logged as a read of that product; a SKU nobody lists is
-    /// logged as a read of its price, whose arrival or change is what matters then).
+    /// The product listing `sku` (logged as a read of that product; a SKU nobody lists makes
+    /// the answer unmemoizable, since what matters then is a product that does not exist yet).
     pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
-        let product = self.catalog.product_of_sku(sku);
-        if let Some(p) = &product {
-            self.record(ViewKind::Products, &p.id, Some(p));
-        } else {
-            self.unmemoizable();
+        let owner = self.catalog.product_of_sku(sku);
+        match owner {
+            Some(p) => self.read(ViewKind::Products, &p.id, |_| Some(Arc::clone(&p))),
+            None => {
+                self.unmemoizable();
+                None
+            }
         }
-        product
     }
 
     pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
-        let intl = self.catalog.intl(country);
-        self.record(ViewKind::Intl, country, intl.as_ref());
-        intl
+        self.read(ViewKind::Intl, country, |c| c.intl(country))
     }
 
     /// The answer depends on more than the logged reads (a scan, the clock): never reuse it.
     pub fn unmemoizable(&self) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         log.scanned = true;
-        log.reads.clear();
     }
 
-    /// The whole catalog, for scans such as listings: the log stops being checkable.
+    /// The whole catalog, for scans such as listings: the log stops being checkable (reads
+    /// through the reader still pin).
     pub fn scan(&self) -> &Catalog {
         self.unmemoizable();
         &self.catalog
     }
 
+    /// What the answer read, if it can be checked (empty for scans).
     pub fn log(&self) -> ReadLog {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.scanned {
+            return ReadLog {
+                scanned: true,
+                ..ReadLog::default()
+            };
+        }
+        log.clone()
     }
 }
 
 impl StockAndPrices for RecordingReader {
     fn price(&self, sku: &str) -> Option<Arc<Price>> {
-        let price = self.catalog.price(sku);
-        self.record(ViewKind::Prices, sku, price.as_ref());
-        price
+        self.read(ViewKind::Prices, sku, |c| c.price(sku))
     }
 
     fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
-        let stock = self.catalog.inventory(sku);
-        self.record(ViewKind::Inventory, sku, stock.as_ref());
-        stock
+        self.read(ViewKind::Inventory, sku, |c| c.inventory(sku))
     }
 }
 
@@ -163,7 +193,7 @@ impl StockAndPrices for RecordingReader {
 mod tests {
     use super::*;
     use crate::views::testing::{price, product, stock};
-    use crate::views::Change;
+    use crate::views::{summarize, Change};
 
     fn catalog() -> Arc<Catalog> {
         let c = Catalog::new();
@@ -220,6 +250,26 @@ mod tests {
         c.apply(Change::Delete(ViewKind::Prices, "a".into()));
         c.apply(Change::Price(price("a", 1, 50, None)));
         assert!(!log.still_current(&c), "the price was re-created");
+    }
+
+    /// One request sees one state per record: a price changed by ingest between two reads of
+    /// it in the same answer (variants, then priceRange) reads the same both times.
+    #[test]
+    fn a_request_reads_each_record_once() {
+        let c = catalog();
+        let reader = RecordingReader::new(Arc::clone(&c));
+        let product = reader.product("p").unwrap();
+        let first = summarize(&reader, &product);
+        c.apply(Change::Price(price("a", 2, 999, None)));
+        c.apply(Change::Inventory(stock("a", 1, 4)));
+        assert_eq!(reader.price("a").unwrap().list_minor, 100);
+        assert_eq!(summarize(&reader, &product), first);
+        assert!(!reader.log().still_current(&c), "the memo sees the change");
+        // A subscription's reader pins nothing.
+        let live = RecordingReader::unlogged(Arc::clone(&c));
+        assert_eq!(live.price("a").unwrap().list_minor, 999);
+        c.apply(Change::Price(price("a", 3, 5, None)));
+        assert_eq!(live.price("a").unwrap().list_minor, 5);
     }
 
     #[test]
