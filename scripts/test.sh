@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 scripts/install-tansu.sh
 # Debian's Chromium for the GraphiQL browser test (playwright-core drives it; no test tool
-# downloads a browser of its own), and stunnel4, the TLS front of the secured-Kafka test.
+# downloads a browser of its own), stunnel4, the TLS front of the secured-Kafka test, and the
+# sqlite3 shell, which grows a topic in tansu's store (tansu 0.6 has no CreatePartitions).
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
+command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]} from Debian's packages..."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -114,6 +114,24 @@ impl Broker {
         }
     }
 
+    /// Freezes the broker (SIGSTOP): connections stay open, nothing answers.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Thaws a paused broker (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill")
+            .args([which, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {which}");
+    }
+
     /// Kills the broker: the network partner vanishes.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

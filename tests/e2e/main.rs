@@ -9,6 +9,7 @@ mod broker;
 mod edge_cases;
 mod faults;
 mod intl;
+mod model;
 mod process;
 mod secured;
 mod shutdown;
