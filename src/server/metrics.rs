@@ -68,6 +68,9 @@ fn refresh(state: &AppState) {
         gauge!("vitrine_view_lag_seconds", "view" => v).set(view.lag_ms as f64 / 1000.0);
     }
     gauge!("vitrine_ready").set(if report.ready { 1.0 } else { 0.0 });
+    gauge!("vitrine_broker_reachable").set(if report.broker_reachable { 1.0 } else { 0.0 });
+    gauge!("vitrine_broker_since_contact_seconds").set(report.since_contact_ms as f64 / 1000.0);
+    counter!("vitrine_snapshots_rejected_total").absolute(report.rejected_snapshots);
     gauge!("vitrine_bootstrap_seconds").set(report.ready_after_ms as f64 / 1000.0);
     gauge!("vitrine_snapshot_records").set(report.snapshot.map_or(0.0, |s| s.records as f64));
     gauge!("vitrine_subscriptions_active").set(state.gateway.hub().active() as f64);

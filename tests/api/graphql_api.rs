@@ -195,6 +195,8 @@ async fn get_requests_graphiql_and_health() {
         "vitrine_view_lag_seconds{view=\"prices\"}",
         "vitrine_bootstrap_seconds",
         "vitrine_subscriptions_active",
+        "vitrine_broker_reachable",
+        "vitrine_snapshots_rejected_total",
         "vitrine_graphql_requests_total{operation=\"product\",outcome=\"ok\"}",
         "vitrine_graphql_request_duration_seconds_bucket{operation=\"viewStatus\"",
     ] {

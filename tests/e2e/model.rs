@@ -15,6 +15,7 @@ use rand_pcg::Pcg64;
 use serde_json::{json, Value};
 use vitrine::demo::{ensure_topics, Publisher};
 use vitrine::events::{Record, TopicMap};
+use vitrine::snapshot::list_snapshots;
 use vitrine::views::ViewKind;
 
 use crate::broker::Broker;
@@ -321,10 +322,21 @@ async fn the_gateway_agrees_with_a_model_through_restarts_and_broker_pauses() {
             1 => {
                 let (head, tail) = records.split_at(records.len() / 2);
                 scenario::publish(&publisher, head).await;
+                let written = snapshots.clone();
+                wait_until("a periodic snapshot", Duration::from_secs(20), || {
+                    let dir = written.clone();
+                    async move { (!list_snapshots(&dir).is_empty()).then_some(()) }
+                })
+                .await;
                 drop(vitrine);
                 scenario::publish(&publisher, tail).await;
                 vitrine = Vitrine::start_with(&broker.address, &topics, &env);
                 vitrine.client.wait_ready().await;
+                let h = vitrine.client.health().await;
+                assert!(
+                    h["snapshot"].is_object(),
+                    "{context}: restarted from a snapshot: {h}"
+                );
             }
             // The broker freezes: the gateway says so and keeps serving; then it thaws.
             3 => {
