@@ -13,6 +13,7 @@ use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
 use crate::ingest::client::ConnectError;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
+use crate::reservations::ReservationDesk;
 use crate::server::listener::ConnectionLimits;
 use crate::server::live::LiveTimings;
 use crate::server::{router, AppState};
@@ -111,6 +112,13 @@ impl App {
             None => checked_client(&settings, &brokers).await?,
         };
         let consumer = spawn_consumer(&client, &settings.kafka, parts)?;
+        let desk = ReservationDesk::new(
+            Some(&client),
+            &settings.topics.reservations,
+            Arc::clone(&catalog),
+            settings.reservations.clone(),
+        )?;
+        gateway.install_desk(desk);
         let snapshots =
             (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotSchedule {
                 dir: settings.snapshot.dir.clone().into(),
@@ -191,6 +199,7 @@ impl App {
             .clone()
             .map(|w| tokio::spawn(w.run_periodically()));
         let upkeep = tokio::spawn(crate::server::metrics::run_upkeep(self.metrics_upkeep));
+        let clock = tokio::spawn(run_hold_clock(Arc::clone(&self.state.status.catalog)));
         let draining = self.state.shutdown.clone();
         let serve = crate::server::listener::serve(
             self.listener,
@@ -218,6 +227,7 @@ impl App {
             periodic.abort();
         }
         upkeep.abort();
+        clock.abort();
         let rest = Self::stop_ingest(self.consumer, self.snapshots, self.demo);
         if tokio::time::timeout(self.shutdown_timeout / 2, rest)
             .await
@@ -288,6 +298,16 @@ fn start_plan(settings: &Settings, demo: bool) -> Option<StartPlan> {
     Some(Box::new(move |applier, progress, watermarks| {
         crate::snapshot::bootstrap(&snapshot, applier, progress, watermarks)
     }))
+}
+
+/// Moves the views' read clock every 250 ms: availability follows holds as they expire
+/// (decisions never read it: they use the log's time).
+async fn run_hold_clock(catalog: Arc<Catalog>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        catalog.advance_clock(crate::clock::unix_ms());
+    }
 }
 
 async fn shutdown_signal() {

@@ -14,6 +14,8 @@
 //! - [`pricing`]: money, landed prices, quotes and the checkout rules. Pure.
 //! - [`snapshot`]: the snapshot format, reader and writer, start-up from a snapshot and the
 //!   schedule of Vitrine's own snapshots.
+//! - [`reservations`]: the write half of stock holds: events to the reservations topic, the
+//!   decision read back from the views.
 //! - [`live`]: the change hub and per-subscription coalescing buffers behind subscriptions.
 //! - [`graphql`]: the schema, resolvers, limits and error codes: translation between GraphQL
 //!   and the domain.
@@ -33,6 +35,7 @@ pub mod graphql;
 pub mod ingest;
 pub mod live;
 pub mod pricing;
+pub mod reservations;
 pub mod server;
 pub mod shutdown;
 pub mod snapshot;

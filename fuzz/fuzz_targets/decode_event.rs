@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         topic: "fuzz",
         partition: 0,
         offset: 0,
+        timestamp_ms: None,
     };
     let applied = applier.apply_record(kind, Some(key), payload, origin);
     if applied.is_none() {

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::pricing::checkout::RepricePolicy;
 pub use kafka::{KafkaSecurity, KafkaSettings, SaslMechanism, Secret, SecurityProtocol};
+pub use reservations::ReservationSettings;
 pub use snapshot::SnapshotSettings;
 
 pub mod kafka;
+pub mod reservations;
 pub mod snapshot;
 
 /// The defaults shipped in the binary, the same text as `config/default.toml`.
@@ -31,6 +33,7 @@ pub struct Settings {
     pub checkout: CheckoutSettings,
     pub subscriptions: SubscriptionSettings,
     pub snapshot: SnapshotSettings,
+    pub reservations: ReservationSettings,
 }
 
 /// Live price and inventory subscriptions.
@@ -190,6 +193,8 @@ pub struct TopicSettings {
     pub prices: String,
     pub inventory: String,
     pub intl: String,
+    /// Hold requests and releases (`reserve`); empty turns reservations off.
+    pub reservations: String,
 }
 
 /// The embedded demo: generated catalog and live trickle.

@@ -67,6 +67,7 @@ pub fn load_baseline(applier: &Applier, seed: u64, products: usize) -> CatalogGe
             topic: "baseline",
             partition: 0,
             offset,
+            timestamp_ms: None,
         };
         offset += 1;
         applier.apply_record(

@@ -365,7 +365,9 @@ mod tests {
                 Change::Price(p) => price::encode(p),
                 Change::Inventory(i) => inventory::encode(i),
                 Change::Intl(i) => intl::encode(i),
-                Change::Delete(..) => unreachable!("the baseline has no tombstones"),
+                Change::Delete(..) | Change::Reservation(_) => {
+                    unreachable!("the baseline has no tombstones or reservations")
+                }
             };
             let bytes = serde_json::to_vec(&encoded).unwrap();
             let second = decode(r.kind, Some(r.key.as_bytes()), Some(&bytes)).unwrap();

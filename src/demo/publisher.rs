@@ -63,7 +63,11 @@ impl Publisher {
 
     /// Queues one record, waiting while the local queue is full.
     pub fn send(&self, record: &Record) -> Result<(), KafkaError> {
-        let topic = self.topics.topic_of(record.kind);
+        let Some(topic) = self.topics.topic_of(record.kind) else {
+            return Err(KafkaError::MessageProduction(
+                RDKafkaErrorCode::UnknownTopic,
+            ));
+        };
         loop {
             let mut message = BaseRecord::to(topic).key(record.key.as_bytes());
             if let Some(payload) = &record.payload {

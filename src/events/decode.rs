@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{intl, inventory, price, product};
+use super::{intl, inventory, price, product, reservation};
 use crate::views::{Change, ViewKind};
 
 /// Why a message was skipped. Nothing in the views changes for such a message.
@@ -72,6 +72,9 @@ pub fn decode(
         ViewKind::Prices => price::decode(key, parse(payload)?).map(Change::Price),
         ViewKind::Inventory => inventory::decode(key, parse(payload)?).map(Change::Inventory),
         ViewKind::Intl => intl::decode(key, parse(payload)?).map(Change::Intl),
+        ViewKind::Reservations => {
+            reservation::decode(key, parse(payload)?).map(Change::Reservation)
+        }
     }
 }
 

@@ -11,6 +11,9 @@ pub(super) struct InventoryRecord {
     sku: String,
     version: u64,
     available: i32,
+    /// Reservation ids this count already accounts for.
+    #[serde(default)]
+    reservations: Vec<String>,
 }
 
 pub(super) fn decode(key: &str, record: InventoryRecord) -> Result<Inventory, DecodeError> {
@@ -19,12 +22,17 @@ pub(super) fn decode(key: &str, record: InventoryRecord) -> Result<Inventory, De
         sku: record.sku,
         version: record.version,
         available: record.available,
+        reservations: record.reservations,
     })
 }
 
 /// The record as the topic carries it (for snapshots): the inverse of [`decode`].
 pub fn encode(i: &Inventory) -> Value {
-    json!({"sku": i.sku, "version": i.version, "available": i.available})
+    let mut value = json!({"sku": i.sku, "version": i.version, "available": i.available});
+    if !i.reservations.is_empty() {
+        value["reservations"] = json!(i.reservations);
+    }
+    value
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod price;
 pub mod product;
 mod record;
+pub mod reservation;
 mod topics;
 
 pub use decode::{decode, DecodeError};

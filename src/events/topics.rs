@@ -11,14 +11,16 @@ pub struct TopicMap {
 
 impl TopicMap {
     pub fn new(settings: &TopicSettings) -> Self {
-        Self {
-            topics: vec![
-                (settings.products.clone(), ViewKind::Products),
-                (settings.prices.clone(), ViewKind::Prices),
-                (settings.inventory.clone(), ViewKind::Inventory),
-                (settings.intl.clone(), ViewKind::Intl),
-            ],
+        let mut topics = vec![
+            (settings.products.clone(), ViewKind::Products),
+            (settings.prices.clone(), ViewKind::Prices),
+            (settings.inventory.clone(), ViewKind::Inventory),
+            (settings.intl.clone(), ViewKind::Intl),
+        ];
+        if !settings.reservations.is_empty() {
+            topics.push((settings.reservations.clone(), ViewKind::Reservations));
         }
+        Self { topics }
     }
 
     pub fn kind_of(&self, topic: &str) -> Option<ViewKind> {
@@ -28,12 +30,12 @@ impl TopicMap {
             .map(|(_, k)| *k)
     }
 
-    pub fn topic_of(&self, kind: ViewKind) -> &str {
+    /// The topic feeding `kind`; `None` for reservations when they are off.
+    pub fn topic_of(&self, kind: ViewKind) -> Option<&str> {
         self.topics
             .iter()
             .find(|(_, k)| *k == kind)
             .map(|(t, _)| t.as_str())
-            .expect("every view has a topic")
     }
 
     /// The topic names, in view order.

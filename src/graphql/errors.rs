@@ -4,6 +4,7 @@ use async_graphql::{ErrorExtensions, ServerError};
 
 use super::limits::LimitExceeded;
 use crate::pricing::checkout::CheckoutError;
+use crate::reservations::ReserveError;
 
 /// Errors a request can meet, each with a stable SCREAMING_SNAKE code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +36,8 @@ pub enum ApiError {
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
     #[error(transparent)]
+    Reserve(#[from] ReserveError),
+    #[error(transparent)]
     Limit(#[from] LimitExceeded),
     #[error("the request ran past its time budget of {ms} ms")]
     RequestTimeout { ms: u64 },
@@ -65,6 +68,15 @@ impl ApiError {
             ApiError::Checkout(CheckoutError::InvalidQuantity { .. }) => "INVALID_QUANTITY",
             ApiError::Checkout(CheckoutError::TooManyLines { .. }) => "TOO_MANY_LINES",
             ApiError::Checkout(CheckoutError::AmountOutOfRange) => "AMOUNT_OUT_OF_RANGE",
+            ApiError::Reserve(e) => match e {
+                ReserveError::Disabled => "RESERVATIONS_DISABLED",
+                ReserveError::Invalid(_) => "BAD_USER_INPUT",
+                ReserveError::TooLarge { .. } => "RESERVATION_TOO_LARGE",
+                ReserveError::TooManyHolds { .. } => "TOO_MANY_HOLDS",
+                ReserveError::NotFound(_) => "RESERVATION_NOT_FOUND",
+                ReserveError::Timeout { .. } => "RESERVATION_TIMEOUT",
+                ReserveError::Unavailable(_) => "RESERVATION_UNAVAILABLE",
+            },
             ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
             ApiError::StaleView { .. } => "STALE_VIEW",
         }

@@ -102,9 +102,21 @@ pub struct Gateway {
     max_depth: usize,
     max_complexity: usize,
     freshness: Arc<FreshnessCache>,
+    /// Where the app installs the reservation desk.
+    desk: super::mutation::DeskSlot,
 }
 
 impl Gateway {
+    pub fn with_desk(mut self, desk: super::mutation::DeskSlot) -> Self {
+        self.desk = desk;
+        self
+    }
+
+    /// Turns `reserve`/`releaseReservation` on (once).
+    pub fn install_desk(&self, desk: crate::reservations::ReservationDesk) {
+        let _ = self.desk.set(desk);
+    }
+
     pub fn new(
         schema: VitrineSchema,
         status: Arc<IngestStatus>,
@@ -134,6 +146,7 @@ impl Gateway {
             max_depth: settings.max_depth,
             max_complexity: settings.max_complexity,
             freshness: Arc::default(),
+            desk: Default::default(),
         }
     }
 

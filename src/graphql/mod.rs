@@ -10,6 +10,7 @@ pub mod in_context;
 pub mod limits;
 pub mod listing;
 pub mod market;
+pub mod mutation;
 pub mod parse_cache;
 pub mod product;
 pub mod query;
@@ -19,7 +20,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 
 use rand::TryRngCore;
 
@@ -30,7 +31,8 @@ use crate::pricing::quote::QuoteSigner;
 use crate::status::IngestStatus;
 use crate::views::Catalog;
 
-pub type VitrineSchema = Schema<query::QueryRoot, EmptyMutation, subscription::SubscriptionRoot>;
+pub type VitrineSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// Settings resolvers read from the context.
 #[derive(Debug, Clone)]
@@ -71,10 +73,11 @@ impl ApiSettings {
     }
 }
 
-fn builder() -> SchemaBuilder<query::QueryRoot, EmptyMutation, subscription::SubscriptionRoot> {
+fn builder(
+) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
     Schema::build(
         query::QueryRoot,
-        EmptyMutation,
+        mutation::MutationRoot,
         subscription::SubscriptionRoot,
     )
 }
@@ -100,8 +103,9 @@ pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gat
         settings: subs.clone(),
         per_client: Default::default(),
     };
-    let schema = build_schema(settings, live, Arc::clone(&status));
-    gateway::Gateway::new(schema, status, hub, &settings.graphql)
+    let desk = mutation::DeskSlot::default();
+    let schema = build_schema(settings, live, Arc::clone(&status), Arc::clone(&desk));
+    gateway::Gateway::new(schema, status, hub, &settings.graphql).with_desk(desk)
 }
 
 /// Builds the schema with the configured limits. Query resolvers reach the views only through
@@ -110,12 +114,14 @@ pub fn build_schema(
     all: &Settings,
     live: subscription::LiveContext,
     status: Arc<IngestStatus>,
+    desk: mutation::DeskSlot,
 ) -> VitrineSchema {
     let settings = &all.graphql;
     let mut builder = builder()
         .data(ApiSettings::from_settings(all))
         .data(live)
         .data(status)
+        .data(desk)
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity);
     if !settings.introspection {

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::clock::unix_ms;
 use crate::events::{decode, DecodeError};
 use crate::live::{change_key, ChangeHub, Held};
 use crate::status::IngestStats;
+use crate::views::holds::ReservationEvent;
 use crate::views::{ApplyOutcome, Catalog, Change, ViewKind};
 
 /// Where a record came from, for logs.
@@ -13,6 +15,8 @@ pub struct Origin<'a> {
     pub topic: &'a str,
     pub partition: i32,
     pub offset: i64,
+    /// The message's Kafka timestamp: the log time reservation holds are decided at.
+    pub timestamp_ms: Option<i64>,
 }
 
 /// Decodes records, applies them to the catalog, counts the outcome and tells subscribers.
@@ -74,8 +78,13 @@ impl Applier {
         &self.stats
     }
 
-    /// Rules that need the deployment's settings, after decoding.
-    fn check(&self, change: Change) -> Result<Change, DecodeError> {
+    /// Rules that need the deployment's settings or the message, after decoding.
+    fn check(&self, mut change: Change, origin: Origin<'_>) -> Result<Change, DecodeError> {
+        if let Change::Reservation(ReservationEvent::Hold { at_ms, .. }) = &mut change {
+            // Decided at the message's log time; a record without one (not from Kafka) at now.
+            *at_ms = origin.timestamp_ms.unwrap_or_else(unix_ms);
+            return Ok(change);
+        }
         if let (Change::Price(price), Some(base)) = (&change, &self.base_currency) {
             if price.currency != **base {
                 return Err(DecodeError::Invalid {
@@ -95,7 +104,7 @@ impl Applier {
         payload: Option<&[u8]>,
         origin: Origin<'_>,
     ) -> Option<ApplyOutcome> {
-        let decoded = decode(kind, key, payload).and_then(|change| self.check(change));
+        let decoded = decode(kind, key, payload).and_then(|change| self.check(change, origin));
         match decoded {
             Ok(change) => {
                 let outcome = self.apply_change(change);
@@ -130,6 +139,7 @@ mod tests {
             topic: "t",
             partition: 0,
             offset: 7,
+            timestamp_ms: None,
         };
         let good = br#"{"sku":"a","version":2,"available":5}"#;
         let stale = br#"{"sku":"a","version":1,"available":9}"#;
@@ -159,6 +169,7 @@ mod tests {
             topic: "t",
             partition: 0,
             offset: 1,
+            timestamp_ms: None,
         };
         let usd = br#"{"sku":"a","version":1,"currency":"USD","list":1000}"#;
         let eur = br#"{"sku":"a","version":2,"currency":"EUR","list":900}"#;

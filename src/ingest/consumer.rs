@@ -269,6 +269,7 @@ impl ConsumeLoop<'_> {
                         topic,
                         partition,
                         offset,
+                        timestamp_ms: message.timestamp().to_millis(),
                     };
                     self.applier
                         .apply_record(kind, message.key(), message.payload(), origin);

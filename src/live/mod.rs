@@ -45,6 +45,7 @@ pub fn change_key(change: &Change) -> (ViewKind, &str) {
         Change::Price(p) => (ViewKind::Prices, &p.sku),
         Change::Inventory(i) => (ViewKind::Inventory, &i.sku),
         Change::Intl(i) => (ViewKind::Intl, &i.country),
+        Change::Reservation(r) => (ViewKind::Reservations, r.sku()),
         Change::Delete(kind, key) => (*kind, key),
     }
 }
@@ -64,7 +65,10 @@ impl Held {
         match kind {
             ViewKind::Products => Held::Product(catalog.product(key)),
             ViewKind::Prices => Held::Price(catalog.price(key)),
-            ViewKind::Inventory => Held::Inventory(catalog.inventory(key)),
+            // Subscribers see stock net of holds: a hold or its end is an inventory change.
+            ViewKind::Inventory | ViewKind::Reservations => {
+                Held::Inventory(catalog.effective_inventory(key))
+            }
             ViewKind::Intl => Held::Intl(catalog.intl(key)),
         }
     }

@@ -269,5 +269,10 @@ pub async fn graphql_post(
         let client = super::live::client_id(&state, &parts);
         return super::live::event_stream(&state, request, client);
     }
+    // Who asks (per-client limits on holds).
+    let request = match super::live::client_id(&state, &parts) {
+        Some(client) => request.data(client),
+        None => request,
+    };
     Media::of(headers).answer(state.gateway.answer(request).await)
 }

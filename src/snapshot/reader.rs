@@ -189,6 +189,7 @@ fn apply(applier: &Applier, progress: &Progress, record: Line<'_>) {
         topic: "snapshot",
         partition: 0,
         offset: record.number as i64,
+        timestamp_ms: None,
     };
     applier.apply_record(
         record.kind,

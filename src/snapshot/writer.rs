@@ -12,7 +12,7 @@ use super::format::{
     view_name, End, EndLine, Header, PartitionOffset, SnapshotError, FORMAT, FORMAT_VERSION,
 };
 use crate::clock::unix_ms;
-use crate::events::{intl, inventory, price, product};
+use crate::events::{intl, inventory, price, product, reservation};
 use crate::views::{Catalog, ViewKind};
 
 const PREFIX: &str = "vitrine-";
@@ -120,6 +120,7 @@ pub fn write_snapshot(
     let prices = catalog.all_prices();
     let inventory = catalog.all_inventory();
     let intl = catalog.all_intl();
+    let holds = catalog.all_holds();
     let records = products
         .iter()
         .map(|p| (ViewKind::Products, p.id.clone(), product::encode(p)))
@@ -136,7 +137,13 @@ pub fn write_snapshot(
         .chain(
             intl.iter()
                 .map(|i| (ViewKind::Intl, i.country.clone(), intl::encode(i))),
-        );
+        )
+        .chain(holds.iter().flat_map(|h| {
+            h.lines.iter().map(|line| {
+                let record = reservation::decided(line);
+                (ViewKind::Reservations, line.sku.clone(), record)
+            })
+        }));
     let count = write_file(&target, &header, records)?;
     for old in list_snapshots(dir).into_iter().skip(keep.max(1)) {
         let _ = std::fs::remove_file(old);

@@ -33,6 +33,7 @@ pub struct IngestStats {
     prices: TopicCounters,
     inventory: TopicCounters,
     intl: TopicCounters,
+    reservations: TopicCounters,
 }
 
 impl IngestStats {
@@ -42,6 +43,7 @@ impl IngestStats {
             ViewKind::Prices => &self.prices,
             ViewKind::Inventory => &self.inventory,
             ViewKind::Intl => &self.intl,
+            ViewKind::Reservations => &self.reservations,
         }
     }
 

@@ -1,13 +1,14 @@
 //! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
 //! the product summaries kept current as prices and stock change.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
 use super::claims::Claims;
+use super::holds::{Reservation, SharedHolds};
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
 
@@ -46,6 +47,11 @@ pub struct Catalog {
     /// While set (bulk loading before the service is ready), summaries are not maintained
     /// change by change; [`Catalog::end_bulk`] computes them all once.
     bulk: AtomicBool,
+    /// Holds per SKU and reservations by id (see `holds`), and the clock reads of availability
+    /// use (Unix ms; 0 until set: every hold counts).
+    pub(super) holds: Map<SharedHolds>,
+    pub(super) reservations: Map<Arc<Reservation>>,
+    pub(super) clock_ms: AtomicI64,
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.
@@ -76,6 +82,12 @@ impl StockAndPrices for Catalog {
     fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
         self.inventory.get(sku).map(|i| Arc::clone(i.value()))
     }
+
+    /// On hand minus the holds active now.
+    fn available(&self, sku: &str) -> i32 {
+        let on_hand = self.inventory(sku).map_or(0, |i| i.available);
+        on_hand.saturating_sub(self.held_now(sku))
+    }
 }
 
 impl Catalog {
@@ -99,10 +111,21 @@ impl Catalog {
             }
             Change::Inventory(i) => {
                 let sku = i.sku.clone();
+                let accounted = i.reservations.clone();
                 let outcome = upsert_versioned(&self.inventory, &sku, i, |i| i.version);
+                if outcome == ApplyOutcome::Applied {
+                    self.account_for(&sku, &accounted);
+                }
                 self.refresh_owner_of(&sku, outcome);
                 outcome
             }
+            Change::Reservation(event) => {
+                let sku = event.sku().to_string();
+                let outcome = self.apply_reservation(event);
+                self.refresh_owner_of(&sku, outcome);
+                outcome
+            }
+            Change::Delete(ViewKind::Reservations, _) => ApplyOutcome::Stale,
             Change::Intl(i) => {
                 let country = i.country.clone();
                 upsert_versioned(&self.intl, &country, i, |i| i.version)
@@ -204,7 +227,7 @@ impl Catalog {
     }
 
     /// Recomputes the summaries of the products listing `sku` after its price or stock changed.
-    fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
+    pub(super) fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
         if outcome == ApplyOutcome::Stale || self.in_bulk() {
             return;
         }
@@ -280,6 +303,7 @@ impl Catalog {
             ViewKind::Prices => self.prices.len(),
             ViewKind::Inventory => self.inventory.len(),
             ViewKind::Intl => self.intl.len(),
+            ViewKind::Reservations => self.reservations.len(),
         }
     }
 

@@ -6,7 +6,9 @@
 //! as prices and stock change, so listings read one entry per product.
 
 pub mod catalog;
+mod catalog_holds;
 pub mod claims;
+pub mod holds;
 pub mod listing;
 pub mod model;
 pub mod reads;
@@ -62,6 +64,7 @@ pub(crate) mod testing {
             sku: sku.into(),
             version,
             available,
+            reservations: vec![],
         }
     }
 }

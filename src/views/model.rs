@@ -67,7 +67,11 @@ impl Price {
 pub struct Inventory {
     pub sku: String,
     pub version: u64,
+    /// Units on hand (holds are subtracted when reading availability).
     pub available: i32,
+    /// Reservations this count already accounts for (the warehouse took those orders): their
+    /// holds on this SKU end when the record is applied.
+    pub reservations: Vec<String>,
 }
 
 /// An exact, positive decimal such as an FX rate: `mantissa / 10^scale` ("0.7893" is 7893 / 10^4).
@@ -124,6 +128,8 @@ pub enum Change {
     Price(Price),
     Inventory(Inventory),
     Intl(IntlContext),
+    /// A hold request, a release, or a decided hold (from a snapshot).
+    Reservation(super::holds::ReservationEvent),
     /// A tombstone: the key is deleted from the named view.
     Delete(ViewKind, String),
 }
@@ -135,14 +141,17 @@ pub enum ViewKind {
     Prices,
     Inventory,
     Intl,
+    /// Stock holds, decided by the reservation log.
+    Reservations,
 }
 
 impl ViewKind {
-    pub const ALL: [ViewKind; 4] = [
+    pub const ALL: [ViewKind; 5] = [
         ViewKind::Products,
         ViewKind::Prices,
         ViewKind::Inventory,
         ViewKind::Intl,
+        ViewKind::Reservations,
     ];
 
     pub fn name(self) -> &'static str {
@@ -151,6 +160,7 @@ impl ViewKind {
             ViewKind::Prices => "prices",
             ViewKind::Inventory => "inventory",
             ViewKind::Intl => "intl",
+            ViewKind::Reservations => "reservations",
         }
     }
 }

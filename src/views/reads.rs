@@ -44,6 +44,8 @@ pub struct ReadLog {
     reads: HashMap<Key, Option<Seen>, foldhash::fast::RandomState>,
     /// It scanned a whole view (a listing): too many reads to check, never memoized.
     scanned: bool,
+    /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
+    valid_until_ms: Option<i64>,
 }
 
 impl ReadLog {
@@ -70,11 +72,15 @@ impl ReadLog {
             }
         }
         !self.scanned
+            && self
+                .valid_until_ms
+                .is_none_or(|until| catalog.clock_ms() < until)
             && self.reads.iter().all(|((kind, key), seen)| match kind {
                 ViewKind::Products => same(seen, catalog.product(key)),
                 ViewKind::Prices => same(seen, catalog.price(key)),
                 ViewKind::Inventory => same(seen, catalog.inventory(key)),
                 ViewKind::Intl => same(seen, catalog.intl(key)),
+                ViewKind::Reservations => same(seen, catalog.holds(key)),
             })
     }
 }
@@ -186,6 +192,26 @@ impl StockAndPrices for RecordingReader {
 
     fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
         self.read(ViewKind::Inventory, sku, |c| c.inventory(sku))
+    }
+
+    /// On hand minus the holds active at the catalog's clock, both pinned.
+    fn available(&self, sku: &str) -> i32 {
+        let on_hand = self.inventory(sku).map_or(0, |i| i.available);
+        let Some(holds) = self.read(ViewKind::Reservations, sku, |c| c.holds(sku)) else {
+            return on_hand;
+        };
+        let now = self.catalog.clock_ms();
+        let ends = holds
+            .lines
+            .iter()
+            .filter(|l| l.holding_at(now) > 0)
+            .map(|l| l.expires_at_ms)
+            .min();
+        if let Some(ends) = ends {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            log.valid_until_ms = Some(log.valid_until_ms.map_or(ends, |v| v.min(ends)));
+        }
+        on_hand.saturating_sub(holds.held_at(now))
     }
 }
 

@@ -12,4 +12,5 @@ mod interop;
 mod liveness;
 mod mock_cluster;
 mod operation_limits;
+mod reservations;
 mod subscriptions;

@@ -42,6 +42,7 @@ pub fn fresh_topics(test: &str) -> TopicSettings {
         prices: format!("{test}-{nonce}.prices"),
         inventory: format!("{test}-{nonce}.inventory"),
         intl: format!("{test}-{nonce}.intl"),
+        reservations: format!("{test}-{nonce}.reservations"),
     }
 }
 

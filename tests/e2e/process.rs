@@ -23,6 +23,7 @@ fn command(brokers: &str, topics: &TopicSettings) -> Command {
         .env("VITRINE_TOPICS__PRICES", &topics.prices)
         .env("VITRINE_TOPICS__INVENTORY", &topics.inventory)
         .env("VITRINE_TOPICS__INTL", &topics.intl)
+        .env("VITRINE_TOPICS__RESERVATIONS", &topics.reservations)
         .env("VITRINE_CHECKOUT__QUOTE_SECRET", "e2e-quote-secret")
         .env("VITRINE_LOG__FORMAT", "json")
         .env("RUST_LOG", "info");

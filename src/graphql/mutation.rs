@@ -1,0 +1,139 @@
+//! Mutations: `reserve` and `releaseReservation`, stock holds written through the stream and
+//! decided by the log (see `reservations` and `views::holds`).
+
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID,
+};
+
+use super::errors::ApiError;
+use super::product::{reader, DateTime};
+use super::subscription::ClientId;
+use crate::reservations::{ReservationDesk, ReserveError, ReserveLine};
+use crate::views::holds::{self, ReservationStatus as Status};
+
+/// Where the app puts the reservation desk once it has a Kafka client (empty: reservations
+/// are off).
+pub type DeskSlot = Arc<OnceLock<ReservationDesk>>;
+
+#[derive(Debug, Clone, InputObject)]
+pub struct ReserveLineInput {
+    pub sku: ID,
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ReservationStatus {
+    /// Every line fully held.
+    Held,
+    /// Some units held, not all.
+    Partial,
+    /// Nothing could be held.
+    Rejected,
+    Released,
+    /// Its holds ran out.
+    Expired,
+}
+
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ReservationLine {
+    pub sku: ID,
+    pub requested: i32,
+    pub held: i32,
+}
+
+/// Stock held for a shopper, decided by the reservation log, the same on every replica.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Reservation {
+    pub id: ID,
+    pub status: ReservationStatus,
+    /// When the holds end (the earliest line's), by the log's clock.
+    pub expires_at: Option<DateTime>,
+    pub lines: Vec<ReservationLine>,
+}
+
+impl Reservation {
+    pub fn of(r: &holds::Reservation, now_ms: i64) -> Self {
+        let status = match r.status(now_ms) {
+            Status::Held => ReservationStatus::Held,
+            Status::Partial | Status::Pending => ReservationStatus::Partial,
+            Status::Rejected => ReservationStatus::Rejected,
+            Status::Released => ReservationStatus::Released,
+            Status::Expired => ReservationStatus::Expired,
+        };
+        Self {
+            id: ID(r.id.clone()),
+            status,
+            expires_at: r.expires_at_ms().and_then(rfc3339),
+            lines: r
+                .lines
+                .values()
+                .map(|l| ReservationLine {
+                    sku: ID(l.sku.clone()),
+                    requested: l.requested,
+                    held: l.held,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn rfc3339(ms: i64) -> Option<DateTime> {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    at.format(&time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(DateTime)
+}
+
+fn desk<'a>(ctx: &Context<'a>) -> Result<&'a ReservationDesk> {
+    ctx.data_unchecked::<DeskSlot>()
+        .get()
+        .ok_or_else(|| ApiError::Reserve(ReserveError::Disabled).extend())
+}
+
+pub struct MutationRoot;
+
+#[Object]
+impl MutationRoot {
+    /// Holds stock for a shopper. One event per line goes to the reservations topic (keyed by
+    /// SKU); the answer is what this replica decided on applying them, which every replica
+    /// decides alike. The same `idempotencyKey` always returns the same reservation and never
+    /// holds twice. `RESERVATION_TIMEOUT` means the outcome is unknown: retry with the key.
+    async fn reserve(
+        &self,
+        ctx: &Context<'_>,
+        lines: Vec<ReserveLineInput>,
+        idempotency_key: String,
+        ttl_seconds: Option<i32>,
+    ) -> Result<Reservation> {
+        let reader = reader(ctx);
+        reader.unmemoizable();
+        let client = ctx
+            .data_opt::<ClientId>()
+            .map_or("unknown", |c| c.0.as_str());
+        let lines = lines
+            .into_iter()
+            .map(|l| ReserveLine {
+                sku: l.sku.0,
+                quantity: l.quantity,
+            })
+            .collect();
+        let reserved = desk(ctx)?
+            .reserve(lines, &idempotency_key, ttl_seconds.map(i64::from), client)
+            .await
+            .map_err(|e| ApiError::Reserve(e).extend())?;
+        Ok(Reservation::of(&reserved, reader.scan().clock_ms()))
+    }
+
+    /// Ends a reservation's holds at once.
+    async fn release_reservation(&self, ctx: &Context<'_>, id: ID) -> Result<Reservation> {
+        let reader = reader(ctx);
+        reader.unmemoizable();
+        let released = desk(ctx)?
+            .release(&id.0)
+            .await
+            .map_err(|e| ApiError::Reserve(e).extend())?;
+        Ok(Reservation::of(&released, reader.scan().clock_ms()))
+    }
+}

@@ -1,0 +1,215 @@
+//! Reservations on the embedded demo (its mock cluster carries the reservations topic): holds
+//! decided by the log and read back, availability net of holds, idempotent retries, release,
+//! expiry, limits, and the cross-site rules for mutations.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{error_code, wait_until, Client};
+use crate::helpers::spawn_app;
+
+const RESERVE: &str = "mutation($lines: [ReserveLineInput!]!, $key: String!, $ttl: Int) {
+    reserve(lines: $lines, idempotencyKey: $key, ttlSeconds: $ttl) {
+      id status expiresAt lines { sku requested held } } }";
+const RELEASE: &str =
+    "mutation($id: ID!) { releaseReservation(id: $id) { id status lines { sku held } } }";
+const STOCK: &str =
+    "query($id: ID!) { product(id: $id) { availableForSale variants { sku quantityAvailable } } }";
+
+/// A SKU of the demo catalog with some stock, and how much.
+async fn stocked_sku(client: &Client) -> (String, String, i64) {
+    for i in 0..60 {
+        let id = format!("p{i:06}");
+        let r = client.query(STOCK, json!({"id": id})).await;
+        for v in r["data"]["product"]["variants"].as_array().unwrap() {
+            let n = v["quantityAvailable"].as_i64().unwrap();
+            if n >= 2 {
+                return (id, v["sku"].as_str().unwrap().to_string(), n);
+            }
+        }
+    }
+    panic!("no stocked SKU in the demo catalog");
+}
+
+async fn available(client: &Client, product: &str, sku: &str) -> i64 {
+    let r = client.query(STOCK, json!({"id": product})).await;
+    r["data"]["product"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["sku"] == sku)
+        .unwrap()["quantityAvailable"]
+        .as_i64()
+        .unwrap()
+}
+
+fn reservation(r: &Value) -> &Value {
+    let got = &r["data"]["reserve"];
+    assert!(got.is_object(), "{r}");
+    got
+}
+
+#[tokio::test]
+async fn holds_are_decided_by_the_log_and_read_back() {
+    let app = spawn_app("[reservations]\nmax_quantity = 1000\n").await;
+    app.client.wait_ready().await;
+    let (product, sku, on_hand) = stocked_sku(&app.client).await;
+
+    // Ask for one more than there is: PARTIAL, holding all of it.
+    let lines = json!([{"sku": sku, "quantity": on_hand + 1}]);
+    let first = app
+        .client
+        .query(RESERVE, json!({"lines": lines, "key": "cart-1"}))
+        .await;
+    let r = reservation(&first);
+    assert_eq!(r["status"], "PARTIAL", "{first}");
+    assert_eq!(r["lines"][0]["held"], on_hand);
+    assert!(r["expiresAt"].is_string());
+    assert_eq!(available(&app.client, &product, &sku).await, 0);
+    let page = app.client.query(STOCK, json!({"id": product})).await;
+    assert!(page["data"]["product"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["sku"] == sku.as_str() && v["quantityAvailable"] == 0));
+
+    // The same key: the same reservation, nothing held twice.
+    let again = app
+        .client
+        .query(RESERVE, json!({"lines": lines, "key": "cart-1"}))
+        .await;
+    assert_eq!(reservation(&again), r, "idempotent");
+
+    // Nothing left: another cart is rejected.
+    let other = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": sku, "quantity": 1}], "key": "cart-2"}),
+        )
+        .await;
+    assert_eq!(reservation(&other)["status"], "REJECTED", "{other}");
+
+    // Release frees the stock at once.
+    let released = app.client.query(RELEASE, json!({"id": r["id"]})).await;
+    assert_eq!(
+        released["data"]["releaseReservation"]["status"], "RELEASED",
+        "{released}"
+    );
+    assert_eq!(available(&app.client, &product, &sku).await, on_hand);
+
+    // A short hold runs out by itself.
+    let short = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": sku, "quantity": 1}], "key": "cart-3", "ttl": 1}),
+        )
+        .await;
+    assert_eq!(reservation(&short)["status"], "HELD", "{short}");
+    assert_eq!(available(&app.client, &product, &sku).await, on_hand - 1);
+    let client = app.client.clone();
+    let (p, s) = (product.clone(), sku.clone());
+    wait_until("the hold to expire", Duration::from_secs(10), || {
+        let (c, p, s) = (client.clone(), p.clone(), s.clone());
+        async move { (available(&c, &p, &s).await == on_hand).then_some(()) }
+    })
+    .await;
+    let health = app.client.health().await;
+    assert_eq!(
+        health["views"]["reservations"]["ingest"]["malformed"], 0,
+        "{health}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reservation_limits_and_errors() {
+    let app =
+        spawn_app("[reservations]\nmax_lines = 2\nmax_quantity = 3\nmax_per_client = 1\n").await;
+    app.client.wait_ready().await;
+    let (_, sku, _) = stocked_sku(&app.client).await;
+    let three = json!([{"sku": "a", "quantity": 1}, {"sku": "b", "quantity": 1}, {"sku": "c", "quantity": 1}]);
+    let r = app
+        .client
+        .query(RESERVE, json!({"lines": three, "key": "k1"}))
+        .await;
+    assert_eq!(error_code(&r), "RESERVATION_TOO_LARGE", "{r}");
+    // Lines of one SKU are merged before the cap.
+    let split = json!([{"sku": sku, "quantity": 2}, {"sku": sku, "quantity": 2}]);
+    let r = app
+        .client
+        .query(RESERVE, json!({"lines": split, "key": "k2"}))
+        .await;
+    assert_eq!(error_code(&r), "RESERVATION_TOO_LARGE", "{r}");
+    let r = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": sku, "quantity": 1}], "key": ""}),
+        )
+        .await;
+    assert_eq!(error_code(&r), "BAD_USER_INPUT", "{r}");
+    let r = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": sku, "quantity": 1}], "key": "k3", "ttl": 999999}),
+        )
+        .await;
+    assert_eq!(error_code(&r), "BAD_USER_INPUT", "{r}");
+    let ok = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": sku, "quantity": 1}], "key": "k4"}),
+        )
+        .await;
+    assert_eq!(reservation(&ok)["status"], "HELD", "{ok}");
+    let r = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": sku, "quantity": 1}], "key": "k5"}),
+        )
+        .await;
+    assert_eq!(error_code(&r), "TOO_MANY_HOLDS", "{r}");
+    let r = app.client.query(RELEASE, json!({"id": "r_nope"})).await;
+    assert_eq!(error_code(&r), "RESERVATION_NOT_FOUND", "{r}");
+
+    // Never over GET, never from a simple (form) request.
+    let url = format!(
+        "{}/graphql?query={}",
+        app.client.base,
+        "mutation%20%7B%20releaseReservation(id%3A%20%22x%22)%20%7B%20id%20%7D%20%7D"
+    );
+    let get = app.client.http.get(url).send().await.unwrap();
+    assert_eq!(get.status(), 405);
+    let form = app
+        .client
+        .http
+        .post(format!("{}/graphql", app.client.base))
+        .header("content-type", "text/plain")
+        .body(r#"{"query":"mutation { releaseReservation(id: \"x\") { id } }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reservations_can_be_switched_off() {
+    let app = spawn_app("[topics]\nreservations = \"\"\n").await;
+    app.client.wait_ready().await;
+    let r = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": "a", "quantity": 1}], "key": "k"}),
+        )
+        .await;
+    assert_eq!(error_code(&r), "RESERVATIONS_DISABLED", "{r}");
+    app.stop().await;
+}
