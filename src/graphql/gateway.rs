@@ -22,6 +22,7 @@ use super::freshness::{freshness_value, stale_response, with_extension, Freshnes
 use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits};
 use super::parse_cache::ParseCache;
+use super::request_metrics::{operation_label, record_request};
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
 use crate::live::ChangeHub;
@@ -40,41 +41,6 @@ struct Memo {
     body: Bytes,
     reads: ReadLog,
     operation: &'static str,
-}
-
-/// A bounded label for metrics: the operation's first root field, if it is one of ours.
-fn operation_label(document: &ExecutableDocument) -> &'static str {
-    use async_graphql::parser::types::Selection;
-    let Some((_, operation)) = document.operations.iter().next() else {
-        return "none";
-    };
-    let first = operation
-        .node
-        .selection_set
-        .node
-        .items
-        .first()
-        .map(|s| &s.node);
-    match first {
-        Some(Selection::Field(f)) => match f.node.name.node.as_str() {
-            "product" => "product",
-            "products" => "products",
-            "checkout" => "checkout",
-            "viewStatus" => "viewStatus",
-            "priceChanged" => "priceChanged",
-            "inventoryChanged" => "inventoryChanged",
-            "__schema" | "__type" => "introspection",
-            _ => "other",
-        },
-        _ => "other",
-    }
-}
-
-fn record_request(operation: &'static str, started: std::time::Instant, ok: bool) {
-    let outcome = if ok { "ok" } else { "error" };
-    metrics::counter!("vitrine_graphql_requests_total", "operation" => operation, "outcome" => outcome).increment(1);
-    metrics::histogram!("vitrine_graphql_request_duration_seconds", "operation" => operation)
-        .record(started.elapsed().as_secs_f64());
 }
 
 /// Counters of the answer memo.

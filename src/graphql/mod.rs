@@ -14,6 +14,7 @@ pub mod mutation;
 pub mod parse_cache;
 pub mod product;
 pub mod query;
+mod request_metrics;
 pub mod status;
 pub mod subscription;
 pub mod tokens;
