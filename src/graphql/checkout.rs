@@ -10,9 +10,13 @@ use super::product::MoneyV2;
 use super::ApiSettings;
 use crate::clock::unix_secs;
 use crate::pricing::checkout::{
-    self as rules, price_cart, CartLine, CartMarket, PricedCart, PricedLine,
+    self as rules, price_cart, CartLine, CartMarket, CartReader, PricedCart, PricedLine,
 };
+use crate::reservations::ReserveError;
 use crate::views::reads::RecordingReader;
+use crate::views::{Inventory, Price, Product, StockAndPrices};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use crate::pricing::checkout::{MAX_LINES, MAX_QUANTITY};
 
@@ -63,6 +67,9 @@ pub struct CheckoutLine {
     pub tax: Option<MoneyV2>,
     pub repriced: Option<Repriced>,
     pub unavailable: Option<Unavailable>,
+    /// With a `reservationId`: units of this SKU the reservation holds now (0: not, or no
+    /// longer, held: released, expired or never granted). Null without one.
+    pub held: Option<i32>,
 }
 
 #[derive(Debug, Clone, SimpleObject)]
@@ -101,6 +108,7 @@ fn line(priced: PricedLine, money: &impl Fn(i64) -> MoneyV2, units: u32) -> Chec
             reason: reason(r.reason),
         }),
         unavailable: priced.short_of.map(|available| Unavailable { available }),
+        held: None,
     }
 }
 
@@ -122,12 +130,54 @@ fn checkout_object(cart: PricedCart) -> Checkout {
     }
 }
 
-/// Prices a cart in `market` through the checkout rules.
+/// The request's reads, with a reservation's own active holds counted as available to it: a
+/// held cart is not short of the stock held for it.
+struct HeldCart<'a> {
+    reader: &'a RecordingReader,
+    own: BTreeMap<String, i32>,
+}
+
+impl StockAndPrices for HeldCart<'_> {
+    fn price(&self, sku: &str) -> Option<Arc<Price>> {
+        self.reader.price(sku)
+    }
+    fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
+        self.reader.inventory(sku)
+    }
+    fn available(&self, sku: &str) -> i32 {
+        let own = self.own.get(sku).copied().unwrap_or(0);
+        self.reader.available(sku).saturating_add(own)
+    }
+}
+
+impl CartReader for HeldCart<'_> {
+    fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
+        self.reader.product_of_sku(sku)
+    }
+}
+
+/// Units each SKU of reservation `id` holds now.
+fn own_holds(reader: &RecordingReader, id: &str) -> async_graphql::Result<BTreeMap<String, i32>> {
+    let catalog = reader.scan();
+    let Some(reservation) = catalog.reservation(id) else {
+        return Err(ApiError::Reserve(ReserveError::NotFound(id.to_string())).extend());
+    };
+    let now = catalog.clock_ms();
+    Ok(reservation
+        .lines
+        .values()
+        .map(|l| (l.sku.clone(), l.holding_at(now)))
+        .collect())
+}
+
+/// Prices a cart in `market` through the checkout rules; with a reservation, counts its holds
+/// as the cart's own and says per line what it holds.
 pub fn checkout(
     reader: &RecordingReader,
     settings: &ApiSettings,
     market: &MarketContext,
     lines: Vec<CheckoutLineInput>,
+    reservation: Option<&str>,
 ) -> async_graphql::Result<Checkout> {
     // Quotes expire: the answer depends on the clock, so it is never memoized.
     reader.unmemoizable();
@@ -143,7 +193,21 @@ pub fn checkout(
         country: &market.country,
         market: &market.market,
     };
-    price_cart(reader, &settings.checkout, market, lines, unix_secs())
+    let own = match reservation {
+        Some(id) => Some(own_holds(reader, id)?),
+        None => None,
+    };
+    let cart = HeldCart {
+        reader,
+        own: own.clone().unwrap_or_default(),
+    };
+    let mut answer = price_cart(&cart, &settings.checkout, market, lines, unix_secs())
         .map(checkout_object)
-        .map_err(|e| ApiError::from(e).extend())
+        .map_err(|e| ApiError::from(e).extend())?;
+    if let Some(own) = own {
+        for line in &mut answer.lines {
+            line.held = Some(own.get(line.sku.as_str()).copied().unwrap_or(0));
+        }
+    }
+    Ok(answer)
 }

@@ -103,6 +103,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         country: CountryCode,
         lines: Vec<CheckoutLineInput>,
+        reservation_id: Option<ID>,
     ) -> Result<Checkout> {
         Deadline::check(ctx)?;
         let market = MarketContext::resolve(ctx, Some(country))?;
@@ -111,6 +112,7 @@ impl QueryRoot {
             ctx.data_unchecked::<ApiSettings>(),
             &market,
             lines,
+            reservation_id.as_ref().map(|id| id.as_str()),
         )
     }
 }

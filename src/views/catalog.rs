@@ -86,7 +86,10 @@ impl StockAndPrices for Catalog {
     /// On hand minus the holds active now.
     fn available(&self, sku: &str) -> i32 {
         let on_hand = self.inventory(sku).map_or(0, |i| i.available);
-        on_hand.saturating_sub(self.held_now(sku))
+        // Stock can shrink below what is held (a count corrected down): none is available.
+        on_hand
+            .saturating_sub(self.held_now(sku))
+            .max(on_hand.min(0))
     }
 }
 

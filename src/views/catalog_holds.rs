@@ -144,7 +144,10 @@ impl Catalog {
             reservations: vec![],
         });
         Some(Arc::new(Inventory {
-            available: base.available.saturating_sub(held),
+            available: base
+                .available
+                .saturating_sub(held)
+                .max(base.available.min(0)),
             ..base
         }))
     }

@@ -211,7 +211,9 @@ impl StockAndPrices for RecordingReader {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
             log.valid_until_ms = Some(log.valid_until_ms.map_or(ends, |v| v.min(ends)));
         }
-        on_hand.saturating_sub(holds.held_at(now))
+        on_hand
+            .saturating_sub(holds.held_at(now))
+            .max(on_hand.min(0))
     }
 }
 

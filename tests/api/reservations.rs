@@ -91,6 +91,24 @@ async fn holds_are_decided_by_the_log_and_read_back() {
         .await;
     assert_eq!(reservation(&other)["status"], "REJECTED", "{other}");
 
+    // Checkout of the held cart: not short of its own held units; without the reservation, it
+    // is (they are held for someone).
+    let cart = "query($sku: ID!, $n: Int!, $r: ID) { checkout(country: \"US\", lines: [{sku: $sku, quantity: $n}], reservationId: $r) { lines { held unavailable { available } } } }";
+    let held_cart = app
+        .client
+        .query(cart, json!({"sku": sku, "n": on_hand, "r": r["id"]}))
+        .await;
+    let line = &held_cart["data"]["checkout"]["lines"][0];
+    assert_eq!(line["held"], on_hand, "{held_cart}");
+    assert_eq!(line["unavailable"], Value::Null, "{held_cart}");
+    let anyone = app
+        .client
+        .query(cart, json!({"sku": sku, "n": on_hand, "r": null}))
+        .await;
+    let line = &anyone["data"]["checkout"]["lines"][0];
+    assert_eq!(line["unavailable"]["available"], 0, "{anyone}");
+    assert_eq!(line["held"], Value::Null);
+
     // Release frees the stock at once.
     let released = app.client.query(RELEASE, json!({"id": r["id"]})).await;
     assert_eq!(
@@ -98,6 +116,14 @@ async fn holds_are_decided_by_the_log_and_read_back() {
         "{released}"
     );
     assert_eq!(available(&app.client, &product, &sku).await, on_hand);
+    let released_cart = app
+        .client
+        .query(cart, json!({"sku": sku, "n": 1, "r": r["id"]}))
+        .await;
+    assert_eq!(
+        released_cart["data"]["checkout"]["lines"][0]["held"], 0,
+        "no longer held: {released_cart}"
+    );
 
     // A short hold runs out by itself.
     let short = app

@@ -11,6 +11,7 @@ mod faults;
 mod intl;
 mod model;
 mod process;
+mod reservations;
 mod secured;
 mod shutdown;
 mod snapshots;
