@@ -175,3 +175,64 @@ fn a_stalled_download_fails_instead_of_hanging() {
         .expect("the load gave up on the stalled server");
     assert!(result.is_err(), "{result:?}");
 }
+
+#[test]
+fn holds_survive_a_snapshot() {
+    use crate::events::reservation::{hold, release};
+    let dir = std::env::temp_dir().join(format!("vitrine-holds-{}", std::process::id()));
+    let a = applier();
+    let origin = |offset| crate::ingest::Origin {
+        topic: "t",
+        partition: 0,
+        offset,
+        timestamp_ms: Some(1_000),
+    };
+    let put = |kind, key: &str, value: serde_json::Value, offset| {
+        let bytes = value.to_string().into_bytes();
+        a.apply_record(kind, Some(key.as_bytes()), Some(&bytes), origin(offset));
+    };
+    put(
+        ViewKind::Inventory,
+        "s",
+        serde_json::json!({"sku": "s", "version": 1, "available": 5}),
+        0,
+    );
+    put(
+        ViewKind::Reservations,
+        "s",
+        hold("r1", "s", 3, 60_000, "c", 1),
+        1,
+    );
+    put(
+        ViewKind::Reservations,
+        "s",
+        hold("r2", "s", 3, 60_000, "c", 1),
+        2,
+    );
+    put(ViewKind::Reservations, "s", release("r1", "s"), 3);
+    let (path, _) = write_snapshot(&dir, a.catalog(), vec![], 1).unwrap();
+    let b = applier();
+    load(
+        &Source::File(path),
+        &b,
+        &Progress::new(),
+        &|_| Ok(()),
+        HttpTimeouts::default(),
+    )
+    .unwrap();
+    assert_eq!(a.catalog().all_holds(), b.catalog().all_holds());
+    for id in ["r1", "r2"] {
+        assert_eq!(
+            a.catalog().reservation(id),
+            b.catalog().reservation(id),
+            "{id}"
+        );
+    }
+    use crate::views::StockAndPrices;
+    assert_eq!(
+        b.catalog().available("s"),
+        3,
+        "r2 holds 2 of 5, r1 released"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,4 +6,5 @@ mod common;
 
 mod checkout;
 mod consistency;
+mod stock;
 mod support;
