@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::config::ReservationSettings;
 use crate::events::reservation::{hold, release};
 use crate::ingest::KafkaClient;
-use crate::views::holds::{Reservation, ReservationStatus};
+use crate::views::holds::Reservation;
 use crate::views::Catalog;
 
 /// Why a reservation call was refused; each has a stable GraphQL code.
@@ -204,22 +204,7 @@ impl ReservationDesk {
     /// Active holds of one client, as this replica sees them.
     fn check_client(&self, client: &str) -> Result<(), ReserveError> {
         let max = self.settings.max_per_client;
-        let now = self.catalog.clock_ms();
-        let active = self
-            .catalog
-            .all_reservations()
-            .iter()
-            .filter(|r| r.lines.values().any(|l| l.client == client))
-            .filter(|r| {
-                matches!(
-                    r.status(now),
-                    ReservationStatus::Held
-                        | ReservationStatus::Partial
-                        | ReservationStatus::Pending
-                )
-            })
-            .count();
-        if active >= max {
+        if self.catalog.active_reservations_of(client) >= max {
             return Err(ReserveError::TooManyHolds { max });
         }
         Ok(())

@@ -51,6 +51,8 @@ pub struct Catalog {
     /// use (Unix ms; 0 until set: every hold counts).
     pub(super) holds: Map<SharedHolds>,
     pub(super) reservations: Map<Arc<Reservation>>,
+    /// Client -> ids of its reservations (pruned as they end), for per-client limits.
+    pub(super) by_client: Map<Vec<String>>,
     pub(super) clock_ms: AtomicI64,
 }
 

@@ -41,10 +41,16 @@ impl Catalog {
         let mut reservation = self
             .reservation(id)
             .map(|r| (*r).clone())
-            .unwrap_or_else(|| Reservation {
-                id: id.to_string(),
-                lines_expected: lines.max(1),
-                lines: Default::default(),
+            .unwrap_or_else(|| {
+                self.by_client
+                    .entry(line.client.clone())
+                    .or_default()
+                    .push(id.to_string());
+                Reservation {
+                    id: id.to_string(),
+                    lines_expected: lines.max(1),
+                    lines: Default::default(),
+                }
             });
         reservation.lines.insert(line.sku.clone(), line);
         self.reservations
@@ -90,6 +96,21 @@ impl Catalog {
             .collect()
     }
 
+    /// Reservations of `client` still pending or holding stock now (ended ones are pruned from
+    /// the client's list as a side effect).
+    pub fn active_reservations_of(&self, client: &str) -> usize {
+        use super::holds::ReservationStatus::{Held, Partial, Pending};
+        let now = self.clock_ms();
+        let Some(mut ids) = self.by_client.get_mut(client) else {
+            return 0;
+        };
+        ids.retain(|id| {
+            self.reservation(id)
+                .is_some_and(|r| matches!(r.status(now), Held | Partial | Pending))
+        });
+        ids.len()
+    }
+
     /// Every SKU's holds, as decided by the log (snapshots write these).
     pub fn all_holds(&self) -> Vec<SharedHolds> {
         self.holds.iter().map(|h| Arc::clone(h.value())).collect()
@@ -119,8 +140,15 @@ impl Catalog {
         }
         // Reservations over for a day are forgotten by the API (decisions never read this map).
         let forget = now_ms.saturating_sub(super::holds::REMEMBER_MS);
+        let known = self.reservations.len();
         self.reservations
             .retain(|_, r| r.expires_at_ms().is_none_or(|t| t > forget));
+        if self.reservations.len() < known {
+            self.by_client.retain(|_, ids| {
+                ids.retain(|id| self.reservations.contains_key(id));
+                !ids.is_empty()
+            });
+        }
     }
 
     /// Units of `sku` held now.
