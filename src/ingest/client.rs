@@ -129,12 +129,22 @@ impl KafkaClient {
                 c.set("group.id", format!("{}-check", self.client_id));
             })
             .create_with_context(errors.clone())?;
-        let fetched = consumer.fetch_metadata(None, timeout);
+        // Short attempts until the bound: a refusal is reported as soon as librdkafka says so,
+        // not only once the whole wait has run out.
+        let deadline = std::time::Instant::now() + timeout;
+        let error = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let attempt = consumer.fetch_metadata(None, left.min(Duration::from_millis(500)));
+            // Serves librdkafka's queued log and error callbacks (nothing is assigned).
+            let _ = consumer.poll(Duration::ZERO);
+            match attempt {
+                Ok(_) => return Ok(()),
+                Err(error) if left.is_zero() || errors.refused() => break error,
+                Err(_) => continue,
+            }
+        };
         // Closing the client delivers what librdkafka still had to say.
         drop(consumer);
-        let Err(error) = fetched else {
-            return Ok(());
-        };
         let seen = errors.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let refused = seen.iter().find(|e| is_refusal(e));
         match refused {
@@ -167,6 +177,11 @@ fn is_refusal(error: &str) -> bool {
 struct ErrorLog(Arc<Mutex<Vec<String>>>);
 
 impl ErrorLog {
+    fn refused(&self) -> bool {
+        let seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        seen.iter().any(|e| is_refusal(e))
+    }
+
     fn push(&self, line: String) {
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if seen.len() < 32 {

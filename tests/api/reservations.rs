@@ -239,3 +239,38 @@ async fn reservations_can_be_switched_off() {
     assert_eq!(error_code(&r), "RESERVATIONS_DISABLED", "{r}");
     app.stop().await;
 }
+
+/// `inventoryChanged` reports stock net of holds: a hold is an inventory change.
+#[tokio::test]
+async fn subscribers_see_holds_as_stock_changes() {
+    use crate::common::live::{Protocol, WsClient};
+    use crate::subscriptions::{publish, stock, wait_for_active};
+    let app = spawn_app("[subscriptions]\nlow_stock_below = 2\n").await;
+    app.client.wait_ready().await;
+    publish(&app, &[stock("p000007-0", 500, 3)]).await;
+    let client = app.client.clone();
+    wait_until("the stock", Duration::from_secs(10), || {
+        let c = client.clone();
+        async move { (available(&c, "p000007", "p000007-0").await == 3).then_some(()) }
+    })
+    .await;
+    let mut ws = WsClient::connect(&app.client.base, Protocol::TransportWs).await;
+    ws.subscribe(
+        "s",
+        "subscription { inventoryChanged(skus: [\"p000007-0\"]) { sku quantityAvailable status } }",
+    )
+    .await;
+    wait_for_active(&app, 1).await;
+    let lines = json!([{"sku": "p000007-0", "quantity": 3}]);
+    let r = app
+        .client
+        .query(RESERVE, json!({"lines": lines, "key": "sub-1"}))
+        .await;
+    assert_eq!(reservation(&r)["status"], "HELD", "{r}");
+    let event = ws.next_payload().await;
+    let e = &event["data"]["inventoryChanged"];
+    assert_eq!(e["quantityAvailable"], 0, "{event}");
+    assert_eq!(e["status"], "OUT_OF_STOCK", "{event}");
+    ws.close().await;
+    app.stop().await;
+}
