@@ -146,6 +146,7 @@ impl App {
                 ws_pong_timeout: Duration::from_millis(subs.ws_pong_timeout_ms),
             },
             shutdown: listening,
+            compression_min_bytes: settings.server.compression_min_bytes,
         };
         Ok(Self {
             listener,

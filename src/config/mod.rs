@@ -130,6 +130,9 @@ pub struct ServerSettings {
     pub body_read_timeout_ms: u64,
     /// Connections open at once (WebSockets included); more wait in the listen backlog.
     pub max_connections: usize,
+    /// Responses of at least this many bytes are compressed (gzip or brotli, as the client's
+    /// `Accept-Encoding` prefers); 0 turns compression off.
+    pub compression_min_bytes: u16,
     /// `/health/ready` answers 503 (`stale`) while any view lags more than this many ms (for
     /// instance with the broker out of contact); 0: stale views stay ready and are served.
     pub unready_past_lag_ms: u64,
@@ -183,6 +186,9 @@ pub struct GraphqlSettings {
     pub memo_entries: u64,
     /// Longest time an answer is kept, even when its records do not change.
     pub memo_ttl_ms: u64,
+    /// Seconds CDNs and browsers may keep a product page or listing answered over GET
+    /// (`Cache-Control: public, max-age`, less the views' lag); 0: never cached.
+    pub cache_max_age_secs: u64,
 }
 
 /// Topic names of the event contract (see `docs/events.md`).

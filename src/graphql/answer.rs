@@ -23,6 +23,18 @@ pub enum Outcome {
 pub struct JsonAnswer {
     pub body: Bytes,
     pub outcome: Outcome,
+    /// Set when the answer may be cached over HTTP (see [`Cacheable`]).
+    pub cache: Option<Cacheable>,
+}
+
+/// What HTTP caching needs to know of an error-free answer of a cacheable operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cacheable {
+    /// Seconds a shared cache may keep it (already shortened by the views' lag).
+    pub max_age_secs: u64,
+    /// `body[..data_len]` is the answer without its extensions (what the `ETag` covers: the
+    /// freshness extension moves while the data stays the same).
+    pub data_len: usize,
 }
 
 /// Classifies a response: no data and only errors without a path means nothing executed.
@@ -68,6 +80,7 @@ pub fn to_answer(response: &Response) -> JsonAnswer {
     JsonAnswer {
         body: Bytes::from(body.expect("a GraphQL response serializes")),
         outcome,
+        cache: None,
     }
 }
 

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 
-use super::answer::{outcome_of, to_answer, JsonAnswer, Outcome};
+use super::answer::{outcome_of, to_answer, Cacheable, JsonAnswer, Outcome};
 use super::document::selected_operation;
 use super::errors::{with_code, ApiError};
 pub use super::freshness::MAX_STALENESS;
@@ -70,6 +70,8 @@ pub struct Gateway {
     freshness: Arc<FreshnessCache>,
     /// Where the app installs the reservation desk.
     desk: super::mutation::DeskSlot,
+    /// How long shared caches may keep a product page or listing answered over GET.
+    cache_max_age_secs: u64,
 }
 
 impl Gateway {
@@ -113,6 +115,7 @@ impl Gateway {
             max_complexity: settings.max_complexity,
             freshness: Arc::default(),
             desk: Default::default(),
+            cache_max_age_secs: settings.cache_max_age_secs,
         }
     }
 
@@ -253,30 +256,47 @@ impl Gateway {
     /// [`Gateway::execute_json`] with the answer's outcome, for HTTP status codes.
     pub async fn answer(&self, request: Request) -> JsonAnswer {
         let (max_lag, freshness) = self.freshness.json(&self.status);
-        let answer = match stale_response(&request, max_lag) {
-            Some(stale) => to_answer(&stale),
+        let (answer, operation) = match stale_response(&request, max_lag) {
+            Some(stale) => (to_answer(&stale), None),
             None => self.answer_json(request).await,
+        };
+        // Product pages and listings without errors may be cached for `cache_max_age_secs`,
+        // less the views' lag: never past the answer's own freshness. Quotes in them stay
+        // valid far longer (`checkout.quote_ttl_secs` is minutes).
+        let lag_secs = (max_lag.max(0) as u64).div_ceil(1000);
+        let cache = match operation {
+            Some("product" | "products") if self.cache_max_age_secs > lag_secs => Some(Cacheable {
+                max_age_secs: self.cache_max_age_secs - lag_secs,
+                data_len: answer.body.len().saturating_sub(1),
+            }),
+            _ => None,
         };
         JsonAnswer {
             body: with_extension(&answer.body, "freshness", &freshness),
             outcome: answer.outcome,
+            cache,
         }
     }
 
-    /// The JSON answer without extensions, memoized when possible.
-    async fn answer_json(&self, request: Request) -> JsonAnswer {
+    /// The JSON answer without extensions, memoized when possible, and the operation's label
+    /// when it executed without errors.
+    async fn answer_json(&self, request: Request) -> (JsonAnswer, Option<&'static str>) {
         let Some(memo) = &self.memo else {
-            return to_answer(&self.run(request).await.0);
+            let (response, _, operation) = self.run(request).await;
+            let clean = response.errors.is_empty().then_some(operation);
+            return (to_answer(&response), clean);
         };
         let key = memo_key(&request);
         if let Some(found) = memo.get(&key) {
             if found.reads.still_current(&self.catalog) {
                 self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
                 record_request(found.operation, std::time::Instant::now(), true);
-                return JsonAnswer {
+                let answer = JsonAnswer {
                     body: found.body.clone(),
                     outcome: Outcome::Executed,
+                    cache: None,
                 };
+                return (answer, Some(found.operation));
             }
             self.memo_stats.outdated.fetch_add(1, Ordering::Relaxed);
         } else {
@@ -284,6 +304,7 @@ impl Gateway {
         }
         let (response, reads, operation) = self.run(request).await;
         let answer = to_answer(&response);
+        let clean = response.errors.is_empty().then_some(operation);
         if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
             memo.insert(
                 key,
@@ -294,7 +315,7 @@ impl Gateway {
                 }),
             );
         }
-        answer
+        (answer, clean)
     }
 
     pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {

@@ -152,7 +152,11 @@ pub async fn graphql_get(
     match state.gateway.operation_type(&request) {
         Some(OperationType::Mutation) => refuse_over_get("mutation"),
         Some(OperationType::Subscription) => refuse_over_get("subscription"),
-        _ => Media::of(headers).answer(state.gateway.answer(request).await),
+        _ => {
+            let media = Media::of(headers);
+            let answer = state.gateway.answer(request).await;
+            super::http_cache::cached(headers, answer, |a| media.answer(a))
+        }
     }
 }
 

@@ -3,15 +3,20 @@
 pub mod graphiql;
 pub mod graphql_http;
 pub mod health;
+pub mod http_cache;
 pub mod listener;
 pub mod live;
 pub mod metrics;
 
 use std::sync::Arc;
 
-use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::http::{
+    header, Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version,
+};
 use axum::routing::get;
 use axum::Router;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
@@ -37,6 +42,8 @@ pub struct AppState {
     pub client_header: Option<HeaderName>,
     /// Fires when the server shuts down: subscriptions end themselves.
     pub shutdown: Shutdown,
+    /// Compress responses of at least this many bytes; 0: never.
+    pub compression_min_bytes: u16,
 }
 
 /// The CORS origins: any for `*`, else the listed ones (an unparsable one is skipped, logged).
@@ -53,6 +60,19 @@ fn allowed_origins(origins: &[String]) -> AllowOrigin {
         })
         .collect();
     AllowOrigin::list(parsed)
+}
+
+/// gzip or brotli as negotiated, for responses of at least `min_bytes` (never event streams,
+/// gRPC or images); none when `min_bytes` is 0.
+fn compression(min_bytes: u16) -> CompressionLayer<impl Predicate> {
+    let on = min_bytes > 0;
+    let switch = move |_: StatusCode, _: Version, _: &HeaderMap, _: &Extensions| on;
+    let when = SizeAbove::new(min_bytes.saturating_sub(1))
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::IMAGES)
+        .and(switch);
+    CompressionLayer::new().compress_when(when)
 }
 
 pub fn router(state: AppState) -> Router {
@@ -75,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
+        .layer(compression(state.compression_min_bytes))
         .layer(cors)
         // Request spans and failures at debug: a 503 from /health/ready while catching up is
         // expected, and request metrics are on /metrics.

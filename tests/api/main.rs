@@ -7,6 +7,7 @@ mod connections;
 mod graphiql;
 mod graphql_api;
 mod helpers;
+mod http_cache;
 mod http_spec;
 mod interop;
 mod liveness;
