@@ -30,6 +30,8 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Manifest(#[from] crate::graphql::persisted::ManifestError),
     #[error("embedded Kafka cluster: {0}")]
     Embedded(#[from] rdkafka::error::KafkaError),
     #[error(transparent)]
@@ -69,6 +71,11 @@ impl App {
         let real_kafka = !settings.kafka.brokers.trim().is_empty();
         if real_kafka && settings.checkout.quote_secret.is_empty() {
             return Err(AppError::MissingQuoteSecret);
+        }
+        if !settings.graphql.trusted_documents.is_empty() {
+            // Fail start-up on a manifest that cannot be read, rather than serve without it.
+            let manifest = &settings.graphql.trusted_documents;
+            crate::graphql::persisted::PersistedQueries::new(0, manifest, false)?;
         }
         let catalog = Arc::new(Catalog::new());
         let stats = Arc::new(IngestStats::default());

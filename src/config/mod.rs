@@ -186,6 +186,13 @@ pub struct GraphqlSettings {
     pub memo_entries: u64,
     /// Longest time an answer is kept, even when its records do not change.
     pub memo_ttl_ms: u64,
+    /// Bytes of documents registered through automatic persisted queries (APQ); 0: APQ off.
+    pub apq_cache_bytes: u64,
+    /// A manifest of trusted documents (Apollo's persisted query manifest, or GraphQL Codegen's
+    /// `persisted-documents.json`); empty: none.
+    pub trusted_documents: String,
+    /// Refuse every document not in the manifest (`PERSISTED_QUERY_REQUIRED`).
+    pub trusted_documents_only: bool,
     /// Seconds CDNs and browsers may keep a product page or listing answered over GET
     /// (`Cache-Control: public, max-age`, less the views' lag); 0: never cached.
     pub cache_max_age_secs: u64,

@@ -45,6 +45,15 @@ pub enum ApiError {
     TooManySubscriptions { limit: &'static str, max: usize },
     #[error("the views lag {lag_ms} ms, more than the {bound_ms} ms the request allows")]
     StaleView { lag_ms: i64, bound_ms: i64 },
+    /// Apollo clients match this message exactly.
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    #[error("PersistedQueryNotSupported")]
+    PersistedQueryNotSupported,
+    #[error("provided sha does not match query")]
+    PersistedQueryHashMismatch,
+    #[error("only trusted documents may run here: send one of the persisted operations")]
+    PersistedQueryRequired,
 }
 
 impl ApiError {
@@ -68,6 +77,10 @@ impl ApiError {
             ApiError::Checkout(CheckoutError::InvalidQuantity { .. }) => "INVALID_QUANTITY",
             ApiError::Checkout(CheckoutError::TooManyLines { .. }) => "TOO_MANY_LINES",
             ApiError::Checkout(CheckoutError::AmountOutOfRange) => "AMOUNT_OUT_OF_RANGE",
+            ApiError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ApiError::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            ApiError::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+            ApiError::PersistedQueryRequired => "PERSISTED_QUERY_REQUIRED",
             ApiError::Reserve(e) => match e {
                 ReserveError::Disabled => "RESERVATIONS_DISABLED",
                 ReserveError::Invalid(_) => "BAD_USER_INPUT",

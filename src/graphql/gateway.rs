@@ -22,6 +22,7 @@ use super::freshness::{freshness_value, stale_response, with_extension, Freshnes
 use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits};
 use super::parse_cache::ParseCache;
+use super::persisted::PersistedQueries;
 use super::request_metrics::{operation_label, record_request};
 use super::VitrineSchema;
 use crate::config::GraphqlSettings;
@@ -72,12 +73,20 @@ pub struct Gateway {
     desk: super::mutation::DeskSlot,
     /// How long shared caches may keep a product page or listing answered over GET.
     cache_max_age_secs: u64,
+    /// APQ registrations and trusted documents.
+    persisted: Arc<PersistedQueries>,
 }
 
 impl Gateway {
     pub fn with_desk(mut self, desk: super::mutation::DeskSlot) -> Self {
         self.desk = desk;
         self
+    }
+
+    /// A request naming a persisted query gets its text (see `persisted`); in trusted-only mode
+    /// any other document is refused.
+    pub fn resolve_persisted(&self, request: Request) -> Result<Request, ApiError> {
+        self.persisted.resolve(request)
     }
 
     /// Turns `reserve`/`releaseReservation` on (once).
@@ -116,6 +125,7 @@ impl Gateway {
             freshness: Arc::default(),
             desk: Default::default(),
             cache_max_age_secs: settings.cache_max_age_secs,
+            persisted: Arc::new(persisted_queries(settings)),
         }
     }
 
@@ -375,6 +385,22 @@ fn limits_of(settings: &GraphqlSettings) -> Limits {
         default_page_size: settings.default_page_size,
         max_page_size: settings.max_page_size,
     }
+}
+
+/// The persisted-query store from the settings. An unreadable manifest refuses every document
+/// in trusted-only mode (start-up checks it first, see `App::build`).
+fn persisted_queries(settings: &GraphqlSettings) -> PersistedQueries {
+    let (bytes, manifest, only) = (
+        settings.apq_cache_bytes,
+        settings.trusted_documents.as_str(),
+        settings.trusted_documents_only,
+    );
+    PersistedQueries::new(bytes, manifest, only).unwrap_or_else(|error| {
+        tracing::error!(%error, "trusted documents unreadable");
+        PersistedQueries::new(0, "", false)
+            .map(|p| p.refusing(only))
+            .expect("an empty store builds")
+    })
 }
 
 /// What makes two requests the same: operation name, variables and query text.

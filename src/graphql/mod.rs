@@ -12,6 +12,7 @@ pub mod listing;
 pub mod market;
 pub mod mutation;
 pub mod parse_cache;
+pub mod persisted;
 pub mod product;
 pub mod query;
 mod request_metrics;

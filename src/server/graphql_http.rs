@@ -82,6 +82,16 @@ fn refusal_response((status, error): Refusal) -> Response {
     error_response(status, error)
 }
 
+/// A persisted query that cannot run: `PERSISTED_QUERY_NOT_FOUND` is 200, as Apollo clients
+/// expect before they send the text; the others are client errors.
+fn persisted_refusal(error: ApiError) -> Response {
+    let status = match error {
+        ApiError::PersistedQueryNotFound => StatusCode::OK,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    error_response(status, error)
+}
+
 /// A GraphQL-shaped error body for failures before execution.
 fn error_response(status: StatusCode, error: ApiError) -> Response {
     let body = serde_json::json!({"errors": [error.to_server_error()]});
@@ -145,6 +155,10 @@ pub async fn graphql_get(
     if let Err(refused) = check_has_query(&request) {
         return refusal_response(refused);
     }
+    let request = match state.gateway.resolve_persisted(request) {
+        Ok(request) => request,
+        Err(error) => return persisted_refusal(error),
+    };
     if super::live::wants_event_stream(headers) {
         let client = super::live::client_id(&state, &parts);
         return super::live::event_stream(&state, request, client);
@@ -269,6 +283,10 @@ pub async fn graphql_post(
     if let Err(refused) = check_has_query(&request) {
         return refusal_response(refused);
     }
+    let request = match state.gateway.resolve_persisted(request) {
+        Ok(request) => request,
+        Err(error) => return persisted_refusal(error),
+    };
     if super::live::wants_event_stream(headers) {
         let client = super::live::client_id(&state, &parts);
         return super::live::event_stream(&state, request, client);

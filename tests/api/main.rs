@@ -13,5 +13,6 @@ mod interop;
 mod liveness;
 mod mock_cluster;
 mod operation_limits;
+mod persisted;
 mod reservations;
 mod subscriptions;
