@@ -4,7 +4,7 @@
 //! Done here rather than as an async-graphql extension because any installed extension puts
 //! every field resolution through the extension chain, which costs more than the work itself.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ pub use super::freshness::MAX_STALENESS;
 use super::freshness::{freshness_value, stale_response, with_extension, FreshnessCache};
 use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits};
+pub use super::memo::MemoStats;
+use super::memo::{memo_key, Memo};
 use super::parse_cache::ParseCache;
 use super::persisted::PersistedQueries;
 use super::request_metrics::{operation_label, record_request};
@@ -36,22 +38,6 @@ const DEPTH_MESSAGE: &str = "Query is nested too deep.";
 const COMPLEXITY_MESSAGE: &str = "Query is too complex.";
 /// How async-graphql opens the message of an argument or variable that does not fit its type.
 const INPUT_MESSAGE: &str = "Failed to parse";
-
-/// A serialized answer, the record versions it was computed from, and its operation label.
-struct Memo {
-    body: Bytes,
-    reads: ReadLog,
-    operation: &'static str,
-}
-
-/// Counters of the answer memo.
-#[derive(Debug, Default)]
-pub struct MemoStats {
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-    /// Found, but some record it read has changed since: recomputed.
-    pub outdated: AtomicU64,
-}
 
 /// The schema plus what each request goes through before and after it.
 #[derive(Clone)]
@@ -401,17 +387,6 @@ fn persisted_queries(settings: &GraphqlSettings) -> PersistedQueries {
             .map(|p| p.refusing(only))
             .expect("an empty store builds")
     })
-}
-
-/// What makes two requests the same: operation name, variables and query text.
-fn memo_key(request: &Request) -> String {
-    let variables = serde_json::to_string(&request.variables).unwrap_or_default();
-    format!(
-        "{}\n{}\n{}",
-        request.operation_name.as_deref().unwrap_or(""),
-        variables,
-        request.query
-    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod in_context;
 pub mod limits;
 pub mod listing;
 pub mod market;
+mod memo;
 pub mod mutation;
 pub mod parse_cache;
 pub mod persisted;
