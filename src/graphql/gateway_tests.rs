@@ -3,6 +3,7 @@
 mod memo {
     use super::super::*;
     use crate::config::Settings;
+    use std::sync::atomic::AtomicU64;
     use crate::views::testing::{price, product};
     use crate::views::Change;
 
