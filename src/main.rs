@@ -48,7 +48,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut settings = Settings::load(args.config.as_deref())?;
-    vitrine::telemetry::init(&settings.log);
+    let telemetry = vitrine::telemetry::init_with(&settings.log, &settings.telemetry);
     if let Some(listen) = args.listen {
         settings.server.listen = listen;
     }
@@ -56,6 +56,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         settings.kafka.brokers = brokers;
     }
     let app = App::build(settings).await.context("starting vitrine")?;
-    app.run_until_stopped().await?;
+    let served = app.run_until_stopped().await;
+    tokio::task::spawn_blocking(move || telemetry.shutdown())
+        .await
+        .ok();
+    served?;
     Ok(())
 }

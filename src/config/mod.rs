@@ -31,6 +31,8 @@ pub struct Settings {
     pub topics: TopicSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub telemetry: TelemetrySettings,
     pub pricing: PricingSettings,
     pub checkout: CheckoutSettings,
     pub subscriptions: SubscriptionSettings,
@@ -96,6 +98,26 @@ pub struct CheckoutSettings {
     /// `honor`: an unexpired quote's amount is charged and a price change is reported;
     /// `reprice`: the current price is charged and the change reported.
     pub reprice_policy: RepricePolicy,
+}
+
+/// Spans exported over OpenTelemetry (off by default).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// OTLP/HTTP traces endpoint (JSON), e.g. `http://otel-collector:4318/v1/traces`; empty: no
+    /// span export. The `OTEL_BSP_*` variables tune batching.
+    pub otlp_endpoint: String,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: String::new(),
+            service_name: "vitrine".into(),
+        }
+    }
 }
 
 /// Log output.

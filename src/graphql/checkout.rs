@@ -179,6 +179,9 @@ pub fn checkout(
     lines: Vec<CheckoutLineInput>,
     reservation: Option<&str>,
 ) -> async_graphql::Result<Checkout> {
+    let span =
+        crate::telemetry::traced_span(|| tracing::info_span!("checkout", lines = lines.len()));
+    let _entered = span.enter();
     // Quotes expire: the answer depends on the clock, so it is never memoized.
     reader.unmemoizable();
     let lines = lines

@@ -111,7 +111,7 @@ impl Gateway {
             freshness: Arc::default(),
             desk: Default::default(),
             cache_max_age_secs: settings.cache_max_age_secs,
-            persisted: Arc::new(persisted_queries(settings)),
+            persisted: Arc::new(PersistedQueries::from_settings(settings)),
         }
     }
 
@@ -199,7 +199,9 @@ impl Gateway {
         let started = std::time::Instant::now();
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
         let deadline = Deadline::after(self.request_timeout);
-        let (mut request, to_remember) = match self.with_parsed_query(request) {
+        let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
+        let parsed = parse_span.in_scope(|| self.with_parsed_query(request));
+        let (mut request, to_remember) = match parsed {
             Ok((request, to_remember)) => (
                 request.data(Arc::clone(&reader)).data(deadline),
                 to_remember,
@@ -216,7 +218,13 @@ impl Gateway {
         let operation = request
             .parsed_query()
             .map_or("none", |d| operation_label(d));
-        let executed = tokio::time::timeout(self.request_timeout, self.schema.execute(request));
+        let execute_span = crate::telemetry::traced_span(|| {
+            tracing::info_span!("graphql.execute", operation = operation)
+        });
+        let executed = tokio::time::timeout(
+            self.request_timeout,
+            tracing::Instrument::instrument(self.schema.execute(request), execute_span),
+        );
         let response = match executed.await {
             Ok(response) => self.with_codes(response),
             Err(_) => {
@@ -371,22 +379,6 @@ fn limits_of(settings: &GraphqlSettings) -> Limits {
         default_page_size: settings.default_page_size,
         max_page_size: settings.max_page_size,
     }
-}
-
-/// The persisted-query store from the settings. An unreadable manifest refuses every document
-/// in trusted-only mode (start-up checks it first, see `App::build`).
-fn persisted_queries(settings: &GraphqlSettings) -> PersistedQueries {
-    let (bytes, manifest, only) = (
-        settings.apq_cache_bytes,
-        settings.trusted_documents.as_str(),
-        settings.trusted_documents_only,
-    );
-    PersistedQueries::new(bytes, manifest, only).unwrap_or_else(|error| {
-        tracing::error!(%error, "trusted documents unreadable");
-        PersistedQueries::new(0, "", false)
-            .map(|p| p.refusing(only))
-            .expect("an empty store builds")
-    })
 }
 
 #[cfg(test)]

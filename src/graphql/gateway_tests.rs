@@ -3,9 +3,9 @@
 mod memo {
     use super::super::*;
     use crate::config::Settings;
-    use std::sync::atomic::AtomicU64;
     use crate::views::testing::{price, product};
     use crate::views::Change;
+    use std::sync::atomic::AtomicU64;
 
     const PDP: &str = "{ product(id: \"p\") { id variants { sku price { amount } } } }";
 

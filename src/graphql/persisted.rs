@@ -85,6 +85,22 @@ impl PersistedQueries {
         })
     }
 
+    /// The persisted-query store from the settings. An unreadable manifest refuses every document
+    /// in trusted-only mode (start-up checks it first, see `App::build`).
+    pub fn from_settings(settings: &crate::config::GraphqlSettings) -> Self {
+        let (bytes, manifest, only) = (
+            settings.apq_cache_bytes,
+            settings.trusted_documents.as_str(),
+            settings.trusted_documents_only,
+        );
+        PersistedQueries::new(bytes, manifest, only).unwrap_or_else(|error| {
+            tracing::error!(%error, "trusted documents unreadable");
+            PersistedQueries::new(0, "", false)
+                .map(|p| p.refusing(only))
+                .expect("an empty store builds")
+        })
+    }
+
     /// This store, refusing every document when `refuse` (a trusted-only deployment whose
     /// manifest could not be read).
     pub fn refusing(mut self, refuse: bool) -> Self {

@@ -20,6 +20,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::applier::{Applier, Origin};
 use super::assign::{assign_all, wait_for_watermarks, PartitionIndex, StartAt, Watermarks};
+use super::batch_span::BatchSpans;
 use super::catch_up::CatchUp;
 use super::client::KafkaClient;
 use super::partitions::{spawn_watcher, NewPartition};
@@ -253,9 +254,11 @@ impl ConsumeLoop<'_> {
         if caught_up_logged {
             self.mark_ready(&started);
         }
+        let mut spans = BatchSpans::default();
         while !stop.load(Ordering::Relaxed) {
             self.assign_found(&mut catch_up);
             let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
+                spans.close();
                 continue;
             };
             match result {
@@ -276,6 +279,7 @@ impl ConsumeLoop<'_> {
                     if let Some(p) = self.index.get(topic).and_then(|t| t.get(&partition)) {
                         p.record_applied(offset, message.timestamp().to_millis());
                     }
+                    spans.applied();
                     if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
                         self.publish(&catch_up);
                     }

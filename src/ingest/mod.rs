@@ -4,6 +4,7 @@
 
 pub mod applier;
 pub mod assign;
+mod batch_span;
 pub mod catch_up;
 pub mod client;
 pub mod consumer;

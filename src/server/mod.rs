@@ -75,6 +75,36 @@ fn compression(min_bytes: u16) -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().compress_when(when)
 }
 
+/// The request's span: traced (INFO, exported, its `trace_id` in every JSON log line) when the
+/// caller sent a W3C `traceparent` or spans are exported; else a DEBUG span that costs nothing
+/// at the default log level.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    use opentelemetry::propagation::TextMapPropagator;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let traceparent = request
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok());
+    if traceparent.is_none() && !crate::telemetry::exporting() {
+        return tracing::debug_span!("request", method = %request.method(), path = request.uri().path());
+    }
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        trace_id = tracing::field::Empty
+    );
+    if traceparent.is_some() {
+        let propagator = opentelemetry_sdk::propagation::TraceContextPropagator::new();
+        let parent = propagator.extract(&crate::telemetry::HeaderExtractor(request.headers()));
+        span.set_parent(parent);
+    }
+    if let Some(id) = crate::telemetry::trace_id(&span, traceparent) {
+        span.record("trace_id", id.as_str());
+    }
+    span
+}
+
 pub fn router(state: AppState) -> Router {
     metrics::handle();
     let cors = CorsLayer::new()
@@ -101,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         // expected, and request metrics are on /metrics.
         .layer(
             TraceLayer::new_for_http()
+                .make_span_with(request_span)
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
         )

@@ -16,3 +16,4 @@ mod secured;
 mod shutdown;
 mod snapshots;
 mod subscriptions;
+mod tracing;

@@ -12,6 +12,8 @@ use crate::common::Client;
 pub struct Vitrine {
     pub client: Client,
     child: Child,
+    /// The last lines it logged (JSON).
+    logs: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
 }
 
 /// Environment for the binary: brokers, topics, a free port, JSON logs.
@@ -49,12 +51,21 @@ impl Vitrine {
             .expect("vitrine starts");
         let stdout = child.stdout.take().unwrap();
         let (url_tx, url_rx) = mpsc::channel();
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let kept = std::sync::Arc::clone(&logs);
         // Read the logs for the listening URL; keep draining them so the child never blocks.
         std::thread::spawn(move || {
             let echo = std::env::var("TEST_LOG").is_ok();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if echo {
                     eprintln!("{line}");
+                }
+                {
+                    let mut kept = kept.lock().unwrap();
+                    if kept.len() >= 5_000 {
+                        kept.pop_front();
+                    }
+                    kept.push_back(line.clone());
                 }
                 if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
                     if let Some(url) = event["fields"]["url"].as_str() {
@@ -69,7 +80,13 @@ impl Vitrine {
         Self {
             client: Client::new(base),
             child,
+            logs,
         }
+    }
+
+    /// The lines logged so far (the last 5,000).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().iter().cloned().collect()
     }
 }
 
