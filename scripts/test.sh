@@ -12,6 +12,8 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || missing+=(stunnel4)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
+# nginx as a CDN stand-in (a price change shows through its proxy_cache within max-age).
+command -v nginx >/dev/null || missing+=(nginx-light)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]} from Debian's packages..."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -6,6 +6,7 @@
 mod common;
 
 mod broker;
+mod cdn;
 mod edge_cases;
 mod faults;
 mod intl;
