@@ -11,7 +11,7 @@ cargo build --release --quiet --bin vitrine --example bare_consume
 source bench/common.sh
 
 kport=19492; hport=18580
-start_tansu "$kport"
+TANSU_STORAGE=sqlite start_tansu "$kport"
 start=$(date +%s.%N)
 target/release/vitrine feed --brokers "127.0.0.1:$kport" --products "$products" >"$work/feed.log" 2>&1
 echo "fed $products products in $(echo "$(date +%s.%N) - $start" | bc) s: $(grep -o 'records=[0-9]*' "$work/feed.log" | head -1)"

@@ -6,12 +6,17 @@ export VITRINE_CHECKOUT__QUOTE_SECRET="${VITRINE_CHECKOUT__QUOTE_SECRET:-bench-q
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-# start_tansu PORT: an in-memory tansu broker on 127.0.0.1:PORT, logging to $work/tansu.log.
+# start_tansu PORT: a tansu broker on 127.0.0.1:PORT, logging to $work/tansu.log; in memory, or
+# with TANSU_STORAGE=sqlite on SQLite in $work (tansu's memory engine answers ListOffsets LATEST
+# with the newest batch's base offset + 1, so benches that restart from Vitrine's own snapshot,
+# whose offsets are checked against the log end, need SQLite).
 start_tansu() {
   scripts/install-tansu.sh >/dev/null
   local tansu="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}" url="tcp://127.0.0.1:$1"
-  "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
-    --storage-engine memory://tansu/ >"$work/tansu.log" 2>&1 &
+  local storage="memory://tansu/"
+  [ "${TANSU_STORAGE:-memory}" = sqlite ] && storage="sqlite://tansu.db"
+  (cd "$work" && exec "$tansu" broker --listener-url "$url" --advertised-listener-url "$url" \
+    --storage-engine "$storage") >"$work/tansu.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
   echo "tansu did not start"; cat "$work/tansu.log"; exit 1
