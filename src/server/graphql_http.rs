@@ -291,8 +291,14 @@ pub async fn graphql_post(
         let client = super::live::client_id(&state, &parts);
         return super::live::event_stream(&state, request, client);
     }
-    // Who asks (per-client limits on holds).
-    let request = match super::live::client_id(&state, &parts) {
+    // Who asks, for per-client limits on holds: only mutations need it (a document with a
+    // mutation has the keyword; anything else skips the allocation).
+    let client = request
+        .query
+        .contains("mutation")
+        .then(|| super::live::client_id(&state, &parts))
+        .flatten();
+    let request = match client {
         Some(client) => request.data(client),
         None => request,
     };
