@@ -16,7 +16,7 @@ use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaC
 use crate::reservations::ReservationDesk;
 use crate::server::listener::ConnectionLimits;
 use crate::server::live::LiveTimings;
-use crate::server::{router, AppState};
+use crate::server::{router, AppParts, AppState};
 use crate::shutdown::{shutdown_channel, ShutdownTrigger};
 use crate::snapshot::SnapshotSchedule;
 use crate::status::{IngestStats, IngestStatus, Progress, Readiness};
@@ -138,7 +138,7 @@ impl App {
 
         let (shutdown, listening) = shutdown_channel();
         let subs = &settings.subscriptions;
-        let state = AppState {
+        let state = AppState::new(AppParts {
             gateway,
             status,
             max_body_bytes: settings.server.max_body_bytes,
@@ -154,7 +154,7 @@ impl App {
             },
             shutdown: listening,
             compression_min_bytes: settings.server.compression_min_bytes,
-        };
+        });
         Ok(Self {
             listener,
             brokers,

@@ -24,9 +24,27 @@ use crate::graphql::gateway::Gateway;
 use crate::shutdown::Shutdown;
 use crate::status::IngestStatus;
 
-/// What every handler can reach.
+/// What every handler can reach: one shared allocation, so that axum's per-request clone of
+/// the state is a reference count, not a copy of every field (the CORS origin list among them).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct AppParts {
     pub gateway: Gateway,
     pub status: Arc<IngestStatus>,
     pub max_body_bytes: usize,

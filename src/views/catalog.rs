@@ -54,6 +54,8 @@ pub struct Catalog {
     /// Client -> ids of its reservations (pruned as they end), for per-client limits.
     pub(super) by_client: Map<Vec<String>>,
     pub(super) clock_ms: AtomicI64,
+    /// SKUs that have had holds (never decreases); 0: no reservation ever applied.
+    pub(super) held_skus: std::sync::atomic::AtomicUsize,
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.

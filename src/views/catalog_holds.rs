@@ -21,7 +21,7 @@ impl Catalog {
                 let Some((next, line)) = current.decide(on_hand, &event) else {
                     return ApplyOutcome::Stale;
                 };
-                self.holds.insert(sku.clone(), Arc::new(next));
+                self.put_holds(sku, next);
                 self.record_line(id, *lines, line);
                 ApplyOutcome::Applied
             }
@@ -30,11 +30,26 @@ impl Catalog {
                 let mut next = (*self.holds(&line.sku).unwrap_or_default()).clone();
                 next.lines.retain(|l| l.reservation != line.reservation);
                 next.lines.push(line.clone());
-                self.holds.insert(line.sku.clone(), Arc::new(next));
+                self.put_holds(&line.sku, next);
                 self.record_line(&line.reservation.clone(), line.lines, line.clone());
                 ApplyOutcome::Applied
             }
         }
+    }
+
+    fn put_holds(&self, sku: &str, holds: super::holds::SkuHolds) {
+        if self
+            .holds
+            .insert(sku.to_string(), Arc::new(holds))
+            .is_none()
+        {
+            self.held_skus.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// True until any SKU has had a hold: reads of availability can skip the holds then.
+    pub fn never_held(&self) -> bool {
+        self.held_skus.load(Ordering::Acquire) == 0
     }
 
     fn record_line(&self, id: &str, lines: u32, line: super::holds::HeldLine) {
@@ -61,7 +76,7 @@ impl Catalog {
         let Some(next) = self.holds(sku).and_then(|h| h.end(id, how)) else {
             return ApplyOutcome::Stale;
         };
-        self.holds.insert(sku.to_string(), Arc::new(next));
+        self.put_holds(sku, next);
         if let Some(r) = self.reservation(id) {
             let mut r = (*r).clone();
             if let Some(line) = r.lines.get_mut(sku) {

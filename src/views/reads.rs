@@ -36,16 +36,22 @@ impl PartialEq for Seen {
 
 impl Eq for Seen {}
 
-type Key = (ViewKind, Box<str>);
+/// What was read under one key, per view (`None`: not read; `Some(None)`: read, absent). One
+/// entry per key whatever the views, so a SKU's price, stock and holds share one allocation and
+/// a repeated read allocates nothing.
+type Slots = [Option<Option<Seen>>; ViewKind::ALL.len()];
 
-/// The records one computation read, as it saw them (`None`: the key was absent).
+/// The records one computation read, as it saw them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadLog {
-    reads: HashMap<Key, Option<Seen>, foldhash::fast::RandomState>,
+    reads: HashMap<Box<str>, Slots, foldhash::fast::RandomState>,
     /// It scanned a whole view (a listing): too many reads to check, never memoized.
     scanned: bool,
     /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
     valid_until_ms: Option<i64>,
+    /// It read availability while no SKU had ever been held (holds not read): the first hold
+    /// anywhere outdates it.
+    before_any_hold: bool,
 }
 
 impl ReadLog {
@@ -54,8 +60,12 @@ impl ReadLog {
         !self.scanned
     }
 
+    /// Records read (a key read in two views counts twice).
     pub fn len(&self) -> usize {
-        self.reads.len()
+        self.reads
+            .values()
+            .map(|slots| slots.iter().filter(|s| s.is_some()).count())
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -72,15 +82,23 @@ impl ReadLog {
             }
         }
         !self.scanned
+            && (!self.before_any_hold || catalog.never_held())
             && self
                 .valid_until_ms
                 .is_none_or(|until| catalog.clock_ms() < until)
-            && self.reads.iter().all(|((kind, key), seen)| match kind {
-                ViewKind::Products => same(seen, catalog.product(key)),
-                ViewKind::Prices => same(seen, catalog.price(key)),
-                ViewKind::Inventory => same(seen, catalog.inventory(key)),
-                ViewKind::Intl => same(seen, catalog.intl(key)),
-                ViewKind::Reservations => same(seen, catalog.holds(key)),
+            && self.reads.iter().all(|(key, slots)| {
+                ViewKind::ALL.iter().zip(slots).all(|(kind, slot)| {
+                    let Some(seen) = slot else {
+                        return true;
+                    };
+                    match kind {
+                        ViewKind::Products => same(seen, catalog.product(key)),
+                        ViewKind::Prices => same(seen, catalog.price(key)),
+                        ViewKind::Inventory => same(seen, catalog.inventory(key)),
+                        ViewKind::Intl => same(seen, catalog.intl(key)),
+                        ViewKind::Reservations => same(seen, catalog.holds(key)),
+                    }
+                })
             })
     }
 }
@@ -128,13 +146,21 @@ impl RecordingReader {
         if !self.pins {
             return fetch(&self.catalog);
         }
+        let slot = kind as usize;
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        let pinned = (kind, Box::<str>::from(key));
-        if let Some(seen) = log.reads.get(&pinned) {
+        if let Some(Some(seen)) = log.reads.get(key).map(|slots| &slots[slot]) {
             return seen.as_ref().and_then(Seen::get);
         }
         let record = fetch(&self.catalog);
-        log.reads.insert(pinned, record.as_ref().map(Seen::of));
+        let seen = record.as_ref().map(Seen::of);
+        match log.reads.get_mut(key) {
+            Some(slots) => slots[slot] = Some(seen),
+            None => {
+                let mut slots = Slots::default();
+                slots[slot] = Some(seen);
+                log.reads.insert(Box::from(key), slots);
+            }
+        }
         record
     }
 
@@ -197,6 +223,15 @@ impl StockAndPrices for RecordingReader {
     /// On hand minus the holds active at the catalog's clock, both pinned.
     fn available(&self, sku: &str) -> i32 {
         let on_hand = self.inventory(sku).map_or(0, |i| i.available);
+        if self.pins {
+            // Nothing was ever held (as this request first saw it): no holds to read or pin; a
+            // first hold outdates the log, and the rest of the request keeps that view.
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            if log.before_any_hold || self.catalog.never_held() {
+                log.before_any_hold = true;
+                return on_hand;
+            }
+        }
         let Some(holds) = self.read(ViewKind::Reservations, sku, |c| c.holds(sku)) else {
             return on_hand;
         };
@@ -298,6 +333,31 @@ mod tests {
         assert_eq!(live.price("a").unwrap().list_minor, 999);
         c.apply(Change::Price(price("a", 3, 5, None)));
         assert_eq!(live.price("a").unwrap().list_minor, 5);
+    }
+
+    /// Before any hold exists, availability reads skip the holds; the first hold anywhere
+    /// outdates what was read that way.
+    #[test]
+    fn the_first_hold_outdates_answers_that_read_stock() {
+        use crate::views::holds::ReservationEvent;
+        let c = catalog();
+        c.apply(Change::Inventory(stock("a", 1, 5)));
+        let reader = RecordingReader::new(Arc::clone(&c));
+        assert_eq!(reader.available("a"), 5);
+        let log = reader.log();
+        assert!(log.still_current(&c));
+        c.apply(Change::Reservation(ReservationEvent::Hold {
+            id: "r".into(),
+            sku: "a".into(),
+            quantity: 2,
+            ttl_ms: 60_000,
+            client: "c".into(),
+            lines: 1,
+            at_ms: 1,
+        }));
+        assert!(!log.still_current(&c));
+        assert_eq!(reader.available("a"), 5, "the request keeps its first view");
+        assert_eq!(RecordingReader::new(Arc::clone(&c)).available("a"), 3);
     }
 
     #[test]
