@@ -23,13 +23,14 @@
 //! - [`demo`]: the generated catalog, the in-process cluster, the embedded default and
 //!   `vitrine feed`.
 //! - [`app`]: builds all of the above from settings and runs it; [`config`], [`cli`],
-//!   [`telemetry`], [`clock`] and [`shutdown`] beside it.
+//!   [`telemetry`], [`clock`], [`digest`] and [`shutdown`] beside it.
 
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod events;
 pub mod graphql;
 pub mod ingest;

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use async_graphql::Request;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::errors::ApiError;
 
@@ -36,13 +35,8 @@ struct ApolloOperation {
     body: String,
 }
 
-/// The lowercase hex SHA-256 of a document, as APQ and the manifests name it.
-pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// Documents are named by the lowercase hex SHA-256 of their text (APQ and the manifests).
+pub use crate::digest::sha256_hex;
 
 /// Known documents by hash: the trusted manifest, then those registered through APQ.
 pub struct PersistedQueries {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::digest::sha256_hex;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use sha2::{Digest, Sha256};
 
 use crate::config::ReservationSettings;
 use crate::events::reservation::{hold, release};
@@ -62,9 +62,7 @@ impl std::fmt::Debug for ReservationDesk {
 
 /// The reservation id an idempotency key stands for: the same on every replica.
 pub fn reservation_id(idempotency_key: &str) -> String {
-    let digest = Sha256::digest(idempotency_key.as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("r_{hex}")
+    format!("r_{}", &sha256_hex(idempotency_key)[..32])
 }
 
 impl ReservationDesk {

@@ -3,9 +3,9 @@
 //! put), `Vary`, and `If-None-Match` answered with 304 Not Modified. Every replica computes the
 //! same tag for the same data, so a CDN in front of several replicas revalidates across them.
 
+use crate::digest::sha256_hex;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 use crate::graphql::answer::{Cacheable, JsonAnswer, Outcome};
 
@@ -15,9 +15,7 @@ const VARY: &str = "accept, accept-encoding, x-max-staleness-ms";
 
 /// The strong entity tag of `data` (the first 128 bits of its SHA-256, in hex).
 pub fn etag(data: &[u8]) -> String {
-    let digest = Sha256::digest(data);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", &sha256_hex(data)[..32])
 }
 
 /// True when `If-None-Match` names `tag` (or is `*`).

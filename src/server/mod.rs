@@ -97,7 +97,6 @@ fn compression(min_bytes: u16) -> CompressionLayer<impl Predicate> {
 /// caller sent a W3C `traceparent` or spans are exported; else a DEBUG span that costs nothing
 /// at the default log level.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    use opentelemetry::propagation::TextMapPropagator;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
     let traceparent = request
         .headers()
@@ -113,8 +112,8 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         trace_id = tracing::field::Empty
     );
     if traceparent.is_some() {
-        let propagator = opentelemetry_sdk::propagation::TraceContextPropagator::new();
-        let parent = propagator.extract(&crate::telemetry::HeaderExtractor(request.headers()));
+        let headers = crate::telemetry::HeaderExtractor(request.headers());
+        let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&headers));
         span.set_parent(parent);
     }
     if let Some(id) = crate::telemetry::trace_id(&span, traceparent) {

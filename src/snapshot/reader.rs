@@ -133,7 +133,6 @@ pub fn load(
     check: HeaderCheck<'_>,
     timeouts: HttpTimeouts,
 ) -> Result<LoadReport, SnapshotError> {
-    let started = Instant::now();
     let downloaded;
     let path = match source {
         Source::File(path) => path,
@@ -142,17 +141,7 @@ pub fn load(
             &downloaded.0
         }
     };
-    scan(std::fs::File::open(path)?, check, |_| Ok(()))?;
-    let (header, records) = scan(std::fs::File::open(path)?, &|_| Ok(()), |record| {
-        apply(applier, progress, record);
-        Ok(())
-    })?;
-    progress.bootstrap_loaded(records);
-    Ok(LoadReport {
-        header,
-        records,
-        elapsed: started.elapsed(),
-    })
+    verify_then_apply(|| std::fs::File::open(path), check, applier, progress)
 }
 
 /// [`load`] from snapshot bytes in memory (zstd-compressed), with no header check.
@@ -161,9 +150,19 @@ pub fn load_from(
     applier: &Applier,
     progress: &Progress,
 ) -> Result<LoadReport, SnapshotError> {
+    verify_then_apply(|| Ok(compressed), &|_| Ok(()), applier, progress)
+}
+
+/// Reads the snapshot `open` gives twice: once to verify all of it, then to apply it.
+fn verify_then_apply<R: Read>(
+    open: impl Fn() -> std::io::Result<R>,
+    check: HeaderCheck<'_>,
+    applier: &Applier,
+    progress: &Progress,
+) -> Result<LoadReport, SnapshotError> {
     let started = Instant::now();
-    scan(compressed, &|_| Ok(()), |_| Ok(()))?;
-    let (header, records) = scan(compressed, &|_| Ok(()), |record| {
+    scan(open()?, check, |_| Ok(()))?;
+    let (header, records) = scan(open()?, &|_| Ok(()), |record| {
         apply(applier, progress, record);
         Ok(())
     })?;

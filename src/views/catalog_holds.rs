@@ -168,6 +168,9 @@ impl Catalog {
 
     /// Units of `sku` held now.
     pub fn held_now(&self, sku: &str) -> i32 {
+        if self.never_held() {
+            return 0;
+        }
         self.holds
             .get(sku)
             .map_or(0, |h| h.held_at(self.clock_ms()))
