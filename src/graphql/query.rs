@@ -11,7 +11,7 @@ use super::product::{reader, Product};
 use super::ApiSettings;
 use crate::pricing::landed::Market;
 use crate::pricing::money::minor_units;
-use crate::views::listing::{list_products, recheck_page, ListingRequest, SortKey};
+use crate::views::listing::{recheck_page, ListingRequest, SortKey};
 
 /// Page size assumed for complexity when `first` is not given.
 const COMPLEXITY_PAGE: i32 = 20;
@@ -84,7 +84,8 @@ impl QueryRoot {
         let base_currency = settings.base_currency.as_str();
         let show = |base, product: &_| market.shown_minor(base, base_currency, product);
         let reader = reader(ctx);
-        let page = list_products(reader.scan(), &request, show);
+        let count = ctx.look_ahead().field("totalCount").exists();
+        let page = reader.list(&request, show, count);
         // The nodes show prices and stock from the reader's pinned reads: check them there.
         let page = recheck_page(page, &request, reader, show);
         Ok(ProductConnection::from_page(sort, page, &market))

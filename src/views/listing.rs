@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{summarize, Catalog, Product, ProductEntry, ProductSummary, StockAndPrices};
+use super::index::Indexed;
+use super::text::TextQuery;
+use super::{summarize, Catalog, Product, ProductSummary, StockAndPrices};
 
 /// Orders a listing can take; ties are always broken by product id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +32,8 @@ pub struct ListingFilter {
     /// Bounds on the product's lowest variant price, in base minor units, inclusive.
     pub min_price_minor: Option<i64>,
     pub max_price_minor: Option<i64>,
-    /// Case-insensitive substring of title or brand.
+    /// Words that must each begin a word of the title or brand, in any case and accent
+    /// (see `text`).
     pub query: Option<String>,
 }
 
@@ -67,7 +70,7 @@ pub struct ListingItem {
     pub position: Position,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ListingPage {
     pub items: Vec<ListingItem>,
     /// Products matching the filter, on all pages.
@@ -86,32 +89,18 @@ pub fn category_matches(path: &str, prefix: &str) -> bool {
             && path.as_bytes()[prefix.len()] == b'/')
 }
 
-impl ListingFilter {
-    fn needs_price(&self) -> bool {
-        self.min_price_minor.is_some() || self.max_price_minor.is_some()
-    }
+/// The category prefixes `path` lies in: each part up to a `/`, and the path itself
+/// (`a/b/c` is in `a`, `a/b` and `a/b/c`). `category_matches(path, p)` holds exactly when
+/// `p` without trailing `/` is one of them.
+pub fn category_prefixes(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/')
+        .map(move |(i, _)| &path[..i])
+        .chain(std::iter::once(path))
+}
 
-    fn matches_product(&self, product: &Product) -> bool {
-        if let Some(category) = &self.category {
-            if !product
-                .categories
-                .iter()
-                .any(|c| category_matches(c, category))
-            {
-                return false;
-            }
-        }
-        if let Some(brand) = &self.brand {
-            if !product.brand.eq_ignore_ascii_case(brand) {
-                return false;
-            }
-        }
-        if let Some(query) = &self.query {
-            if !product.search_text.contains(&query.to_lowercase()) {
-                return false;
-            }
-        }
-        true
+impl ListingFilter {
+    pub(super) fn needs_price(&self) -> bool {
+        self.min_price_minor.is_some() || self.max_price_minor.is_some()
     }
 
     /// `min_price` is the product's lowest variant price as shown in the listing's market.
@@ -127,6 +116,85 @@ impl ListingFilter {
                     && self.max_price_minor.is_none_or(|hi| min <= hi)
             }
             None => !self.needs_price(),
+        }
+    }
+}
+
+/// The one definition of which products a listing keeps and where they sort, shared by the
+/// indexed walk and the reference scan.
+pub(super) struct Matcher<'r, F> {
+    pub request: &'r ListingRequest,
+    /// The query's words; `None` when it has none (no text condition).
+    pub text: Option<TextQuery>,
+    pub show: F,
+}
+
+impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
+    pub fn new(request: &'r ListingRequest, show: F) -> Self {
+        let text = request
+            .filter
+            .query
+            .as_deref()
+            .map(TextQuery::parse)
+            .filter(|q| !q.words.is_empty());
+        Self {
+            request,
+            text,
+            show,
+        }
+    }
+
+    pub fn needs_price(&self) -> bool {
+        self.request.filter.needs_price() || self.request.sort == SortKey::Price
+    }
+
+    /// The sort number of a product the listing keeps (price or publication time; 0 for the
+    /// other orders), or `None` when the filter leaves it out.
+    pub fn number(&self, entry: &Indexed) -> Option<i64> {
+        let filter = &self.request.filter;
+        let product = &entry.product;
+        if let Some(category) = &filter.category {
+            if !product
+                .categories
+                .iter()
+                .any(|c| category_matches(c, category))
+            {
+                return None;
+            }
+        }
+        if let Some(brand) = &filter.brand {
+            if !product.brand.eq_ignore_ascii_case(brand) {
+                return None;
+            }
+        }
+        if let Some(text) = &self.text {
+            if !text.matches(&entry.words) {
+                return None;
+            }
+        }
+        let min_price = match entry.summary.min_price_minor {
+            Some(base) if self.needs_price() => (self.show)(base, product),
+            _ => None,
+        };
+        if !filter.matches_summary(&entry.summary, min_price) {
+            return None;
+        }
+        match self.request.sort {
+            SortKey::Price => min_price,
+            SortKey::CreatedAt => Some(entry.created()),
+            SortKey::Title | SortKey::Id => Some(0),
+        }
+    }
+
+    /// The place of a kept product, as a cursor holds it.
+    pub fn position(&self, entry: &Indexed, number: i64) -> Position {
+        let value = match self.request.sort {
+            SortKey::Title => SortValue::Text(entry.product.title_key.clone()),
+            _ => SortValue::Int(number),
+        };
+        Position {
+            value,
+            id: entry.product.id.clone(),
         }
     }
 }
@@ -181,48 +249,24 @@ impl Candidate {
     }
 }
 
-fn sort_number(sort: SortKey, entry: &ProductEntry, min_price: Option<i64>) -> Option<i64> {
-    match sort {
-        SortKey::Price => min_price,
-        SortKey::CreatedAt => Some(entry.product.published_at_ms.unwrap_or(i64::MIN)),
-        SortKey::Title | SortKey::Id => Some(0),
-    }
-}
-
-/// Filters, sorts and cuts one page of the product view.
-///
-/// `show_price` maps a product's lowest base price to the price shown in the listing's market
-/// (the identity in the base market); it must not decrease when the base price grows, so the
-/// lowest shown price is the shown lowest base price.
-///
-/// One pass over the products with their maintained summaries; only the page itself is
-/// sorted (a partial selection), so a page costs O(products + first * log first).
-pub fn list_products(
-    catalog: &Catalog,
-    request: &ListingRequest,
-    show_price: impl Fn(i64, &Product) -> Option<i64>,
+/// Filters, sorts and cuts one page from `entries` in any order: every entry is looked at, and
+/// only the page itself is sorted (a partial selection), so it costs O(entries + first * log
+/// first). The reference scan uses it over the whole catalog; the indexed path over the few
+/// products a text query's words point at.
+pub(super) fn select_page<'e, F: Fn(i64, &Product) -> Option<i64>>(
+    entries: impl Iterator<Item = &'e Arc<Indexed>>,
+    matcher: &Matcher<'_, F>,
 ) -> ListingPage {
-    let filter = &request.filter;
+    let request = matcher.request;
     let sort = request.sort;
     // Order in the listing's direction.
     let directed = |o: Ordering| if request.reverse { o.reverse() } else { o };
     let mut total_count = 0;
     let mut before_cursor = 0;
     let mut after: Vec<Candidate> = Vec::new();
-    catalog.for_each_product(|entry| {
-        if !filter.matches_product(&entry.product) {
-            return;
-        }
-        let needs_price = filter.needs_price() || sort == SortKey::Price;
-        let min_price = match entry.summary.min_price_minor {
-            Some(base) if needs_price => show_price(base, &entry.product),
-            _ => None,
-        };
-        if !filter.matches_summary(&entry.summary, min_price) {
-            return;
-        }
-        let Some(number) = sort_number(sort, entry, min_price) else {
-            return;
+    for entry in entries {
+        let Some(number) = matcher.number(entry) else {
+            continue;
         };
         total_count += 1;
         let candidate = Candidate {
@@ -232,11 +276,11 @@ pub fn list_products(
         if let Some(cursor) = &request.after {
             if directed(candidate.cmp_position(sort, cursor)) != Ordering::Greater {
                 before_cursor += 1;
-                return;
+                continue;
             }
         }
         after.push(candidate);
-    });
+    }
     let has_next_page = after.len() > request.first;
     if has_next_page {
         if request.first == 0 {
@@ -259,6 +303,33 @@ pub fn list_products(
         has_next_page,
         has_previous_page: before_cursor > 0,
     }
+}
+
+/// Filters, sorts and cuts one page of the product view from its indexes (see `index_walk`).
+///
+/// `show_price` maps a product's lowest base price to the price shown in the listing's market
+/// (the identity in the base market). It must depend on the product only through its HS code,
+/// and must not decrease when the base price grows, so the lowest shown price is the shown
+/// lowest base price and each HS code's base order is its shown order.
+pub fn list_products(
+    catalog: &Catalog,
+    request: &ListingRequest,
+    show_price: impl Fn(i64, &Product) -> Option<i64>,
+) -> ListingPage {
+    catalog.list(request, show_price, true).page
+}
+
+/// The same page by looking at every product (the reference the indexes are tested against).
+pub fn scan_products(
+    catalog: &Catalog,
+    request: &ListingRequest,
+    show_price: impl Fn(i64, &Product) -> Option<i64>,
+) -> ListingPage {
+    let mut entries = Vec::new();
+    catalog.for_each_product(|e| {
+        entries.push(Arc::new(Indexed::new(Arc::clone(&e.product), e.summary)));
+    });
+    select_page(entries.iter(), &Matcher::new(request, show_price))
 }
 
 /// Re-checks a page against what the answer will show. Each product's filter and sort values

@@ -9,10 +9,14 @@ pub mod catalog;
 mod catalog_holds;
 pub mod claims;
 pub mod holds;
+pub mod index;
+mod index_price;
+pub mod index_walk;
 pub mod listing;
 pub mod model;
 pub mod reads;
 pub mod summary;
+pub mod text;
 
 pub use catalog::{ApplyOutcome, Catalog, ProductEntry};
 pub use model::{Change, IntlContext, Inventory, Price, Product, Variant, ViewKind};

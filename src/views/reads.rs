@@ -5,6 +5,8 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::index::ScopeKey;
+use super::listing::{ListingPage, ListingRequest};
 use super::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, ViewKind};
 
 /// One record as read: the stored value itself (kept alive, so its identity cannot be reused).
@@ -45,8 +47,10 @@ type Slots = [Option<Option<Seen>>; ViewKind::ALL.len()];
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadLog {
     reads: HashMap<Box<str>, Slots, foldhash::fast::RandomState>,
-    /// It scanned a whole view (a listing): too many reads to check, never memoized.
+    /// It depends on more than it can check (a scan, the wall clock): never memoized.
     scanned: bool,
+    /// Listing scopes it walked, at the generation it saw (see `index`).
+    listings: Vec<(ScopeKey, u64)>,
     /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
     valid_until_ms: Option<i64>,
     /// It read availability while no SKU had ever been held (holds not read): the first hold
@@ -69,7 +73,7 @@ impl ReadLog {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.reads.is_empty()
+        self.reads.is_empty() && self.listings.is_empty()
     }
 
     /// True when every record read is still the very record that was read (or still absent).
@@ -83,6 +87,10 @@ impl ReadLog {
         }
         !self.scanned
             && (!self.before_any_hold || catalog.never_held())
+            && self
+                .listings
+                .iter()
+                .all(|(scope, seen)| catalog.listing_generation(scope) == *seen)
             && self
                 .valid_until_ms
                 .is_none_or(|until| catalog.clock_ms() < until)
@@ -196,6 +204,22 @@ impl RecordingReader {
     pub fn scan(&self) -> &Catalog {
         self.unmemoizable();
         &self.catalog
+    }
+
+    /// A listing page from the catalog's indexes; the answer then depends on the scope it
+    /// walked (any change to a product in it outdates the answer).
+    pub fn list(
+        &self,
+        request: &ListingRequest,
+        show: impl Fn(i64, &Product) -> Option<i64>,
+        count: bool,
+    ) -> ListingPage {
+        let listed = self.catalog.list(request, show, count);
+        if self.pins {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            log.listings.push((listed.scope, listed.generation));
+        }
+        listed.page
     }
 
     /// What the answer read, if it can be checked (empty for scans).

@@ -6,5 +6,6 @@ mod common;
 
 mod checkout;
 mod consistency;
+mod listing_index;
 mod stock;
 mod support;
