@@ -1,6 +1,7 @@
 -- wrk script: POST the GraphQL body in $BENCH_BODY; count responses that are not 200 or lack
 -- $BENCH_EXPECT. With $BENCH_IDS=N, each request replaces __ID__ in the body with a random
--- demo product id below N (p000000 .. p00N-1), so requests spread over N products.
+-- demo product id below N (p000000 .. p00N-1), so requests spread over N products. With
+-- $BENCH_CHOICES="a,b,c", each request replaces __CHOICE__ with one of them at random.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local f = assert(io.open(os.getenv("BENCH_BODY"), "r"))
@@ -15,16 +16,26 @@ end
 function init(args)
   expect = os.getenv("BENCH_EXPECT")
   ids = tonumber(os.getenv("BENCH_IDS") or "0")
+  choices = {}
+  for c in string.gmatch(os.getenv("BENCH_CHOICES") or "", "[^,]+") do
+    table.insert(choices, c)
+  end
   bad = 0
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 end
 
 function request()
-  if ids > 0 then
-    local body = string.gsub(wrk.body, "__ID__", string.format("p%06d", math.random(0, ids - 1)))
-    return wrk.format(nil, nil, nil, body)
+  if ids == 0 and #choices == 0 then
+    return wrk.format()
   end
-  return wrk.format()
+  local body = wrk.body
+  if ids > 0 then
+    body = string.gsub(body, "__ID__", string.format("p%06d", math.random(0, ids - 1)))
+  end
+  if #choices > 0 then
+    body = string.gsub(body, "__CHOICE__", choices[math.random(1, #choices)])
+  end
+  return wrk.format(nil, nil, nil, body)
 end
 
 function response(status, headers, body)

@@ -191,6 +191,8 @@ pub struct DemoSettings {
     pub seed: u64,
     /// Pause between live price/inventory changes; 0 switches the trickle off.
     pub live_interval_ms: u64,
+    /// Changes published at each tick (a faster stream than one per millisecond).
+    pub live_changes_per_tick: u32,
 }
 
 /// A setting that could not be loaded; the message names the offending key.

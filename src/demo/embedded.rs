@@ -34,6 +34,7 @@ impl Demo {
                 generator,
                 Arc::new(publisher),
                 Duration::from_millis(settings.live_interval_ms),
+                settings.live_changes_per_tick.max(1),
             )))
         } else {
             None
@@ -93,16 +94,20 @@ pub async fn run_trickle(
     mut generator: CatalogGenerator,
     publisher: Arc<Publisher>,
     interval: Duration,
+    per_tick: u32,
 ) {
     let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Missed ticks are made up for, so the stream keeps its rate under load.
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     loop {
         ticker.tick().await;
-        let Some(record) = generator.next_change() else {
-            return;
-        };
-        if let Err(error) = publisher.send(&record) {
-            tracing::warn!(%error, key = record.key, "demo trickle could not publish");
+        for _ in 0..per_tick {
+            let Some(record) = generator.next_change() else {
+                return;
+            };
+            if let Err(error) = publisher.send(&record) {
+                tracing::warn!(%error, key = record.key, "demo trickle could not publish");
+            }
         }
     }
 }

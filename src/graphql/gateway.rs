@@ -4,7 +4,7 @@
 //! Done here rather than as an async-graphql extension because any installed extension puts
 //! every field resolution through the extension chain, which costs more than the work itself.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -292,7 +292,10 @@ impl Gateway {
         };
         let key = memo_key(&request);
         if let Some(found) = memo.get(&key) {
-            if found.reads.still_current(&self.catalog) {
+            if found
+                .reads
+                .still_current_since(&self.catalog, &found.verified_at)
+            {
                 self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
                 record_request(found.operation, std::time::Instant::now(), true);
                 let answer = JsonAnswer {
@@ -316,6 +319,7 @@ impl Gateway {
                     body: answer.body.clone(),
                     reads,
                     operation,
+                    verified_at: AtomicU64::new(u64::MAX),
                 }),
             );
         }

@@ -1,7 +1,8 @@
 //! Operation limits, checked before validation and execution (after Apollo Router's
 //! `limits`): tokens and nesting before parsing, then aliases, root fields and directives, and
-//! a cost in which every field costs what it really does. A listing scans the catalog, so it
-//! costs the products it scans as well as the page it returns; `first: 0` is not free.
+//! a cost in which every field costs what it really does. A listing costs its page, plus the
+//! products it may walk when its filter is not served by the indexes' order; `first: 0` is not
+//! free.
 
 use std::collections::HashMap;
 
@@ -258,15 +259,20 @@ impl Cost<'_> {
     fn of_field(&mut self, field: &Field, depth: usize) -> usize {
         let children = self.of_set(&field.selection_set.node, depth + 1);
         match field.name.node.as_str() {
-            // A scan of the catalog, then a page of items.
+            // A page of items from the indexes, after a walk of the catalog when the filter
+            // may need one (see `walks`).
             "products" => {
                 let page = self
                     .int_argument(field, "first")
                     .map_or(self.limits.default_page_size, |n| {
                         n.clamp(0, self.limits.max_page_size as i64) as usize
                     });
-                self.scan_units
-                    .saturating_add(page.max(1).saturating_mul(children.max(1)))
+                let walk = if self.walks(field) {
+                    self.scan_units
+                } else {
+                    1
+                };
+                walk.saturating_add(page.max(1).saturating_mul(children.max(1)))
             }
             // One priced line per cart line.
             "checkout" => {
@@ -286,6 +292,25 @@ impl Cost<'_> {
             Value::Variable(var) => ArgumentValue::Const(self.variables.get(var)?),
             other => ArgumentValue::Literal(other),
         })
+    }
+
+    /// A listing may look at every product of its scope (up to the whole catalog) when its
+    /// filter has a condition the indexes do not order by: text, price bounds, stock, or both
+    /// a category and a brand. A category or a brand alone is walked only as far as the page.
+    fn walks(&self, field: &Field) -> bool {
+        let given = |name: &str| match self.argument(field, "filter") {
+            Some(ArgumentValue::Const(ConstValue::Object(f))) => {
+                f.get(name).is_some_and(|v| *v != ConstValue::Null)
+            }
+            Some(ArgumentValue::Literal(Value::Object(f))) => {
+                f.get(name).is_some_and(|v| *v != Value::Null)
+            }
+            _ => false,
+        };
+        ["query", "minPrice", "maxPrice", "inStock"]
+            .iter()
+            .any(|name| given(name))
+            || (given("category") && given("brand"))
     }
 
     fn int_argument(&self, field: &Field, name: &str) -> Option<i64> {

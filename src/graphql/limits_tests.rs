@@ -66,12 +66,34 @@ fn aliases_root_fields_and_directives() {
 }
 
 #[test]
-fn a_listing_costs_its_scan_and_its_page() {
-    let listing = "{ products(first: 0) { totalCount } }";
-    // first: 0 still scans: 10,000 products cost 1,000 units, over the limit with the page.
+fn a_listing_costs_its_walk_and_its_page() {
+    // From the indexes: a category, a brand or nothing costs the page, at any catalog size.
+    for cheap in [
+        "{ products(first: 0) { totalCount } }",
+        "{ products(first: 5, filter: {category: \"women\"}) { totalCount } }",
+        "{ products(filter: {brand: \"Loro\", minPrice: null}) { totalCount } }",
+    ] {
+        assert_eq!(check(cheap, 1_000_000), Ok(()), "{cheap}");
+    }
+    // Text, price, stock, or category and brand together may walk the catalog: 10,000
+    // products cost 1,000 units, over the limit with the page.
+    let listing = "{ products(first: 0, filter: {query: \"x\"}) { totalCount } }";
     assert_eq!(check(listing, 1_000), Ok(()));
     assert_eq!(refused_by(listing, 10_000), Some(Limit::Cost));
-    let two = "{ a: products(first: 0) { totalCount } b: products(first: 0) { totalCount } }";
+    for filter in [
+        "{minPrice: \"1\"}",
+        "{inStock: true}",
+        "{category: \"w\", brand: \"b\"}",
+    ] {
+        let q = format!("{{ products(first: 0, filter: {filter}) {{ totalCount }} }}");
+        assert_eq!(refused_by(&q, 10_000), Some(Limit::Cost), "{q}");
+    }
+    let by_variable = "query($f: ProductFilter) { products(first: 0, filter: $f) { totalCount } }";
+    let vars = serde_json::json!({"f": {"query": "x"}});
+    assert!(check_with(by_variable, vars, 10_000).is_err());
+    let vars = serde_json::json!({"f": {"category": "x"}});
+    assert_eq!(check_with(by_variable, vars, 10_000), Ok(()));
+    let two = "{ a: products(first: 0, filter: {query: \"x\"}) { totalCount } b: products(first: 0, filter: {query: \"y\"}) { totalCount } }";
     assert_eq!(check(two, 4_000), Ok(()));
     assert_eq!(
         refused_by(two, 5_000),

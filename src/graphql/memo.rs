@@ -13,6 +13,9 @@ pub(super) struct Memo {
     pub(super) body: Bytes,
     pub(super) reads: ReadLog,
     pub(super) operation: &'static str,
+    /// The catalog's change count when `reads` was last found current (see
+    /// `ReadLog::still_current_since`).
+    pub(super) verified_at: AtomicU64,
 }
 
 /// Counters of the answer memo.

@@ -1,7 +1,7 @@
 //! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
 //! the product summaries kept current as prices and stock change.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dashmap::mapref::entry::Entry;
@@ -61,6 +61,8 @@ pub struct Catalog {
     pub(super) held_skus: std::sync::atomic::AtomicUsize,
     /// Listing indexes, changed in the same step as the product summaries they hold.
     index: RwLock<ListingIndex>,
+    /// Changes applied so far (bumped after each change is complete, and when holds end).
+    changes: AtomicU64,
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.
@@ -109,6 +111,23 @@ impl Catalog {
 
     /// Applies one change under the version rule (latest version wins, tombstones delete).
     pub fn apply(&self, change: Change) -> ApplyOutcome {
+        let outcome = self.apply_change(change);
+        self.changed();
+        outcome
+    }
+
+    /// Counts a change, once everything it touched is in place (see [`Catalog::changes`]).
+    pub(super) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    /// How many changes were applied: while it stays the same, nothing in the views changed
+    /// (the clock aside).
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    fn apply_change(&self, change: Change) -> ApplyOutcome {
         match change {
             Change::Product(p) => self.apply_product(p),
             Change::Price(mut p) => {
@@ -242,6 +261,7 @@ impl Catalog {
             .map(|e| (Arc::clone(&e.product), e.summary));
         let entries: Vec<_> = entries.collect();
         self.index_mut().rebuild(entries.into_iter());
+        self.changed();
     }
 
     fn index_mut(&self) -> RwLockWriteGuard<'_, ListingIndex> {

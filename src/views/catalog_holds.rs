@@ -150,8 +150,11 @@ impl Catalog {
             })
             .map(|h| h.key().clone())
             .collect();
-        for sku in expired {
-            self.refresh_owner_of(&sku, ApplyOutcome::Applied);
+        if !expired.is_empty() {
+            for sku in expired {
+                self.refresh_owner_of(&sku, ApplyOutcome::Applied);
+            }
+            self.changed();
         }
         // Reservations over for a day are forgotten by the API (decisions never read this map).
         let forget = now_ms.saturating_sub(super::holds::REMEMBER_MS);

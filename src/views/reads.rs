@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::index::ScopeKey;
@@ -74,6 +75,21 @@ impl ReadLog {
 
     pub fn is_empty(&self) -> bool {
         self.reads.is_empty() && self.listings.is_empty()
+    }
+
+    /// [`ReadLog::still_current`], skipping the record checks while nothing was applied to the
+    /// catalog since the log was last found current (`verified` holds the catalog's change
+    /// count then; `u64::MAX` before the first check). Only the clock can end it meanwhile.
+    pub fn still_current_since(&self, catalog: &Catalog, verified: &AtomicU64) -> bool {
+        let changes = catalog.changes();
+        if verified.load(Ordering::Acquire) == changes {
+            return !self.scanned && self.valid_until_ms.is_none_or(|t| catalog.clock_ms() < t);
+        }
+        let current = self.still_current(catalog);
+        if current {
+            verified.store(changes, Ordering::Release);
+        }
+        current
     }
 
     /// True when every record read is still the very record that was read (or still absent).
@@ -277,122 +293,5 @@ impl StockAndPrices for RecordingReader {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::views::testing::{price, product, stock};
-    use crate::views::{summarize, Change};
-
-    fn catalog() -> Arc<Catalog> {
-        let c = Catalog::new();
-        c.apply(Change::Product(product("p", 1, &["a"])));
-        c.apply(Change::Price(price("a", 1, 100, None)));
-        Arc::new(c)
-    }
-
-    #[test]
-    fn a_log_is_current_until_any_read_record_changes() {
-        let c = catalog();
-        let reader = RecordingReader::new(Arc::clone(&c));
-        reader.product("p");
-        reader.price("a");
-        reader.inventory("a"); // absent
-        reader.price("a"); // read twice, logged once
-        let log = reader.log();
-        assert_eq!(log.len(), 3);
-        assert!(log.still_current(&c));
-        c.apply(Change::Price(price("a", 1, 999, None))); // stale: no change
-        assert!(log.still_current(&c));
-        c.apply(Change::Inventory(stock("a", 1, 5))); // the absent record appears
-        assert!(!log.still_current(&c));
-    }
-
-    #[test]
-    fn deletions_and_unrelated_changes() {
-        let c = catalog();
-        let reader = RecordingReader::new(Arc::clone(&c));
-        reader.product("p");
-        let log = reader.log();
-        c.apply(Change::Price(price("zzz", 1, 1, None)));
-        assert!(log.still_current(&c), "unrelated keys do not matter");
-        c.apply(Change::Delete(ViewKind::Products, "p".into()));
-        assert!(!log.still_current(&c));
-    }
-
-    #[test]
-    fn a_record_deleted_and_recreated_with_the_same_version_is_a_change() {
-        let c = catalog();
-        let reader = RecordingReader::new(Arc::clone(&c));
-        reader.product("p");
-        reader.price("a");
-        let log = reader.log();
-        c.apply(Change::Delete(ViewKind::Products, "p".into()));
-        let mut again = product("p", 1, &["a"]);
-        again.title = "Another title".into();
-        c.apply(Change::Product(again));
-        assert!(!log.still_current(&c), "the product was re-created");
-
-        let reader = RecordingReader::new(Arc::clone(&c));
-        reader.price("a");
-        let log = reader.log();
-        c.apply(Change::Delete(ViewKind::Prices, "a".into()));
-        c.apply(Change::Price(price("a", 1, 50, None)));
-        assert!(!log.still_current(&c), "the price was re-created");
-    }
-
-    /// One request sees one state per record: a price changed by ingest between two reads of
-    /// it in the same answer (variants, then priceRange) reads the same both times.
-    #[test]
-    fn a_request_reads_each_record_once() {
-        let c = catalog();
-        let reader = RecordingReader::new(Arc::clone(&c));
-        let product = reader.product("p").unwrap();
-        let first = summarize(&reader, &product);
-        c.apply(Change::Price(price("a", 2, 999, None)));
-        c.apply(Change::Inventory(stock("a", 1, 4)));
-        assert_eq!(reader.price("a").unwrap().list_minor, 100);
-        assert_eq!(summarize(&reader, &product), first);
-        assert!(!reader.log().still_current(&c), "the memo sees the change");
-        // A subscription's reader pins nothing.
-        let live = RecordingReader::unlogged(Arc::clone(&c));
-        assert_eq!(live.price("a").unwrap().list_minor, 999);
-        c.apply(Change::Price(price("a", 3, 5, None)));
-        assert_eq!(live.price("a").unwrap().list_minor, 5);
-    }
-
-    /// Before any hold exists, availability reads skip the holds; the first hold anywhere
-    /// outdates what was read that way.
-    #[test]
-    fn the_first_hold_outdates_answers_that_read_stock() {
-        use crate::views::holds::ReservationEvent;
-        let c = catalog();
-        c.apply(Change::Inventory(stock("a", 1, 5)));
-        let reader = RecordingReader::new(Arc::clone(&c));
-        assert_eq!(reader.available("a"), 5);
-        let log = reader.log();
-        assert!(log.still_current(&c));
-        c.apply(Change::Reservation(ReservationEvent::Hold {
-            id: "r".into(),
-            sku: "a".into(),
-            quantity: 2,
-            ttl_ms: 60_000,
-            client: "c".into(),
-            lines: 1,
-            at_ms: 1,
-        }));
-        assert!(!log.still_current(&c));
-        assert_eq!(reader.available("a"), 5, "the request keeps its first view");
-        assert_eq!(RecordingReader::new(Arc::clone(&c)).available("a"), 3);
-    }
-
-    #[test]
-    fn scans_are_never_checkable() {
-        let c = catalog();
-        let reader = RecordingReader::new(Arc::clone(&c));
-        reader.product("p");
-        let _ = reader.scan();
-        reader.price("a");
-        let log = reader.log();
-        assert!(!log.is_checkable());
-        assert!(!log.still_current(&c));
-    }
-}
+#[path = "reads_tests.rs"]
+mod tests;

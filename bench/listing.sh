@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Listings as a flash sale sees them, side by side with a plain axum endpoint returning a
+# same-size static body (the ceiling), in one run, rounds interleaved, every body checked.
+# Each server is pinned to core 0 while wrk runs on core 1. Categories vary per request over
+# all 17 category prefixes of the demo catalog (not one hot category).
+#
+# Usage: bench/listing.sh [seconds_per_round=5] [rounds=3] [connections=32]
+#
+# Rows (first N products of a category by PRICE, with totalCount, cursors, prices, stock):
+#   ceiling-24 / ceiling-48 / ceiling-gb   static bodies of the same size
+#   listing-24 / listing-48                10,000 products, answer memo on (hits and misses shown)
+#   listing-24-nomemo / listing-48-nomemo  memo off: every request walks the indexes
+#   listing-24-200k-nomemo                 200,000 products (~1M variants), memo off
+#   listing-gb-24                          the same in GB (landed prices in GBP), memo on
+#   listing-24-live / -live-nomemo         while 2,000 price and stock changes/s stream in
+# Then, if `oha` is installed (cargo install oha), p99 at half of each listing row's peak.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-5}"; rounds="${2:-3}"; conns="${3:-32}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --quiet --bin vitrine --example static_ceiling
+source bench/common.sh
+
+start() { # name port extra-env...
+  local name=$1 port=$2; shift 2
+  env VITRINE_DEMO__LIVE_INTERVAL_MS=0 VITRINE_LOG__FILTER=warn "$@" taskset -c 0 \
+    target/release/vitrine --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 1200); do curl -sf "localhost:$port/health/ready" >/dev/null && return 0; sleep 0.1; done
+  cat "$work/$name.log"; exit 1
+}
+start memo 18401
+start nomemo 18402 VITRINE_GRAPHQL__MEMO_ENTRIES=0
+start big 18403 VITRINE_GRAPHQL__MEMO_ENTRIES=0 VITRINE_DEMO__PRODUCTS=200000
+live_env=(VITRINE_DEMO__LIVE_INTERVAL_MS=1 VITRINE_DEMO__LIVE_CHANGES_PER_TICK=2)
+start live 18404 "${live_env[@]}"
+start live-nomemo 18405 "${live_env[@]}" VITRINE_GRAPHQL__MEMO_ENTRIES=0
+
+categories="women,women/knitwear,women/knitwear/sweaters,women/knitwear/cardigans,women/dresses,women/shoes,women/shoes/boots,women/bags,men,men/knitwear,men/shirts,men/outerwear,men/outerwear/coats,men/shoes,men/shoes/sneakers,home,home/textiles"
+listing() { # first country
+  local country=""; [ -n "$2" ] && country=", country: \\\"$2\\\""
+  printf '{"query":"query Listing($category: String) { products(first: %s, sortKey: PRICE, filter: {category: $category}%s) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title brand images priceRange { minVariantPrice { amount currencyCode } } availableForSale } } } }","variables":{"category":"__CHOICE__"}}' "$1" "$country"
+}
+listing 24 "" >"$work/l24.json"; listing 48 "" >"$work/l48.json"; listing 24 GB >"$work/gb24.json"
+for kind in l24:18491 l48:18492 gb24:18493; do
+  name="${kind%%:*}"; port="${kind##*:}"
+  sed 's/__CHOICE__/women/' "$work/$name.json" >"$work/$name-one.json"
+  curl -sf -H 'content-type: application/json' --data @"$work/$name-one.json" localhost:18401/graphql >"$work/$name.out"
+  grep -q '"errors"' "$work/$name.out" && { echo "query failed: $(cat "$work/$name.out")"; exit 1; }
+  taskset -c 0 target/release/examples/static_ceiling "$work/$name.out" "127.0.0.1:$port" &
+  pids+=($!)
+done
+sleep 0.5
+echo "bodies: 24=$(wc -c <"$work/l24.out") B, 48=$(wc -c <"$work/l48.out") B, gb24=$(wc -c <"$work/gb24.out") B; ${secs}s x ${rounds} rounds, ${conns} connections"
+
+memo_count() { # port -> "hits misses outdated"
+  { curl -sf "localhost:$1/metrics" || true; } | awk '/^vitrine_memo_(hits|misses|outdated)_total/ {v[$1]=$2} END {printf "%d,%d,%d", v["vitrine_memo_hits_total"], v["vitrine_memo_misses_total"], v["vitrine_memo_outdated_total"]}'
+}
+run() { # name port body expect
+  local before after; before=$(memo_count "$2")
+  BENCH_BODY="$3" BENCH_EXPECT="$4" BENCH_CHOICES="$categories" \
+    taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s bench/post.lua "http://127.0.0.1:$2/graphql" \
+    | grep '^BENCH' | sed "s/^BENCH/BENCH $1/" | tr -d '\n' >>"$work/results"
+  after=$(memo_count "$2")
+  echo " memo=$before:$after" >>"$work/results"
+}
+: >"$work/results"
+for _ in $(seq 1 "$rounds"); do
+  run ceiling-24 18491 "$work/l24.json" '"totalCount"'
+  run listing-24 18401 "$work/l24.json" '"totalCount"'
+  run listing-24-nomemo 18402 "$work/l24.json" '"totalCount"'
+  run listing-24-200k-nomemo 18403 "$work/l24.json" '"totalCount"'
+  run listing-24-live 18404 "$work/l24.json" '"totalCount"'
+  run listing-24-live-nomemo 18405 "$work/l24.json" '"totalCount"'
+  run ceiling-48 18492 "$work/l48.json" '"totalCount"'
+  run listing-48 18401 "$work/l48.json" '"totalCount"'
+  run listing-48-nomemo 18402 "$work/l48.json" '"totalCount"'
+  run ceiling-gb 18493 "$work/gb24.json" '"totalCount"'
+  run listing-gb-24 18401 "$work/gb24.json" '"GBP"'
+done
+curl -sf localhost:18404/health/ready | python3 -c 'import json,sys; h=json.load(sys.stdin); print("live server after the run: changes applied", {k: v["ingest"]["applied"] for k, v in h["views"].items()}, "lagMs", {k: v["lagMs"] for k, v in h["views"].items()})'
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    parts = line.split()
+    f = dict(kv.split("=", 1) for kv in parts[2:])
+    if int(f["errors"]) or int(f["bad_bodies"]):
+        sys.exit(f"{parts[1]}: {f['errors']} errors, {f['bad_bodies']} bad bodies")
+    rows.setdefault(parts[1], []).append(f)
+med = lambda n, k: statistics.median(float(r[k]) for r in rows[n])
+def ceiling(name):
+    return "ceiling-gb" if "gb" in name else "ceiling-48" if "48" in name else "ceiling-24"
+def memo(name):
+    hits = misses = 0
+    for r in rows[name]:
+        b, a = (list(map(int, x.split(","))) for x in r["memo"].split(":"))
+        hits += a[0] - b[0]; misses += a[1] - b[1] + a[2] - b[2]
+    return f"{hits / (hits + misses):.0%} of {hits + misses}" if hits + misses else "off"
+print("\n| row | median req/s | p50 ms | p99 ms | vs ceiling | memo hits |")
+print("|---|---:|---:|---:|---:|---:|")
+for n in rows:
+    print(f"| {n} | {med(n,'rps'):.0f} | {med(n,'p50_us')/1000:.2f} | {med(n,'p99_us')/1000:.2f} | {med(n,'rps')/med(ceiling(n),'rps'):.0%} | {memo(n) if not n.startswith('ceiling') else ''} |")
+q = lambda a, b: med(a, "rps") / med(b, "rps")
+print(f"\n200k/10k (memo off): {q('listing-24-200k-nomemo', 'listing-24-nomemo'):.0%}; live/quiet: memo on {q('listing-24-live', 'listing-24'):.0%}, memo off {q('listing-24-live-nomemo', 'listing-24-nomemo'):.0%}")
+with open(sys.argv[1] + ".peaks", "w") as out:
+    for n in rows:
+        out.write(f"{n} {med(n, 'rps'):.0f}\n")
+PY
+
+# p99 at half of peak (open loop, fixed rate), when oha is installed.
+if command -v oha >/dev/null; then
+  echo; echo "| row | rate req/s (half of peak) | p50 ms | p99 ms |"; echo "|---|---:|---:|---:|"
+  while read -r name peak; do
+    case "$name" in ceiling*|*gb*) continue;; esac
+    port=$(case "$name" in listing-24|listing-48) echo 18401;; *200k*) echo 18403;; *live-nomemo) echo 18405;; *live) echo 18404;; *) echo 18402;; esac)
+    body=$(case "$name" in *48*) echo "$work/l48.json";; *) echo "$work/l24.json";; esac)
+    # oha sends one body: a category fixed per run, varied across runs (women's listing here).
+    sed 's/__CHOICE__/women\/knitwear/' "$body" >"$work/oha.json"
+    rate=$((peak / 2))
+    taskset -c 1 oha --no-tui --output-format json -z "${secs}s" -q "$rate" -c "$conns" --latency-correction -m POST \
+      -H 'content-type: application/json' -D "$work/oha.json" "http://127.0.0.1:$port/graphql" >"$work/oha.out" 2>/dev/null
+    python3 - "$name" "$rate" "$work/oha.out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[3])); p = d["latencyPercentiles"]
+ok = d.get("statusCodeDistribution", {})
+if set(ok) - {"200"}: sys.exit(f"non-200 answers: {ok}")
+print(f"| {sys.argv[1]} | {sys.argv[2]} | {p['p50']*1000:.2f} | {p['p99']*1000:.2f} |")
+PY
+  done <"$work/results.peaks"
+fi
