@@ -12,7 +12,9 @@
 #   listing-24-nomemo / listing-48-nomemo  memo off: every request walks the indexes
 #   listing-24-200k-nomemo                 200,000 products (~1M variants), memo off
 #   listing-gb-24                          the same in GB (landed prices in GBP), memo on
-#   listing-24-live / -live-nomemo         while 2,000 price and stock changes/s stream in
+#   kafka-24 / kafka-24-live               Vitrine fed from tansu (same catalog), quiet, then while
+#                                          `vitrine feed --live` produces 2,000 price, stock and FX
+#                                          changes/s (broker and producer on core 1 with wrk)
 # Then, if `oha` is installed (cargo install oha), p99 at half of each listing row's peak.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,10 +23,11 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 cargo build --release --quiet --bin vitrine --example static_ceiling
 source bench/common.sh
 
-start() { # name port extra-env...
-  local name=$1 port=$2; shift 2
+start() { # name port [--brokers LIST] extra-env...
+  local name=$1 port=$2 brokers=(); shift 2
+  [ "${1:-}" = --brokers ] && { brokers=(--brokers "$2"); shift 2; }
   env VITRINE_DEMO__LIVE_INTERVAL_MS=0 VITRINE_LOG__FILTER=warn "$@" taskset -c 0 \
-    target/release/vitrine --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
+    target/release/vitrine --listen "127.0.0.1:$port" "${brokers[@]}" >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 1200); do curl -sf "localhost:$port/health/ready" >/dev/null && return 0; sleep 0.1; done
   cat "$work/$name.log"; exit 1
@@ -32,9 +35,12 @@ start() { # name port extra-env...
 start memo 18401
 start nomemo 18402 VITRINE_GRAPHQL__MEMO_ENTRIES=0
 start big 18403 VITRINE_GRAPHQL__MEMO_ENTRIES=0 VITRINE_DEMO__PRODUCTS=200000
-live_env=(VITRINE_DEMO__LIVE_INTERVAL_MS=1 VITRINE_DEMO__LIVE_CHANGES_PER_TICK=2)
-start live 18404 "${live_env[@]}"
-start live-nomemo 18405 "${live_env[@]}" VITRINE_GRAPHQL__MEMO_ENTRIES=0
+# Kafka-fed: the same catalog published to tansu, consumed by Vitrine like production.
+kport=19493
+TANSU_STORAGE=sqlite start_tansu "$kport"; taskset -pc 1 "${pids[-1]}" >/dev/null
+target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 10000 >"$work/feed.log" 2>&1
+start kafka 18404 --brokers "127.0.0.1:$kport"
+start kafka-nomemo 18405 --brokers "127.0.0.1:$kport" VITRINE_GRAPHQL__MEMO_ENTRIES=0
 
 categories="women,women/knitwear,women/knitwear/sweaters,women/knitwear/cardigans,women/dresses,women/shoes,women/shoes/boots,women/bags,men,men/knitwear,men/shirts,men/outerwear,men/outerwear/coats,men/shoes,men/shoes/sneakers,home,home/textiles"
 listing() { # first country
@@ -65,20 +71,36 @@ run() { # name port body expect
   echo " memo=$before:$after" >>"$work/results"
 }
 : >"$work/results"
-for _ in $(seq 1 "$rounds"); do
+quiet_rounds() {
   run ceiling-24 18491 "$work/l24.json" '"totalCount"'
   run listing-24 18401 "$work/l24.json" '"totalCount"'
   run listing-24-nomemo 18402 "$work/l24.json" '"totalCount"'
   run listing-24-200k-nomemo 18403 "$work/l24.json" '"totalCount"'
-  run listing-24-live 18404 "$work/l24.json" '"totalCount"'
-  run listing-24-live-nomemo 18405 "$work/l24.json" '"totalCount"'
   run ceiling-48 18492 "$work/l48.json" '"totalCount"'
   run listing-48 18401 "$work/l48.json" '"totalCount"'
   run listing-48-nomemo 18402 "$work/l48.json" '"totalCount"'
   run ceiling-gb 18493 "$work/gb24.json" '"totalCount"'
   run listing-gb-24 18401 "$work/gb24.json" '"GBP"'
+  run kafka-24 18404 "$work/l24.json" '"totalCount"'
+  run kafka-24-nomemo 18405 "$work/l24.json" '"totalCount"'
+}
+for _ in $(seq 1 "$rounds"); do quiet_rounds; done
+applied() { curl -sf "localhost:$1/health/ready" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(sum(h["views"][v]["ingest"]["applied"] for v in ("prices","inventory","intl")), max(v["lagMs"] for v in h["views"].values()))'; }
+read -r before _ < <(applied 18404); t0=$(date +%s.%N)
+taskset -c 1 target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 10000 --seed 7 \
+  --live --interval-ms 1 --per-tick 2 >"$work/feed-live.log" 2>&1 &
+feeder=$!; pids+=($feeder)
+sleep 3
+max_lag=0
+for _ in $(seq 1 "$rounds"); do
+  run kafka-24-live 18404 "$work/l24.json" '"totalCount"'
+  run kafka-24-live-nomemo 18405 "$work/l24.json" '"totalCount"'
+  read -r _ lag < <(applied 18404); max_lag=$((lag > max_lag ? lag : max_lag))
+  read -r _ lag < <(applied 18405); max_lag=$((lag > max_lag ? lag : max_lag))
 done
-curl -sf localhost:18404/health/ready | python3 -c 'import json,sys; h=json.load(sys.stdin); print("live server after the run: changes applied", {k: v["ingest"]["applied"] for k, v in h["views"].items()}, "lagMs", {k: v["lagMs"] for k, v in h["views"].items()})'
+read -r after lag < <(applied 18404)
+echo "live stream: $(echo "($after - $before) / ($(date +%s.%N) - $t0)" | bc) changes/s applied by the memo-on server over the live rows; largest lag seen after a row: ${max_lag} ms"
+kill "$feeder" 2>/dev/null || true
 
 python3 - "$work/results" <<'PY'
 import statistics, sys
@@ -103,7 +125,7 @@ print("|---|---:|---:|---:|---:|---:|")
 for n in rows:
     print(f"| {n} | {med(n,'rps'):.0f} | {med(n,'p50_us')/1000:.2f} | {med(n,'p99_us')/1000:.2f} | {med(n,'rps')/med(ceiling(n),'rps'):.0%} | {memo(n) if not n.startswith('ceiling') else ''} |")
 q = lambda a, b: med(a, "rps") / med(b, "rps")
-print(f"\n200k/10k (memo off): {q('listing-24-200k-nomemo', 'listing-24-nomemo'):.0%}; live/quiet: memo on {q('listing-24-live', 'listing-24'):.0%}, memo off {q('listing-24-live-nomemo', 'listing-24-nomemo'):.0%}")
+print(f"\n200k/10k (memo off): {q('listing-24-200k-nomemo', 'listing-24-nomemo'):.0%}; live/quiet (Kafka-fed): memo on {q('kafka-24-live', 'kafka-24'):.0%}, memo off {q('kafka-24-live-nomemo', 'kafka-24-nomemo'):.0%}")
 with open(sys.argv[1] + ".peaks", "w") as out:
     for n in rows:
         out.write(f"{n} {med(n, 'rps'):.0f}\n")
@@ -114,7 +136,8 @@ if command -v oha >/dev/null; then
   echo; echo "| row | rate req/s (half of peak) | p50 ms | p99 ms |"; echo "|---|---:|---:|---:|"
   while read -r name peak; do
     case "$name" in ceiling*|*gb*) continue;; esac
-    port=$(case "$name" in listing-24|listing-48) echo 18401;; *200k*) echo 18403;; *live-nomemo) echo 18405;; *live) echo 18404;; *) echo 18402;; esac)
+    case "$name" in kafka*) continue;; esac  # the stream is over by now
+    port=$(case "$name" in listing-24|listing-48) echo 18401;; *200k*) echo 18403;; *) echo 18402;; esac)
     body=$(case "$name" in *48*) echo "$work/l48.json";; *) echo "$work/l24.json";; esac)
     # oha sends one body: a category fixed per run, varied across runs (women's listing here).
     sed 's/__CHOICE__/women\/knitwear/' "$body" >"$work/oha.json"

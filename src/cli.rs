@@ -62,6 +62,9 @@ pub struct FeedArgs {
     /// Milliseconds between live changes.
     #[arg(long, default_value_t = 100)]
     pub interval_ms: u64,
+    /// Live changes published at each interval (2 every 1 ms: 2,000 changes/s).
+    #[arg(long, default_value_t = 1)]
+    pub per_tick: u32,
     /// A TOML settings file (for topic names).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -38,6 +38,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 partitions: args.partitions,
                 live: args.live,
                 live_interval: Duration::from_millis(args.interval_ms.max(1)),
+                live_per_tick: args.per_tick.max(1),
             };
             run_feed(options, &settings).await
         }

@@ -18,6 +18,8 @@ pub struct FeedOptions {
     /// After the catalog, publish live changes until interrupted.
     pub live: bool,
     pub live_interval: Duration,
+    /// Changes published at each interval.
+    pub live_per_tick: u32,
 }
 
 pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Result<()> {
@@ -61,8 +63,10 @@ pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Resu
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = ticker.tick() => {
-                    if let Some(record) = generator.next_change() {
-                        publisher.send(&record)?;
+                    for _ in 0..options.live_per_tick {
+                        if let Some(record) = generator.next_change() {
+                            publisher.send(&record)?;
+                        }
                     }
                 }
             }

@@ -1,12 +1,13 @@
 //! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
 //! the product summaries kept current as prices and stock change.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
+use super::changes::ChangeLog;
 use super::claims::Claims;
 use super::holds::{Reservation, SharedHolds};
 use super::index::{ListingIndex, ScopeKey};
@@ -61,8 +62,8 @@ pub struct Catalog {
     pub(super) held_skus: std::sync::atomic::AtomicUsize,
     /// Listing indexes, changed in the same step as the product summaries they hold.
     index: RwLock<ListingIndex>,
-    /// Changes applied so far (bumped after each change is complete, and when holds end).
-    changes: AtomicU64,
+    /// Which keys changed lately (recorded after each change is complete, and when holds end).
+    changes: ChangeLog,
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.
@@ -111,20 +112,34 @@ impl Catalog {
 
     /// Applies one change under the version rule (latest version wins, tombstones delete).
     pub fn apply(&self, change: Change) -> ApplyOutcome {
+        let key = match &change {
+            Change::Product(p) => p.id.clone(),
+            Change::Price(p) => p.sku.clone(),
+            Change::Inventory(i) => i.sku.clone(),
+            Change::Intl(i) => i.country.clone(),
+            Change::Reservation(r) => r.sku().to_string(),
+            Change::Delete(_, key) => key.clone(),
+        };
         let outcome = self.apply_change(change);
-        self.changed();
+        // Even a stale change is recorded: cheap, and nothing it did can be missed.
+        self.changed(Some(&key));
         outcome
     }
 
-    /// Counts a change, once everything it touched is in place (see [`Catalog::changes`]).
-    pub(super) fn changed(&self) {
-        self.changes.fetch_add(1, Ordering::Release);
+    /// Records a change to `key` (`None`: any key) once everything it touched is in place.
+    pub(super) fn changed(&self, key: Option<&str>) {
+        self.changes.record(key);
     }
 
     /// How many changes were applied: while it stays the same, nothing in the views changed
     /// (the clock aside).
     pub fn changes(&self) -> u64 {
-        self.changes.load(Ordering::Acquire)
+        self.changes.count()
+    }
+
+    /// The recent changes, by key (see `changes`).
+    pub fn change_log(&self) -> &ChangeLog {
+        &self.changes
     }
 
     fn apply_change(&self, change: Change) -> ApplyOutcome {
@@ -261,7 +276,7 @@ impl Catalog {
             .map(|e| (Arc::clone(&e.product), e.summary));
         let entries: Vec<_> = entries.collect();
         self.index_mut().rebuild(entries.into_iter());
-        self.changed();
+        self.changed(None);
     }
 
     fn index_mut(&self) -> RwLockWriteGuard<'_, ListingIndex> {

@@ -150,11 +150,9 @@ impl Catalog {
             })
             .map(|h| h.key().clone())
             .collect();
-        if !expired.is_empty() {
-            for sku in expired {
-                self.refresh_owner_of(&sku, ApplyOutcome::Applied);
-            }
-            self.changed();
+        for sku in expired {
+            self.refresh_owner_of(&sku, ApplyOutcome::Applied);
+            self.changed(Some(&sku));
         }
         // Reservations over for a day are forgotten by the API (decisions never read this map).
         let forget = now_ms.saturating_sub(super::holds::REMEMBER_MS);

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 mod catalog_holds;
+pub mod changes;
 pub mod claims;
 pub mod holds;
 pub mod index;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::changes::key_hash;
 use super::index::ScopeKey;
 use super::listing::{ListingPage, ListingRequest};
 use super::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, ViewKind};
@@ -52,6 +53,8 @@ pub struct ReadLog {
     scanned: bool,
     /// Listing scopes it walked, at the generation it saw (see `index`).
     listings: Vec<(ScopeKey, u64)>,
+    /// The keys read, hashed as the catalog's change log records them, sorted.
+    hashes: Vec<u64>,
     /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
     valid_until_ms: Option<i64>,
     /// It read availability while no SKU had ever been held (holds not read): the first hold
@@ -77,19 +80,37 @@ impl ReadLog {
         self.reads.is_empty() && self.listings.is_empty()
     }
 
-    /// [`ReadLog::still_current`], skipping the record checks while nothing was applied to the
-    /// catalog since the log was last found current (`verified` holds the catalog's change
-    /// count then; `u64::MAX` before the first check). Only the clock can end it meanwhile.
+    /// [`ReadLog::still_current`], checking records only when a key it read changed since the
+    /// log was last found current (`verified` holds the catalog's change count then; `u64::MAX`
+    /// before the first check), or when those changes are no longer remembered.
     pub fn still_current_since(&self, catalog: &Catalog, verified: &AtomicU64) -> bool {
-        let changes = catalog.changes();
-        if verified.load(Ordering::Acquire) == changes {
-            return !self.scanned && self.valid_until_ms.is_none_or(|t| catalog.clock_ms() < t);
-        }
-        let current = self.still_current(catalog);
+        let now = catalog.changes();
+        let since = verified.load(Ordering::Acquire);
+        let read = |hash| self.hashes.binary_search(&hash).is_ok();
+        let untouched =
+            since != u64::MAX && catalog.change_log().touched(since, now, read) == Some(false);
+        let current = match untouched {
+            true => self.conditions_hold(catalog),
+            false => self.still_current(catalog),
+        };
         if current {
-            verified.store(changes, Ordering::Release);
+            verified.store(now, Ordering::Release);
         }
         current
+    }
+
+    /// What is checked besides the records: no scan, no hold since (if it read stock before any
+    /// hold), none of the holds it read ended, the listing scopes it walked unchanged.
+    fn conditions_hold(&self, catalog: &Catalog) -> bool {
+        !self.scanned
+            && (!self.before_any_hold || catalog.never_held())
+            && self
+                .valid_until_ms
+                .is_none_or(|until| catalog.clock_ms() < until)
+            && self
+                .listings
+                .iter()
+                .all(|(scope, seen)| catalog.listing_generation(scope) == *seen)
     }
 
     /// True when every record read is still the very record that was read (or still absent).
@@ -101,15 +122,7 @@ impl ReadLog {
                 _ => false,
             }
         }
-        !self.scanned
-            && (!self.before_any_hold || catalog.never_held())
-            && self
-                .listings
-                .iter()
-                .all(|(scope, seen)| catalog.listing_generation(scope) == *seen)
-            && self
-                .valid_until_ms
-                .is_none_or(|until| catalog.clock_ms() < until)
+        self.conditions_hold(catalog)
             && self.reads.iter().all(|(key, slots)| {
                 ViewKind::ALL.iter().zip(slots).all(|(kind, slot)| {
                     let Some(seen) = slot else {
@@ -247,7 +260,11 @@ impl RecordingReader {
                 ..ReadLog::default()
             };
         }
-        log.clone()
+        let mut log = log.clone();
+        log.hashes = log.reads.keys().map(|k| key_hash(k)).collect();
+        log.hashes.sort_unstable();
+        log.hashes.dedup();
+        log
     }
 }
 
