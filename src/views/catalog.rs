@@ -2,17 +2,15 @@
 //! the product summaries kept current as prices and stock change.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
+use super::catalog_index::CatalogIndex;
 use super::changes::ChangeLog;
 use super::claims::Claims;
 use super::holds::{Reservation, SharedHolds};
-use super::index::{ListingIndex, ScopeKey};
-use super::index_walk::{self, Listed};
-use super::listing::ListingRequest;
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
 
@@ -61,7 +59,7 @@ pub struct Catalog {
     /// SKUs that have had holds (never decreases); 0: no reservation ever applied.
     pub(super) held_skus: std::sync::atomic::AtomicUsize,
     /// Listing indexes, changed in the same step as the product summaries they hold.
-    index: RwLock<ListingIndex>,
+    pub(super) index: CatalogIndex,
     /// Which keys changed lately (recorded after each change is complete, and when holds end).
     changes: ChangeLog,
 }
@@ -182,7 +180,7 @@ impl Catalog {
             }
             Change::Delete(ViewKind::Products, id) => {
                 if let Some((_, entry)) = self.products.remove(&id) {
-                    self.index_mut().remove(&id);
+                    self.index.remove(&id);
                     for variant in &entry.product.variants {
                         self.release_sku(&variant.sku, &id);
                     }
@@ -235,7 +233,7 @@ impl Catalog {
             summarize(self, &product)
         };
         if !self.in_bulk() {
-            self.index_mut().upsert(&product, summary);
+            self.index.upsert(&product, summary);
         }
         self.products
             .insert(product.id.clone(), ProductEntry { product, summary });
@@ -274,32 +272,8 @@ impl Catalog {
             .products
             .iter()
             .map(|e| (Arc::clone(&e.product), e.summary));
-        let entries: Vec<_> = entries.collect();
-        self.index_mut().rebuild(entries.into_iter());
+        self.index.rebuild(entries.collect());
         self.changed(None);
-    }
-
-    fn index_mut(&self) -> RwLockWriteGuard<'_, ListingIndex> {
-        self.index.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn index(&self) -> RwLockReadGuard<'_, ListingIndex> {
-        self.index.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A listing page from the indexes (see `index_walk`); `count` asks for its total count.
-    pub fn list(
-        &self,
-        request: &ListingRequest,
-        show: impl Fn(i64, &Product) -> Option<i64>,
-        count: bool,
-    ) -> Listed {
-        index_walk::list(&self.index(), request, show, count)
-    }
-
-    /// The generation of a listing scope: it changes whenever a product in it does.
-    pub fn listing_generation(&self, scope: &ScopeKey) -> u64 {
-        self.index().generation(scope)
     }
 
     fn in_bulk(&self) -> bool {
@@ -322,7 +296,7 @@ impl Catalog {
             if let Some(mut entry) = self.products.get_mut(&id) {
                 if Arc::ptr_eq(&entry.product, &product) {
                     entry.summary = summary;
-                    self.index_mut().upsert(&product, summary);
+                    self.index.upsert(&product, summary);
                 }
             }
         }

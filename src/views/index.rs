@@ -10,6 +10,7 @@
 //! change.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use super::listing::category_prefixes;
@@ -19,26 +20,50 @@ use super::{Product, ProductSummary};
 pub(super) type Id = Arc<str>;
 type Hash = foldhash::fast::RandomState;
 
-/// One product as the indexes see it: the record, its summary and its derived keys.
+/// One product as the indexes see it: the record, its derived keys, and the two summary
+/// values listings filter on. Those two change in place (under the index's write lock) when
+/// only prices or stock moved, so the ordered maps are touched only where a key changed.
 #[derive(Debug)]
 pub struct Indexed {
     pub product: Arc<Product>,
-    pub summary: ProductSummary,
     pub id: Id,
     pub title_key: Arc<str>,
     /// Folded words of title and brand, sorted (see `text`).
     pub words: Box<[String]>,
+    /// Shared by the products with the same categories and brand.
+    scopes: Arc<[ScopeKey]>,
+    hs_class: HsClass,
+    /// Lowest selling price of the priced variants (`NO_PRICE`: none).
+    min_price: AtomicI64,
+    in_stock: AtomicBool,
 }
+
+const NO_PRICE: i64 = i64::MIN;
 
 impl Indexed {
     pub fn new(product: Arc<Product>, summary: ProductSummary) -> Self {
-        Self {
+        let scopes = scopes_of(&product).into();
+        Self::with_scopes(product, summary, scopes)
+    }
+
+    /// [`Indexed::new`] with the product's scopes already worked out.
+    pub fn with_scopes(
+        product: Arc<Product>,
+        summary: ProductSummary,
+        scopes: Arc<[ScopeKey]>,
+    ) -> Self {
+        let entry = Self {
             id: Arc::from(product.id.as_str()),
             title_key: Arc::from(product.title_key.as_str()),
             words: product_words(&product).into_boxed_slice(),
+            scopes,
+            hs_class: product.hs_code.as_deref().map(Arc::from),
+            min_price: AtomicI64::new(NO_PRICE),
+            in_stock: AtomicBool::new(false),
             product,
-            summary,
-        }
+        };
+        entry.set_summary(summary);
+        entry
     }
 
     /// `publishedAt` in ms; products without one sort as the oldest.
@@ -46,8 +71,34 @@ impl Indexed {
         self.product.published_at_ms.unwrap_or(i64::MIN)
     }
 
-    fn hs_class(&self) -> HsClass {
-        self.product.hs_code.as_deref().map(Arc::from)
+    /// The lowest selling price of its priced variants (base minor units), if any.
+    pub fn min_price(&self) -> Option<i64> {
+        Some(self.min_price.load(Ordering::Relaxed)).filter(|p| *p != NO_PRICE)
+    }
+
+    /// Some priced variant is in stock.
+    pub fn in_stock(&self) -> bool {
+        self.in_stock.load(Ordering::Relaxed)
+    }
+
+    fn set_summary(&self, summary: ProductSummary) {
+        let min = summary.min_price_minor.unwrap_or(NO_PRICE);
+        self.min_price.store(min, Ordering::Relaxed);
+        self.in_stock
+            .store(summary.available_for_sale, Ordering::Relaxed);
+    }
+
+    /// The scopes it belongs to.
+    pub fn scopes(&self) -> &Arc<[ScopeKey]> {
+        &self.scopes
+    }
+
+    pub fn hs_class(&self) -> &HsClass {
+        &self.hs_class
+    }
+
+    fn same_summary(&self, summary: &ProductSummary) -> bool {
+        self.min_price() == summary.min_price_minor && self.in_stock() == summary.available_for_sale
     }
 }
 
@@ -105,16 +156,7 @@ impl Scope {
         );
         self.by_created
             .insert((entry.created(), Arc::clone(id)), Arc::clone(entry));
-        let in_stock = entry.summary.available_for_sale;
-        self.in_stock += usize::from(in_stock);
-        if let Some(min) = entry.summary.min_price_minor {
-            self.by_price
-                .entry(entry.hs_class())
-                .or_default()
-                .insert((min, Arc::clone(id)), Arc::clone(entry));
-            self.priced += 1;
-            self.priced_in_stock += usize::from(in_stock);
-        }
+        self.add_price(entry);
     }
 
     fn take(&mut self, entry: &Indexed) {
@@ -123,19 +165,49 @@ impl Scope {
         self.by_title
             .remove(&(Arc::clone(&entry.title_key), Arc::clone(id)));
         self.by_created.remove(&(entry.created(), Arc::clone(id)));
-        let in_stock = entry.summary.available_for_sale;
+        self.take_price(entry);
+    }
+
+    /// Counts the entry's summary and orders it by price (when priced).
+    fn add_price(&mut self, entry: &Arc<Indexed>) {
+        let in_stock = entry.in_stock();
+        self.in_stock += usize::from(in_stock);
+        if let Some(min) = entry.min_price() {
+            self.by_price
+                .entry(entry.hs_class.clone())
+                .or_default()
+                .insert((min, Arc::clone(&entry.id)), Arc::clone(entry));
+            self.priced += 1;
+            self.priced_in_stock += usize::from(in_stock);
+        }
+    }
+
+    fn take_price(&mut self, entry: &Indexed) {
+        let in_stock = entry.in_stock();
         self.in_stock -= usize::from(in_stock);
-        if let Some(min) = entry.summary.min_price_minor {
-            let class = entry.hs_class();
-            if let Some(prices) = self.by_price.get_mut(&class) {
-                prices.remove(&(min, Arc::clone(id)));
+        if let Some(min) = entry.min_price() {
+            if let Some(prices) = self.by_price.get_mut(&entry.hs_class) {
+                prices.remove(&(min, Arc::clone(&entry.id)));
                 if prices.is_empty() {
-                    self.by_price.remove(&class);
+                    self.by_price.remove(&entry.hs_class);
                 }
             }
             self.priced -= 1;
             self.priced_in_stock -= usize::from(in_stock);
         }
+    }
+
+    /// Recounts from the entries (after a build).
+    pub(super) fn count_all(&mut self) {
+        let entries = self.by_id.values();
+        let (mut in_stock, mut priced, mut both) = (0, 0, 0);
+        for e in entries {
+            let (stock, price) = (e.in_stock(), e.min_price().is_some());
+            in_stock += usize::from(stock);
+            priced += usize::from(price);
+            both += usize::from(stock && price);
+        }
+        (self.in_stock, self.priced, self.priced_in_stock) = (in_stock, priced, both);
     }
 
     pub fn len(&self) -> usize {
@@ -160,19 +232,31 @@ pub struct ListingIndex {
 }
 
 impl ListingIndex {
-    /// Puts a product with its summary in every index, replacing what was there. A product
-    /// whose record and summary are unchanged is left alone (no generation moves).
+    /// Puts a product with its summary in every index, replacing what was there. When only
+    /// the summary changed, just the price order and the counts move; when nothing changed,
+    /// nothing does (no generation moves).
     pub fn upsert(&mut self, product: &Arc<Product>, summary: ProductSummary) {
-        if let Some(held) = self.entries.get(product.id.as_str()) {
-            if Arc::ptr_eq(&held.product, product) && held.summary == summary {
+        if let Some(held) = self.entries.get(product.id.as_str()).cloned() {
+            if Arc::ptr_eq(&held.product, product) {
+                self.resummarize(&held, summary);
                 return;
             }
         }
+        // Products sharing categories and brand share their scope list.
+        let scopes = match self.entries.get(product.id.as_str()) {
+            Some(held)
+                if held.product.categories == product.categories
+                    && held.product.brand == product.brand =>
+            {
+                Arc::clone(held.scopes())
+            }
+            _ => scopes_of(product).into(),
+        };
         self.remove(&product.id);
-        let entry = Arc::new(Indexed::new(Arc::clone(product), summary));
+        let entry = Arc::new(Indexed::with_scopes(Arc::clone(product), summary, scopes));
         self.clock += 1;
-        for key in scopes_of(product) {
-            let scope = self.scopes.entry(key).or_default();
+        for key in entry.scopes.iter() {
+            let scope = self.scopes.entry(key.clone()).or_default();
             scope.add(&entry);
             scope.generation = self.clock;
         }
@@ -185,18 +269,37 @@ impl ListingIndex {
         self.entries.insert(Arc::clone(&entry.id), entry);
     }
 
+    fn resummarize(&mut self, entry: &Arc<Indexed>, summary: ProductSummary) {
+        if entry.same_summary(&summary) {
+            return;
+        }
+        self.clock += 1;
+        for key in entry.scopes.iter() {
+            if let Some(scope) = self.scopes.get_mut(key) {
+                scope.take_price(entry);
+            }
+        }
+        entry.set_summary(summary);
+        for key in entry.scopes.iter() {
+            if let Some(scope) = self.scopes.get_mut(key) {
+                scope.add_price(entry);
+                scope.generation = self.clock;
+            }
+        }
+    }
+
     /// Takes a product out of every index.
     pub fn remove(&mut self, id: &str) {
         let Some(entry) = self.entries.remove(id) else {
             return;
         };
         self.clock += 1;
-        for key in scopes_of(&entry.product) {
-            if let Some(scope) = self.scopes.get_mut(&key) {
+        for key in entry.scopes.iter() {
+            if let Some(scope) = self.scopes.get_mut(key) {
                 scope.take(&entry);
                 scope.generation = self.clock;
                 if scope.is_empty() {
-                    self.scopes.remove(&key);
+                    self.scopes.remove(key);
                 }
             }
         }
@@ -210,86 +313,32 @@ impl ListingIndex {
         }
     }
 
-    /// Replaces everything with `products` (after bulk loading), building each ordered map in
-    /// one sorted pass rather than insert by insert.
-    pub fn rebuild(&mut self, products: impl Iterator<Item = (Arc<Product>, ProductSummary)>) {
-        let entries: Vec<Arc<Indexed>> = products
-            .map(|(product, summary)| Arc::new(Indexed::new(product, summary)))
-            .collect();
+    pub(super) fn from_parts(
+        entries: HashMap<Id, Arc<Indexed>, Hash>,
+        scopes: HashMap<ScopeKey, Scope, Hash>,
+        words: BTreeMap<Box<str>, BTreeSet<Id>>,
+    ) -> Self {
+        Self {
+            entries,
+            scopes,
+            words,
+            clock: 0,
+        }
+    }
+
+    /// Takes over a freshly built index (see `index_build`): every scope gets a generation
+    /// newer than any handed out before.
+    pub fn replace(&mut self, mut built: ListingIndex) {
         let clock = self.clock + 1;
-        *self = Self {
-            clock,
-            ..Self::default()
-        };
-        let mut members: HashMap<ScopeKey, Vec<Arc<Indexed>>, Hash> = HashMap::default();
-        let mut words: HashMap<&str, Vec<Id>, Hash> = HashMap::default();
-        for entry in &entries {
-            for key in scopes_of(&entry.product) {
-                members.entry(key).or_default().push(Arc::clone(entry));
-            }
-            for word in entry.words.iter() {
-                words
-                    .entry(word.as_str())
-                    .or_default()
-                    .push(Arc::clone(&entry.id));
-            }
+        for scope in built.scopes.values_mut() {
+            scope.generation = clock;
         }
-        self.words = words
-            .into_iter()
-            .map(|(word, ids)| (Box::from(word), ids.into_iter().collect()))
-            .collect();
-        for (key, members) in members {
-            self.scopes.insert(key, Scope::build(&members, clock));
-        }
-        self.entries = entries
-            .into_iter()
-            .map(|e| (Arc::clone(&e.id), e))
-            .collect();
+        built.clock = clock;
+        *self = built;
     }
 
     /// The generation of a scope (0 when it does not exist).
     pub fn generation(&self, key: &ScopeKey) -> u64 {
         self.scopes.get(key).map_or(0, |s| s.generation)
-    }
-}
-
-impl Scope {
-    fn build(members: &[Arc<Indexed>], generation: u64) -> Self {
-        let pair = |e: &Arc<Indexed>| Arc::clone(e);
-        type PriceKeyed = Vec<((i64, Id), Arc<Indexed>)>;
-        let mut by_price: HashMap<HsClass, PriceKeyed, Hash> = HashMap::default();
-        let mut scope = Scope {
-            by_id: members
-                .iter()
-                .map(|e| (Arc::clone(&e.id), pair(e)))
-                .collect(),
-            by_title: members
-                .iter()
-                .map(|e| ((Arc::clone(&e.title_key), Arc::clone(&e.id)), pair(e)))
-                .collect(),
-            by_created: members
-                .iter()
-                .map(|e| ((e.created(), Arc::clone(&e.id)), pair(e)))
-                .collect(),
-            generation,
-            ..Scope::default()
-        };
-        for e in members {
-            let in_stock = e.summary.available_for_sale;
-            scope.in_stock += usize::from(in_stock);
-            if let Some(min) = e.summary.min_price_minor {
-                by_price
-                    .entry(e.hs_class())
-                    .or_default()
-                    .push(((min, Arc::clone(&e.id)), pair(e)));
-                scope.priced += 1;
-                scope.priced_in_stock += usize::from(in_stock);
-            }
-        }
-        scope.by_price = by_price
-            .into_iter()
-            .map(|(class, items)| (class, items.into_iter().collect()))
-            .collect();
-        scope
     }
 }

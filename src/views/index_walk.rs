@@ -18,6 +18,8 @@ pub struct Listed {
     pub page: ListingPage,
     pub scope: ScopeKey,
     pub generation: u64,
+    /// Found by scanning the catalog (the indexes were being rebuilt): depends on everything.
+    pub scanned: bool,
 }
 
 /// Where a walk starts: after (or at) a cursor position, in the walk's direction.
@@ -132,6 +134,7 @@ pub fn list(
         page,
         scope: narrowest.clone(),
         generation,
+        scanned: false,
     };
     let Some(scope) = index.scopes.get(&narrowest) else {
         return listed(ListingPage::default()); // no product is in it
@@ -195,8 +198,7 @@ fn counted<F: Fn(i64, &Product) -> Option<i64>>(
     if price_sort
         && !scope.by_price.values().all(|prices| {
             prices.last_key_value().is_none_or(|(_, e)| {
-                e.summary
-                    .min_price_minor
+                e.min_price()
                     .and_then(|b| (matcher.show)(b, &e.product))
                     .is_some()
             })

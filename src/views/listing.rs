@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::index::Indexed;
 use super::text::TextQuery;
-use super::{summarize, Catalog, Product, ProductSummary, StockAndPrices};
+use super::{summarize, Catalog, Product, StockAndPrices};
 
 /// Orders a listing can take; ties are always broken by product id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,9 +104,9 @@ impl ListingFilter {
     }
 
     /// `min_price` is the product's lowest variant price as shown in the listing's market.
-    fn matches_summary(&self, summary: &ProductSummary, min_price: Option<i64>) -> bool {
+    fn matches_summary(&self, available: bool, min_price: Option<i64>) -> bool {
         if let Some(in_stock) = self.in_stock {
-            if summary.available_for_sale != in_stock {
+            if available != in_stock {
                 return false;
             }
         }
@@ -172,11 +172,11 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
                 return None;
             }
         }
-        let min_price = match entry.summary.min_price_minor {
+        let min_price = match entry.min_price() {
             Some(base) if self.needs_price() => (self.show)(base, product),
             _ => None,
         };
-        if !filter.matches_summary(&entry.summary, min_price) {
+        if !filter.matches_summary(entry.in_stock(), min_price) {
             return None;
         }
         match self.request.sort {
@@ -358,7 +358,7 @@ pub fn recheck_page(
             Some(base) if needs_price => show_price(base, &item.product),
             _ => None,
         };
-        if !filter.matches_summary(&summary, min_price) {
+        if !filter.matches_summary(summary.available_for_sale, min_price) {
             continue;
         }
         let number = match (sort, &item.position.value) {

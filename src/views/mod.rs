@@ -7,10 +7,12 @@
 
 pub mod catalog;
 mod catalog_holds;
+mod catalog_index;
 pub mod changes;
 pub mod claims;
 pub mod holds;
 pub mod index;
+mod index_build;
 mod index_price;
 pub mod index_walk;
 pub mod listing;

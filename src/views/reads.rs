@@ -244,7 +244,9 @@ impl RecordingReader {
         count: bool,
     ) -> ListingPage {
         let listed = self.catalog.list(request, show, count);
-        if self.pins {
+        if listed.scanned {
+            self.unmemoizable();
+        } else if self.pins {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
             log.listings.push((listed.scope, listed.generation));
         }

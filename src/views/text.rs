@@ -9,6 +9,9 @@ use super::Product;
 /// `text` lower-cased with accents and other combining marks removed (compatibility
 /// decomposition first, so `Ｃａｆé`, `CAFE` and `café` all fold to `cafe`).
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase(); // nothing to decompose
+    }
     text.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)

@@ -1,0 +1,142 @@
+//! The catalog's listing indexes: changed with each product summary, and rebuilt after a bulk
+//! load on a thread of their own, so start-up is ready as soon as the views are (listings
+//! scan the catalog until the rebuild is in, then the changes made meanwhile are replayed).
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::thread::JoinHandle;
+
+use super::index::{ListingIndex, ScopeKey};
+use super::index_walk::{self, Listed};
+use super::listing::{scan_products, ListingRequest};
+use super::{Catalog, Product, ProductSummary};
+
+/// A change made while a rebuild ran, replayed on it in order.
+#[derive(Debug)]
+enum Pending {
+    Upsert(Arc<Product>, ProductSummary),
+    Remove(String),
+}
+
+#[derive(Debug, Default)]
+pub(super) struct CatalogIndex {
+    index: Arc<RwLock<ListingIndex>>,
+    /// `Some` while a rebuild runs: the changes to replay on it.
+    pending: Arc<Mutex<Option<Vec<Pending>>>>,
+    build: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn apply(index: &mut ListingIndex, change: Pending) {
+    match change {
+        Pending::Upsert(product, summary) => index.upsert(&product, summary),
+        Pending::Remove(id) => index.remove(&id),
+    }
+}
+
+impl CatalogIndex {
+    /// Applies a change now, or queues it while a rebuild runs. Rebuilds start only on the
+    /// writer's thread, so one cannot begin between the check and the change.
+    fn change(&self, change: Pending) {
+        if let Some(queue) = lock(&self.pending).as_mut() {
+            queue.push(change);
+            return;
+        }
+        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+        apply(&mut index, change);
+    }
+
+    pub fn upsert(&self, product: &Arc<Product>, summary: ProductSummary) {
+        self.change(Pending::Upsert(Arc::clone(product), summary));
+    }
+
+    pub fn remove(&self, id: &str) {
+        self.change(Pending::Remove(id.to_string()));
+    }
+
+    /// Rebuilds from `products` on its own thread (inline if no thread can be started).
+    pub fn rebuild(&self, products: Vec<(Arc<Product>, ProductSummary)>) {
+        self.finish();
+        *lock(&self.pending) = Some(Vec::new());
+        let index = Arc::clone(&self.index);
+        let pending = Arc::clone(&self.pending);
+        let work = move || {
+            let built = super::index_build::build(products.into_iter(), 0);
+            let mut queue = lock(&pending);
+            let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
+            index.replace(built);
+            for change in queue.take().unwrap_or_default() {
+                apply(&mut index, change);
+            }
+        };
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let spawned = std::thread::Builder::new()
+            .name("listing-index".into())
+            .spawn(move || {
+                if let Ok(work) = rx.recv() {
+                    work();
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                let _ = tx.send(Box::new(work));
+                *lock(&self.build) = Some(handle);
+            }
+            Err(_) => work(),
+        }
+    }
+
+    /// Waits for a rebuild in progress, if any.
+    pub fn finish(&self) {
+        let handle = lock(&self.build).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+
+    /// The indexes, unless a rebuild is still running (then `None`: scan instead).
+    pub fn ready(&self) -> Option<RwLockReadGuard<'_, ListingIndex>> {
+        if lock(&self.pending).is_some() {
+            return None;
+        }
+        Some(self.index.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The indexes as they are (for generations: a rebuild gives every scope a new one).
+    pub fn read(&self) -> RwLockReadGuard<'_, ListingIndex> {
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Catalog {
+    /// Waits until the listing indexes rebuilt after a bulk load are in (tests, benches).
+    pub fn finish_listing_index(&self) {
+        self.index.finish();
+    }
+
+    /// A listing page from the indexes (see `index_walk`); `count` asks for its total count.
+    /// While they are being rebuilt after a bulk load, the page is found by a scan.
+    pub fn list(
+        &self,
+        request: &ListingRequest,
+        show: impl Fn(i64, &Product) -> Option<i64>,
+        count: bool,
+    ) -> Listed {
+        match self.index.ready() {
+            Some(index) => index_walk::list(&index, request, show, count),
+            None => Listed {
+                page: scan_products(self, request, show),
+                scope: ScopeKey::All,
+                generation: 0,
+                scanned: true,
+            },
+        }
+    }
+
+    /// The generation of a listing scope: it changes whenever a product in it does.
+    pub fn listing_generation(&self, scope: &ScopeKey) -> u64 {
+        self.index.read().generation(scope)
+    }
+}
