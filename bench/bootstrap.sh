@@ -3,10 +3,12 @@
 # messages over products, prices and inventory) from a full topic replay and from Vitrine's own
 # snapshot, with peak memory, and the replay's ingest rate beside a bare rdkafka consumer
 # reading the same topics from the same tansu broker (the floor).
-# Usage: bench/bootstrap.sh [products=200000] [rounds=1]
+# With a BASELINE binary (e.g. built from an older commit), each round runs it too, interleaved,
+# on the same broker and topics.
+# Usage: bench/bootstrap.sh [products=200000] [rounds=1] [BASELINE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-products="${1:-200000}"; rounds="${2:-1}"
+products="${1:-200000}"; rounds="${2:-1}"; baseline="${3:-}"
 cargo build --release --quiet --bin vitrine --example bare_consume
 source bench/common.sh
 
@@ -17,11 +19,11 @@ target/release/vitrine feed --brokers "127.0.0.1:$kport" --products "$products" 
 echo "fed $products products in $(echo "$(date +%s.%N) - $start" | bc) s: $(grep -o 'records=[0-9]*' "$work/feed.log" | head -1)"
 
 # Starts vitrine, waits for ready; prints seconds to ready, peak RSS and the health report.
-run_vitrine() { # label
-  local t0; t0=$(date +%s.%N)
+run_vitrine() { # label [binary]
+  local t0 bin="${2:-target/release/vitrine}"; t0=$(date +%s.%N)
   VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn VITRINE_SNAPSHOT__DIR="$work/snapshots" \
     VITRINE_SNAPSHOT__INTERVAL_SECS=0 \
-    target/release/vitrine --brokers "127.0.0.1:$kport" --listen "127.0.0.1:$hport" >"$work/vitrine-$1.log" 2>&1 &
+    "$bin" --brokers "127.0.0.1:$kport" --listen "127.0.0.1:$hport" >"$work/vitrine-$1.log" 2>&1 &
   vpid=$!; pids+=($vpid)
   until curl -sf "localhost:$hport/health/ready" >"$work/health-$1.json" 2>/dev/null; do sleep 0.05; done
   local ready; ready=$(echo "$(date +%s.%N) - $t0" | bc)
@@ -38,12 +40,16 @@ print(f"RUN {label} ready_s={ready:.2f} peak_rss_mib={hwm/1024:.0f} variants={va
 PY
 }
 
+one_binary() { # label-prefix binary
+  rm -rf "$work/snapshots"
+  run_vitrine "${1}replay" "$2"
+  t0=$(date +%s.%N); kill -TERM "$vpid"; wait "$vpid" || true
+  echo "${1}snapshot written on shutdown in $(echo "$(date +%s.%N) - $t0" | bc) s: $(du -h "$work"/snapshots/*.snap.zst | cut -f1)"
+  run_vitrine "${1}snapshot" "$2"
+  kill -TERM "$vpid"; wait "$vpid" || true
+}
 for r in $(seq 1 "$rounds"); do
   target/release/examples/bare_consume "127.0.0.1:$kport" vitrine.products vitrine.prices vitrine.inventory vitrine.intl
-  rm -rf "$work/snapshots"
-  run_vitrine replay
-  t0=$(date +%s.%N); kill -TERM "$vpid"; wait "$vpid" || true
-  echo "snapshot written on shutdown in $(echo "$(date +%s.%N) - $t0" | bc) s: $(du -h "$work"/snapshots/*.snap.zst | cut -f1)"
-  run_vitrine snapshot
-  kill -TERM "$vpid"; wait "$vpid" || true
+  [ -n "$baseline" ] && one_binary baseline- "$baseline"
+  one_binary "" target/release/vitrine
 done

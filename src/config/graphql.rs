@@ -41,7 +41,7 @@ pub struct GraphqlSettings {
     /// Answers kept for reuse (0: off). A kept answer is reused only after checking that every
     /// record it was computed from still has the same version, so it is never stale.
     pub memo_entries: u64,
-    /// Longest time an answer is kept, even when its records do not change.
+    /// Longest time an answer is kept, even when its records do not change; 0: no bound.
     pub memo_ttl_ms: u64,
     /// Bytes of documents registered through automatic persisted queries (APQ); 0: APQ off.
     pub apq_cache_bytes: u64,

@@ -4,7 +4,6 @@
 //! Done here rather than as an async-graphql extension because any installed extension puts
 //! every field resolution through the extension chain, which costs more than the work itself.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use super::freshness::{freshness_value, stale_response, with_extension, Freshnes
 use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits};
 pub use super::memo::MemoStats;
-use super::memo::{memo_key, Memo};
+use super::memo::{InFlight, Memo};
 use super::parse_cache::ParseCache;
 use super::persisted::PersistedQueries;
 use super::request_metrics::{operation_label, record_request};
@@ -43,15 +42,17 @@ const INPUT_MESSAGE: &str = "Failed to parse";
 #[derive(Clone)]
 pub struct Gateway {
     schema: VitrineSchema,
-    catalog: Arc<Catalog>,
+    pub(super) catalog: Arc<Catalog>,
     hub: Arc<ChangeHub>,
     status: Arc<IngestStatus>,
     parsed: ParseCache,
     /// How long a request may execute.
     request_timeout: Duration,
     /// Answers by (operation, variables, query); `None` when switched off.
-    memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
-    memo_stats: Arc<MemoStats>,
+    pub(super) memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
+    pub(super) memo_stats: Arc<MemoStats>,
+    /// Recomputations of outdated answers under way, shared by the requests that ask meanwhile.
+    pub(super) in_flight: Arc<InFlight>,
     max_depth: usize,
     max_complexity: usize,
     freshness: Arc<FreshnessCache>,
@@ -88,10 +89,11 @@ impl Gateway {
     ) -> Self {
         let catalog = Arc::clone(&status.catalog);
         let memo = (settings.memo_entries > 0).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(settings.memo_entries)
-                .time_to_live(Duration::from_millis(settings.memo_ttl_ms.max(1)))
-                .build()
+            let builder = moka::sync::Cache::builder().max_capacity(settings.memo_entries);
+            match settings.memo_ttl_ms {
+                0 => builder.build(), // kept until evicted or outdated
+                ttl => builder.time_to_live(Duration::from_millis(ttl)).build(),
+            }
         });
         Self {
             schema,
@@ -106,6 +108,7 @@ impl Gateway {
             request_timeout: Duration::from_millis(settings.request_timeout_ms.max(1)),
             memo,
             memo_stats: Arc::default(),
+            in_flight: Arc::default(),
             max_depth: settings.max_depth,
             max_complexity: settings.max_complexity,
             freshness: Arc::default(),
@@ -195,7 +198,7 @@ impl Gateway {
     }
 
     /// Executes one request, returning the response, what it read and its operation label.
-    async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
+    pub(super) async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
         let started = std::time::Instant::now();
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
         let deadline = Deadline::after(self.request_timeout);
@@ -280,50 +283,6 @@ impl Gateway {
             outcome: answer.outcome,
             cache,
         }
-    }
-
-    /// The JSON answer without extensions, memoized when possible, and the operation's label
-    /// when it executed without errors.
-    async fn answer_json(&self, request: Request) -> (JsonAnswer, Option<&'static str>) {
-        let Some(memo) = &self.memo else {
-            let (response, _, operation) = self.run(request).await;
-            let clean = response.errors.is_empty().then_some(operation);
-            return (to_answer(&response), clean);
-        };
-        let key = memo_key(&request);
-        if let Some(found) = memo.get(&key) {
-            if found
-                .reads
-                .still_current_since(&self.catalog, &found.verified_at)
-            {
-                self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
-                record_request(found.operation, std::time::Instant::now(), true);
-                let answer = JsonAnswer {
-                    body: found.body.clone(),
-                    outcome: Outcome::Executed,
-                    cache: None,
-                };
-                return (answer, Some(found.operation));
-            }
-            self.memo_stats.outdated.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.memo_stats.misses.fetch_add(1, Ordering::Relaxed);
-        }
-        let (response, reads, operation) = self.run(request).await;
-        let answer = to_answer(&response);
-        let clean = response.errors.is_empty().then_some(operation);
-        if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
-            memo.insert(
-                key,
-                Arc::new(Memo {
-                    body: answer.body.clone(),
-                    reads,
-                    operation,
-                    verified_at: AtomicU64::new(u64::MAX),
-                }),
-            );
-        }
-        (answer, clean)
     }
 
     pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {

@@ -6,6 +6,8 @@ mod memo {
     use crate::views::testing::{price, product};
     use crate::views::Change;
     use std::sync::atomic::AtomicU64;
+    #[allow(unused_imports)]
+    use std::sync::atomic::Ordering;
 
     const PDP: &str = "{ product(id: \"p\") { id variants { sku price { amount } } } }";
 
@@ -83,6 +85,66 @@ mod memo {
         assert_eq!(count(&stats.outdated), 1);
     }
 
+    /// An answer handing out price quotes is reused for at most half the quotes' lifetime.
+    #[tokio::test]
+    async fn answers_with_quotes_are_reused_for_half_the_quote_lifetime() {
+        let catalog = Arc::new(Catalog::new());
+        catalog.apply(Change::Product(product("p", 1, &["a"])));
+        catalog.apply(Change::Price(price("a", 1, 1000, None)));
+        let settings = Settings::defaults()
+            .with_overrides("[checkout]\nquote_secret = \"s\"\nquote_ttl_secs = 2")
+            .unwrap();
+        let gateway = crate::graphql::build_gateway(Arc::clone(&catalog), &settings);
+        let quoted = "{ product(id: \"p\") { variants { price { amount } quote } } }";
+        let first = gateway.execute_json(Request::new(quoted)).await;
+        assert_eq!(gateway.execute_json(Request::new(quoted)).await, first);
+        let stats = gateway.memo_stats();
+        assert_eq!((count(&stats.misses), count(&stats.hits)), (1, 1));
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        gateway.execute_json(Request::new(quoted)).await;
+        assert_eq!(count(&stats.outdated), 1, "past half the quote's lifetime");
+        // Without quotes there is no time bound.
+        let plain = "{ product(id: \"p\") { variants { price { amount } } } }";
+        gateway.execute_json(Request::new(plain)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        gateway.execute_json(Request::new(plain)).await;
+        assert_eq!(count(&stats.hits), 2);
+    }
+
+    /// Requests for an outdated answer that arrive while it is recomputed share the
+    /// recomputation; every one of them gets the answer of the changed views, and nothing is
+    /// left in flight.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_for_an_outdated_answer_share_its_recomputation() {
+        let (gateway, catalog) = gateway();
+        let listing = "{ products(first: 5, sortKey: PRICE) { edges { node { id priceRange { minVariantPrice { amount } } } } } }";
+        gateway.execute_json(Request::new(listing)).await;
+        catalog.apply(Change::Price(price("a", 2, 4200, None)));
+        let asks = (0..16).map(|_| {
+            let gateway = gateway.clone();
+            tokio::spawn(async move { gateway.execute_json(Request::new(listing)).await })
+        });
+        for answer in futures::future::join_all(asks).await {
+            let answer = answer.unwrap();
+            assert!(std::str::from_utf8(&answer).unwrap().contains("\"42.00\""));
+        }
+        let stats = gateway.memo_stats();
+        let (outdated, hits) = (count(&stats.outdated), count(&stats.hits));
+        assert_eq!(
+            outdated + hits,
+            16,
+            "each found it outdated, or the recomputed one"
+        );
+        assert!(
+            outdated >= 1 && count(&stats.shared) < outdated,
+            "one computed it"
+        );
+        assert!(
+            gateway.in_flight.lock().is_empty(),
+            "every recomputation removed itself"
+        );
+    }
+
     #[tokio::test]
     async fn variables_are_part_of_the_key() {
         let (gateway, catalog) = gateway();
@@ -106,6 +168,8 @@ mod market_memo {
     use crate::events::decode;
     use crate::views::testing::{price, product};
     use crate::views::{Change, ViewKind};
+    #[allow(unused_imports)]
+    use std::sync::atomic::Ordering;
 
     fn gb(version: u64, fx: &str) -> Change {
         let record = format!(
@@ -139,6 +203,8 @@ mod freshness {
     use crate::config::Settings;
     use crate::status::Progress;
     use crate::views::ViewKind;
+    #[allow(unused_imports)]
+    use std::sync::atomic::Ordering;
 
     fn lagging_gateway(lag_ms: i64) -> Gateway {
         let progress = Arc::new(Progress::new());
@@ -202,6 +268,8 @@ mod limits {
     use crate::demo::load_baseline;
     use crate::ingest::Applier;
     use crate::status::IngestStats;
+    #[allow(unused_imports)]
+    use std::sync::atomic::Ordering;
 
     fn gateway_over(products: usize, overrides: &str) -> Gateway {
         let applier = Applier::new(Arc::new(Catalog::new()), Arc::new(IngestStats::default()));

@@ -1,11 +1,17 @@
 //! The answer memo's entries and counters: a serialized answer is reused only while every
 //! record it read is still the very one it read (see `views::reads`).
 
-use std::sync::atomic::AtomicU64;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_graphql::Request;
 use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
 
+use super::answer::{to_answer, JsonAnswer, Outcome};
+use super::gateway::Gateway;
+use super::request_metrics::record_request;
 use crate::views::reads::ReadLog;
 
 /// A serialized answer, the record versions it was computed from, and its operation label.
@@ -25,6 +31,101 @@ pub struct MemoStats {
     pub misses: AtomicU64,
     /// Found, but some record it read has changed since: recomputed.
     pub outdated: AtomicU64,
+    /// Outdated, and answered by a recomputation another request had already started.
+    pub shared: AtomicU64,
+}
+
+/// An answer and the operation's label when it executed without errors.
+type Answered = (JsonAnswer, Option<&'static str>);
+
+/// Recomputations of outdated answers under way, by memo key: when a hot answer is outdated
+/// by a change, the requests that arrive while it is recomputed wait for that one computation
+/// instead of each starting their own (a stampede on one listing would otherwise compute it
+/// once per request in flight).
+#[derive(Default)]
+pub(super) struct InFlight(Mutex<HashMap<String, Shared<BoxFuture<'static, Answered>>>>);
+
+impl InFlight {
+    pub(super) fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Shared<BoxFuture<'static, Answered>>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Gateway {
+    /// The JSON answer without extensions, memoized when possible, and the operation's label
+    /// when it executed without errors.
+    pub(super) async fn answer_json(&self, request: Request) -> Answered {
+        let Some(memo) = &self.memo else {
+            let (response, _, operation) = self.run(request).await;
+            let clean = response.errors.is_empty().then_some(operation);
+            return (to_answer(&response), clean);
+        };
+        let stats = &self.memo_stats;
+        let key = memo_key(&request);
+        let Some(found) = memo.get(&key) else {
+            stats.misses.fetch_add(1, Ordering::Relaxed);
+            return self.compute(key, request).await;
+        };
+        if found
+            .reads
+            .still_current_since(&self.catalog, &found.verified_at)
+        {
+            stats.hits.fetch_add(1, Ordering::Relaxed);
+            record_request(found.operation, std::time::Instant::now(), true);
+            let answer = JsonAnswer {
+                body: found.body.clone(),
+                outcome: Outcome::Executed,
+                cache: None,
+            };
+            return (answer, Some(found.operation));
+        }
+        stats.outdated.fetch_add(1, Ordering::Relaxed);
+        // It was memoized, so it is a query: requests asking for it meanwhile share one
+        // recomputation (the computation removes itself when done, whoever drives it).
+        let flight = {
+            let mut in_flight = self.in_flight.lock();
+            match in_flight.get(&key) {
+                Some(flight) => {
+                    stats.shared.fetch_add(1, Ordering::Relaxed);
+                    flight.clone()
+                }
+                None => {
+                    let (gateway, own_key) = (self.clone(), key.clone());
+                    let flight = async move {
+                        let answered = gateway.compute(own_key.clone(), request).await;
+                        gateway.in_flight.lock().remove(&own_key);
+                        answered
+                    }
+                    .boxed()
+                    .shared();
+                    in_flight.insert(key, flight.clone());
+                    flight
+                }
+            }
+        };
+        flight.await
+    }
+
+    /// Computes an answer and memoizes it when it can be checked later.
+    async fn compute(&self, key: String, request: Request) -> Answered {
+        let (response, reads, operation) = self.run(request).await;
+        let answer = to_answer(&response);
+        let clean = response.errors.is_empty().then_some(operation);
+        if let Some(memo) = &self.memo {
+            if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
+                let entry = Memo {
+                    body: answer.body.clone(),
+                    reads,
+                    operation,
+                    verified_at: AtomicU64::new(u64::MAX),
+                };
+                memo.insert(key, Arc::new(entry));
+            }
+        }
+        (answer, clean)
+    }
 }
 
 /// What makes two requests the same: operation name, variables and query text.

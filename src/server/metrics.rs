@@ -78,6 +78,7 @@ fn refresh(state: &AppState) {
     counter!("vitrine_memo_hits_total").absolute(memo.hits.load(Ordering::Relaxed));
     counter!("vitrine_memo_misses_total").absolute(memo.misses.load(Ordering::Relaxed));
     counter!("vitrine_memo_outdated_total").absolute(memo.outdated.load(Ordering::Relaxed));
+    counter!("vitrine_memo_shared_total").absolute(memo.shared.load(Ordering::Relaxed));
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {

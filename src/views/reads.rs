@@ -57,6 +57,8 @@ pub struct ReadLog {
     hashes: Vec<u64>,
     /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
     valid_until_ms: Option<i64>,
+    /// It hands out something that ages (a price quote): reuse it only until then (Unix ms).
+    reusable_until_unix_ms: Option<i64>,
     /// It read availability while no SKU had ever been held (holds not read): the first hold
     /// anywhere outdates it.
     before_any_hold: bool,
@@ -102,7 +104,14 @@ impl ReadLog {
     /// What is checked besides the records: no scan, no hold since (if it read stock before any
     /// hold), none of the holds it read ended, the listing scopes it walked unchanged.
     fn conditions_hold(&self, catalog: &Catalog) -> bool {
+        let now_unix_ms = || {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            now.map_or(0, |d| d.as_millis() as i64)
+        };
         !self.scanned
+            && self
+                .reusable_until_unix_ms
+                .is_none_or(|t| now_unix_ms() < t)
             && (!self.before_any_hold || catalog.never_held())
             && self
                 .valid_until_ms
@@ -220,6 +229,16 @@ impl RecordingReader {
 
     pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
         self.read(ViewKind::Intl, country, |c| c.intl(country))
+    }
+
+    /// The answer hands out something that ages (a price quote): reuse it only until
+    /// `unix_ms`.
+    pub fn reusable_until(&self, unix_ms: i64) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let until = log
+            .reusable_until_unix_ms
+            .map_or(unix_ms, |t| t.min(unix_ms));
+        log.reusable_until_unix_ms = Some(until);
     }
 
     /// The answer depends on more than the logged reads (a scan, the clock): never reuse it.
