@@ -145,7 +145,7 @@ if command -v oha >/dev/null; then
   oha_run() { # port body rate -> "p50 p99"
     sed 's/__CHOICE__/women\/knitwear/' "$2" >"$work/oha.json"
     taskset -c 1 oha --no-tui --output-format json -z "${secs}s" -q "$3" -c "$conns" --latency-correction -m POST \
-      -H 'content-type: application/json' -D "$work/oha.json" "http://127.0.0.1:$1/graphql" >"$work/oha.out" 2>/dev/null
+      -H 'content-type: application/json' -H 'accept-encoding: identity' -D "$work/oha.json" "http://127.0.0.1:$1/graphql" >"$work/oha.out" 2>/dev/null
     python3 - "$work/oha.out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); p = d["latencyPercentiles"]

@@ -46,6 +46,25 @@ impl Indexed {
         Self::with_scopes(product, summary, scopes)
     }
 
+    /// What a scan needs of a product: no scopes, and words only for a text query.
+    pub fn for_scan(product: Arc<Product>, summary: ProductSummary, words: bool) -> Self {
+        let entry = Self {
+            id: Arc::from(product.id.as_str()),
+            title_key: Arc::from(product.title_key.as_str()),
+            words: match words {
+                true => product_words(&product).into_boxed_slice(),
+                false => Box::default(),
+            },
+            scopes: Arc::new([]),
+            hs_class: None,
+            min_price: AtomicI64::new(NO_PRICE),
+            in_stock: AtomicBool::new(false),
+            product,
+        };
+        entry.set_summary(summary);
+        entry
+    }
+
     /// [`Indexed::new`] with the product's scopes already worked out.
     pub fn with_scopes(
         product: Arc<Product>,

@@ -325,11 +325,14 @@ pub fn scan_products(
     request: &ListingRequest,
     show_price: impl Fn(i64, &Product) -> Option<i64>,
 ) -> ListingPage {
+    let matcher = Matcher::new(request, show_price);
+    let words = matcher.text.is_some();
     let mut entries = Vec::new();
     catalog.for_each_product(|e| {
-        entries.push(Arc::new(Indexed::new(Arc::clone(&e.product), e.summary)));
+        let entry = Indexed::for_scan(Arc::clone(&e.product), e.summary, words);
+        entries.push(Arc::new(entry));
     });
-    select_page(entries.iter(), &Matcher::new(request, show_price))
+    select_page(entries.iter(), &matcher)
 }
 
 /// Re-checks a page against what the answer will show. Each product's filter and sort values
