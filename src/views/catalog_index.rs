@@ -10,6 +10,9 @@ use super::index_walk::{self, Listed};
 use super::listing::{scan_products, ListingRequest};
 use super::{Catalog, Product, ProductSummary};
 
+/// Changes replayed on a rebuilt index per write lock.
+const REPLAY_CHUNK: usize = 4096;
+
 /// A change made while a rebuild ran, replayed on it in order.
 #[derive(Debug)]
 enum Pending {
@@ -64,11 +67,30 @@ impl CatalogIndex {
         let pending = Arc::clone(&self.pending);
         let work = move || {
             let built = super::index_build::build(products.into_iter(), 0);
-            let mut queue = lock(&pending);
-            let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
-            index.replace(built);
-            for change in queue.take().unwrap_or_default() {
-                apply(&mut index, change);
+            let old = index
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .replace(built);
+            drop(old);
+            // Replay what changed meanwhile in bounded chunks, so readers (who scan until the
+            // queue is gone) and the writer (who queues) never wait long for the lock.
+            loop {
+                let chunk: Vec<Pending> = {
+                    let mut queue = lock(&pending);
+                    let Some(waiting) = queue.as_mut() else {
+                        return;
+                    };
+                    if waiting.is_empty() {
+                        *queue = None; // caught up: changes go straight in from now on
+                        return;
+                    }
+                    let take = waiting.len().min(REPLAY_CHUNK);
+                    waiting.drain(..take).collect()
+                };
+                let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
+                for change in chunk {
+                    apply(&mut index, change);
+                }
             }
         };
         let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();

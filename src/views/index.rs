@@ -347,13 +347,14 @@ impl ListingIndex {
 
     /// Takes over a freshly built index (see `index_build`): every scope gets a generation
     /// newer than any handed out before.
-    pub fn replace(&mut self, mut built: ListingIndex) {
+    /// Returns the old one, to be dropped outside the lock (freeing it takes a while).
+    pub fn replace(&mut self, mut built: ListingIndex) -> ListingIndex {
         let clock = self.clock + 1;
         for scope in built.scopes.values_mut() {
             scope.generation = clock;
         }
         built.clock = clock;
-        *self = built;
+        std::mem::replace(self, built)
     }
 
     /// The generation of a scope (0 when it does not exist).
