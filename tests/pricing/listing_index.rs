@@ -361,6 +361,10 @@ fn changes_during_a_rebuild_are_replayed() {
         available: 3,
         reservations: vec![],
     }));
+    // More than one replay chunk's worth.
+    for i in 10..10_010 {
+        catalog.apply(Change::Price(price(i, 3, (i as i64 * 31) % 7000)));
+    }
     let request = |sort| ListingRequest {
         filter: ListingFilter::default(),
         sort,
