@@ -8,7 +8,7 @@ use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
 use super::catalog_index::CatalogIndex;
-use super::changes::ChangeLog;
+use super::changes::{key_hash, ChangeLog};
 use super::claims::Claims;
 use super::holds::{Reservation, SharedHolds};
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
@@ -110,23 +110,23 @@ impl Catalog {
 
     /// Applies one change under the version rule (latest version wins, tombstones delete).
     pub fn apply(&self, change: Change) -> ApplyOutcome {
-        let key = match &change {
-            Change::Product(p) => p.id.clone(),
-            Change::Price(p) => p.sku.clone(),
-            Change::Inventory(i) => i.sku.clone(),
-            Change::Intl(i) => i.country.clone(),
-            Change::Reservation(r) => r.sku().to_string(),
-            Change::Delete(_, key) => key.clone(),
-        };
+        let key = key_hash(match &change {
+            Change::Product(p) => &p.id,
+            Change::Price(p) => &p.sku,
+            Change::Inventory(i) => &i.sku,
+            Change::Intl(i) => &i.country,
+            Change::Reservation(r) => r.sku(),
+            Change::Delete(_, key) => key,
+        });
         let outcome = self.apply_change(change);
         // Even a stale change is recorded: cheap, and nothing it did can be missed.
-        self.changed(Some(&key));
+        self.changes.record(Some(key));
         outcome
     }
 
     /// Records a change to `key` (`None`: any key) once everything it touched is in place.
     pub(super) fn changed(&self, key: Option<&str>) {
-        self.changes.record(key);
+        self.changes.record(key.map(key_hash));
     }
 
     /// How many changes were applied: while it stays the same, nothing in the views changed
@@ -293,11 +293,15 @@ impl Catalog {
                 continue;
             };
             let summary = summarize(self, &product);
-            if let Some(mut entry) = self.products.get_mut(&id) {
-                if Arc::ptr_eq(&entry.product, &product) {
-                    entry.summary = summary;
-                    self.index.upsert(&product, summary);
+            let moved = match self.products.get_mut(&id) {
+                Some(mut entry) if Arc::ptr_eq(&entry.product, &product) => {
+                    std::mem::replace(&mut entry.summary, summary) != summary
                 }
+                _ => false,
+            };
+            // The indexes hold the same summary: only a change moves them.
+            if moved {
+                self.index.upsert(&product, summary);
             }
         }
     }

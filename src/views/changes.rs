@@ -41,11 +41,12 @@ impl Default for ChangeLog {
 }
 
 impl ChangeLog {
-    /// Records that `key` changed (`None`: any key may have), after the change is in place.
-    pub fn record(&self, key: Option<&str>) {
+    /// Records that the key with this hash (see [`key_hash`]) changed (`None`: any key may
+    /// have), after the change is in place.
+    pub fn record(&self, key: Option<u64>) {
         let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let n = self.count.load(Ordering::Relaxed);
-        let hash = key.map_or(ANY_KEY, key_hash);
+        let hash = key.unwrap_or(ANY_KEY);
         self.ring[(n % RING as u64) as usize].store(hash, Ordering::Release);
         self.count.store(n + 1, Ordering::Release);
     }
@@ -79,8 +80,8 @@ mod tests {
     #[test]
     fn recent_changes_are_found_and_old_ones_are_not_trusted() {
         let log = ChangeLog::default();
-        log.record(Some("a"));
-        log.record(Some("b"));
+        log.record(Some(key_hash("a")));
+        log.record(Some(key_hash("b")));
         let a = key_hash("a");
         assert_eq!(log.touched(0, 2, |h| h == a), Some(true));
         assert_eq!(log.touched(1, 2, |h| h == a), Some(false));
@@ -88,7 +89,7 @@ mod tests {
         log.record(None);
         assert_eq!(log.touched(1, 3, |_| false), None, "a change to any key");
         for i in 0..RING {
-            log.record(Some(&i.to_string()));
+            log.record(Some(key_hash(&i.to_string())));
         }
         assert_eq!(log.touched(3, log.count(), |_| false), None, "too long ago");
         let now = log.count();
