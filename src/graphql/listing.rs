@@ -49,7 +49,8 @@ pub struct ProductFilter {
     pub min_price: Option<Decimal>,
     /// Lowest variant price at most this (products without a price are left out).
     pub max_price: Option<Decimal>,
-    /// Case-insensitive substring of title or brand.
+    /// Words that must each begin a word of the title or brand, in any case and accent
+    /// (`crème brû` finds "Crème Brûlée Knit").
     pub query: Option<String>,
 }
 
