@@ -66,10 +66,8 @@ pub(super) fn decode(key: &str, record: ProductRecord) -> Result<Product, Decode
         .map(published_at_ms)
         .transpose()?;
     check_variants(&record.variants)?;
-    let search_text = format!("{} {}", record.title, record.brand).to_lowercase();
     Ok(Product {
         title_key: record.title.to_lowercase(),
-        search_text,
         id: record.id,
         version: record.version,
         title: record.title,
@@ -143,7 +141,10 @@ mod tests {
         assert_eq!(p.variants.len(), 2);
         assert_eq!(p.variants[1].color, None);
         assert_eq!(p.published_at_ms, Some(1_772_359_200_000));
-        assert_eq!(p.search_text, "cashmere sweater loro");
+        assert_eq!(
+            p.title_key, "cashmere sweater",
+            "the TITLE sort key, lower-cased once"
+        );
     }
 
     #[test]

@@ -347,3 +347,7 @@ fn limits_of(settings: &GraphqlSettings) -> Limits {
 #[cfg(test)]
 #[path = "gateway_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "gateway_memo_tests.rs"]
+mod memo_tests;

@@ -43,12 +43,13 @@ type Answered = (JsonAnswer, Option<&'static str>);
 /// instead of each starting their own (a stampede on one listing would otherwise compute it
 /// once per request in flight).
 #[derive(Default)]
-pub(super) struct InFlight(Mutex<HashMap<String, Shared<BoxFuture<'static, Answered>>>>);
+pub(super) struct InFlight(Mutex<HashMap<String, Flight>>);
+
+/// One recomputation, awaited by every request that shares it.
+type Flight = Shared<BoxFuture<'static, Answered>>;
 
 impl InFlight {
-    pub(super) fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Shared<BoxFuture<'static, Answered>>>> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Flight>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -169,7 +169,7 @@ impl ProductVariant {
             .market
             .quote_claims(price, &self.product, shown, signer.ttl_secs);
         // A memoized answer hands this quote out again: for at most half its lifetime.
-        let now_ms = crate::clock::since_epoch().as_millis() as i64;
+        let now_ms = crate::clock::unix_ms();
         let half_life_ms = signer.ttl_secs.max(0).saturating_mul(500);
         reader(ctx).reusable_until(now_ms.saturating_add(half_life_ms));
         Some(signer.sign(&claims))

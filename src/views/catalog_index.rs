@@ -66,7 +66,7 @@ impl CatalogIndex {
         let index = Arc::clone(&self.index);
         let pending = Arc::clone(&self.pending);
         let work = move || {
-            let built = super::index_build::build(products.into_iter(), 0);
+            let built = super::index_build::build(products);
             let old = index
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)

@@ -41,13 +41,26 @@ pub struct Indexed {
 const NO_PRICE: i64 = i64::MIN;
 
 impl Indexed {
-    pub fn new(product: Arc<Product>, summary: ProductSummary) -> Self {
-        let scopes = scopes_of(&product).into();
-        Self::with_scopes(product, summary, scopes)
+    /// A product in the indexes, with its scopes already worked out (shared between products).
+    pub fn with_scopes(
+        product: Arc<Product>,
+        summary: ProductSummary,
+        scopes: Arc<[ScopeKey]>,
+    ) -> Self {
+        Self::make(product, summary, scopes, true)
     }
 
     /// What a scan needs of a product: no scopes, and words only for a text query.
     pub fn for_scan(product: Arc<Product>, summary: ProductSummary, words: bool) -> Self {
+        Self::make(product, summary, Arc::new([]), words)
+    }
+
+    fn make(
+        product: Arc<Product>,
+        summary: ProductSummary,
+        scopes: Arc<[ScopeKey]>,
+        words: bool,
+    ) -> Self {
         let entry = Self {
             id: Arc::from(product.id.as_str()),
             title_key: Arc::from(product.title_key.as_str()),
@@ -55,26 +68,6 @@ impl Indexed {
                 true => product_words(&product).into_boxed_slice(),
                 false => Box::default(),
             },
-            scopes: Arc::new([]),
-            hs_class: None,
-            min_price: AtomicI64::new(NO_PRICE),
-            in_stock: AtomicBool::new(false),
-            product,
-        };
-        entry.set_summary(summary);
-        entry
-    }
-
-    /// [`Indexed::new`] with the product's scopes already worked out.
-    pub fn with_scopes(
-        product: Arc<Product>,
-        summary: ProductSummary,
-        scopes: Arc<[ScopeKey]>,
-    ) -> Self {
-        let entry = Self {
-            id: Arc::from(product.id.as_str()),
-            title_key: Arc::from(product.title_key.as_str()),
-            words: product_words(&product).into_boxed_slice(),
             scopes,
             hs_class: product.hs_code.as_deref().map(Arc::from),
             min_price: AtomicI64::new(NO_PRICE),
@@ -159,8 +152,8 @@ pub struct Scope {
     /// Priced products by lowest base selling price, per HS code.
     pub by_price: HashMap<HsClass, Ordered<(i64, Id)>, Hash>,
     pub in_stock: usize,
+    /// Priced products (every product in stock is priced: stock counts only priced variants).
     pub priced: usize,
-    pub priced_in_stock: usize,
     /// Changes whenever a product enters, leaves or changes within the scope.
     pub generation: u64,
 }
@@ -189,21 +182,18 @@ impl Scope {
 
     /// Counts the entry's summary and orders it by price (when priced).
     fn add_price(&mut self, entry: &Arc<Indexed>) {
-        let in_stock = entry.in_stock();
-        self.in_stock += usize::from(in_stock);
+        self.in_stock += usize::from(entry.in_stock());
         if let Some(min) = entry.min_price() {
             self.by_price
                 .entry(entry.hs_class.clone())
                 .or_default()
                 .insert((min, Arc::clone(&entry.id)), Arc::clone(entry));
             self.priced += 1;
-            self.priced_in_stock += usize::from(in_stock);
         }
     }
 
     fn take_price(&mut self, entry: &Indexed) {
-        let in_stock = entry.in_stock();
-        self.in_stock -= usize::from(in_stock);
+        self.in_stock -= usize::from(entry.in_stock());
         if let Some(min) = entry.min_price() {
             if let Some(prices) = self.by_price.get_mut(&entry.hs_class) {
                 prices.remove(&(min, Arc::clone(&entry.id)));
@@ -212,21 +202,18 @@ impl Scope {
                 }
             }
             self.priced -= 1;
-            self.priced_in_stock -= usize::from(in_stock);
         }
     }
 
     /// Recounts from the entries (after a build).
     pub(super) fn count_all(&mut self) {
         let entries = self.by_id.values();
-        let (mut in_stock, mut priced, mut both) = (0, 0, 0);
+        let (mut in_stock, mut priced) = (0, 0);
         for e in entries {
-            let (stock, price) = (e.in_stock(), e.min_price().is_some());
-            in_stock += usize::from(stock);
-            priced += usize::from(price);
-            both += usize::from(stock && price);
+            in_stock += usize::from(e.in_stock());
+            priced += usize::from(e.min_price().is_some());
         }
-        (self.in_stock, self.priced, self.priced_in_stock) = (in_stock, priced, both);
+        (self.in_stock, self.priced) = (in_stock, priced);
     }
 
     pub fn len(&self) -> usize {

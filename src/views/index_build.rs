@@ -40,11 +40,7 @@ fn deal<K: Ord + Clone>(
     dealt
 }
 
-pub(super) fn build(
-    products: impl Iterator<Item = (Arc<Product>, ProductSummary)>,
-    generation: u64,
-) -> ListingIndex {
-    let products: Vec<(Arc<Product>, ProductSummary)> = products.collect();
+pub(super) fn build(products: Vec<(Arc<Product>, ProductSummary)>) -> ListingIndex {
     // Scope lists interned by (categories, brand): most products share theirs.
     let mut interned: HashMap<(&[String], &str), Arc<[ScopeKey]>, Hash> = HashMap::default();
     let scopes: Vec<Arc<[ScopeKey]>> = products
@@ -103,12 +99,8 @@ pub(super) fn build(
         let titles = titles.join().expect("index build");
         (ids, titles, created, prices)
     });
-    let mut scopes: Vec<Scope> = (0..n)
-        .map(|_| Scope {
-            generation,
-            ..Scope::default()
-        })
-        .collect();
+    // Generations are given when the build replaces the live index (`ListingIndex::replace`).
+    let mut scopes: Vec<Scope> = (0..n).map(|_| Scope::default()).collect();
     type Maps = (Ordered<Id>, Ordered<(Arc<str>, Id)>);
     let maps: Vec<Maps> = std::thread::scope(|threads| {
         let ids_titles = threads.spawn(|| {

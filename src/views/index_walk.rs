@@ -211,8 +211,8 @@ fn counted<F: Fn(i64, &Product) -> Option<i64>>(
         (Some(true), false) => scope.in_stock,
         (Some(false), false) => scope.len() - scope.in_stock,
         (None, true) => scope.priced,
-        (Some(true), true) => scope.priced_in_stock,
-        (Some(false), true) => scope.priced - scope.priced_in_stock,
+        (Some(true), true) => scope.in_stock,
+        (Some(false), true) => scope.priced - scope.in_stock,
     })
 }
 

@@ -35,7 +35,6 @@ fn catalog() -> Catalog {
         p.title = title.into();
         p.title_key = title.to_lowercase();
         p.brand = brand.into();
-        p.search_text = format!("{} {}", title.to_lowercase(), brand.to_lowercase());
         p.categories = vec![cat.into()];
         c.apply(Change::Product(p));
     }

@@ -50,7 +50,6 @@ pub(crate) mod testing {
                     color: None,
                 })
                 .collect(),
-            search_text: format!("title {id} brand"),
             title_key: format!("title {id}"),
         }
     }

@@ -17,8 +17,6 @@ pub struct Product {
     pub published_at: Option<String>,
     pub published_at_ms: Option<i64>,
     pub variants: Vec<Variant>,
-    /// `title` and `brand` lower-cased once at decode time, so text search does not allocate.
-    pub search_text: String,
     /// `title` lower-cased once at decode time: the `TITLE` sort key.
     pub title_key: String,
 }

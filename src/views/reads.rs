@@ -104,14 +104,10 @@ impl ReadLog {
     /// What is checked besides the records: no scan, no hold since (if it read stock before any
     /// hold), none of the holds it read ended, the listing scopes it walked unchanged.
     fn conditions_hold(&self, catalog: &Catalog) -> bool {
-        let now_unix_ms = || {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-            now.map_or(0, |d| d.as_millis() as i64)
-        };
         !self.scanned
             && self
                 .reusable_until_unix_ms
-                .is_none_or(|t| now_unix_ms() < t)
+                .is_none_or(|t| crate::clock::unix_ms() < t)
             && (!self.before_any_hold || catalog.never_held())
             && self
                 .valid_until_ms
