@@ -53,4 +53,7 @@ pub struct GraphqlSettings {
     /// Seconds CDNs and browsers may keep a product page or listing answered over GET
     /// (`Cache-Control: public, max-age`, less the views' lag); 0: never cached.
     pub cache_max_age_secs: u64,
+    /// Compiled execution plans for queries (`on`), async-graphql only (`off`), or plans checked
+    /// against async-graphql on every request (`verify`, for tests).
+    pub planner: crate::graphql::plan::PlannerMode,
 }

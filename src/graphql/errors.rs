@@ -45,6 +45,8 @@ pub enum ApiError {
     TooManySubscriptions { limit: &'static str, max: usize },
     #[error("the views lag {lag_ms} ms, more than the {bound_ms} ms the request allows")]
     StaleView { lag_ms: i64, bound_ms: i64 },
+    #[error("the planned answer differs from async-graphql's (graphql.planner = \"verify\")")]
+    PlanMismatch,
     /// Apollo clients match this message exactly.
     #[error("PersistedQueryNotFound")]
     PersistedQueryNotFound,
@@ -92,6 +94,7 @@ impl ApiError {
             },
             ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
             ApiError::StaleView { .. } => "STALE_VIEW",
+            ApiError::PlanMismatch => "PLAN_MISMATCH",
         }
     }
 

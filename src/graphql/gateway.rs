@@ -22,10 +22,12 @@ use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits};
 pub use super::memo::MemoStats;
 use super::memo::{InFlight, Memo};
-use super::parse_cache::ParseCache;
+use super::parse_cache::{ParseCache, Parsed};
 use super::persisted::PersistedQueries;
+use super::plan::PlannerMode;
+pub use super::planned::PlanStats;
 use super::request_metrics::{operation_label, record_request};
-use super::VitrineSchema;
+use super::{ApiSettings, VitrineSchema};
 use crate::config::GraphqlSettings;
 use crate::live::ChangeHub;
 use crate::status::IngestStatus;
@@ -44,17 +46,17 @@ pub struct Gateway {
     schema: VitrineSchema,
     pub(super) catalog: Arc<Catalog>,
     hub: Arc<ChangeHub>,
-    status: Arc<IngestStatus>,
+    pub(super) status: Arc<IngestStatus>,
     parsed: ParseCache,
     /// How long a request may execute.
-    request_timeout: Duration,
+    pub(super) request_timeout: Duration,
     /// Answers by (operation, variables, query); `None` when switched off.
     pub(super) memo: Option<moka::sync::Cache<String, Arc<Memo>>>,
     pub(super) memo_stats: Arc<MemoStats>,
     /// Recomputations of outdated answers under way, shared by the requests that ask meanwhile.
     pub(super) in_flight: Arc<InFlight>,
     max_depth: usize,
-    max_complexity: usize,
+    pub(super) max_complexity: usize,
     freshness: Arc<FreshnessCache>,
     /// Where the app installs the reservation desk.
     desk: super::mutation::DeskSlot,
@@ -62,6 +64,10 @@ pub struct Gateway {
     cache_max_age_secs: u64,
     /// APQ registrations and trusted documents.
     persisted: Arc<PersistedQueries>,
+    /// What resolvers read from the schema's data, for plans.
+    pub(super) settings: Arc<ApiSettings>,
+    pub(super) planner: PlannerMode,
+    pub(super) plan_stats: Arc<PlanStats>,
 }
 
 impl Gateway {
@@ -86,6 +92,7 @@ impl Gateway {
         status: Arc<IngestStatus>,
         hub: Arc<ChangeHub>,
         settings: &GraphqlSettings,
+        api: ApiSettings,
     ) -> Self {
         let catalog = Arc::clone(&status.catalog);
         let memo = (settings.memo_entries > 0).then(|| {
@@ -115,6 +122,9 @@ impl Gateway {
             desk: Default::default(),
             cache_max_age_secs: settings.cache_max_age_secs,
             persisted: Arc::new(PersistedQueries::from_settings(settings)),
+            settings: Arc::new(api),
+            planner: settings.planner,
+            plan_stats: Arc::default(),
         }
     }
 
@@ -127,6 +137,11 @@ impl Gateway {
         &self.hub
     }
 
+    /// Requests answered by plans, and those that went to async-graphql.
+    pub fn plan_stats(&self) -> &PlanStats {
+        &self.plan_stats
+    }
+
     pub fn memo_stats(&self) -> &MemoStats {
         &self.memo_stats
     }
@@ -137,32 +152,30 @@ impl Gateway {
 
     /// The type of the operation a request selects; `None` if it does not parse or selects none.
     pub fn operation_type(&self, request: &Request) -> Option<OperationType> {
-        let document = self.parsed.peek(&request.query)?;
-        selected_operation(&document, request.operation_name.as_deref()).map(|op| op.ty)
+        let prepared = self.parsed.peek(&request.query)?;
+        selected_operation(&prepared.document, request.operation_name.as_deref()).map(|op| op.ty)
     }
 
     /// Parses through the cache, within the operation limits (a parse failure is
-    /// `GRAPHQL_PARSE_FAILED`), and takes the selected operation's `@inContext(country:)` off
-    /// the document into request data. Also returns the document to cache once validated.
-    fn with_parsed_query(
-        &self,
-        mut request: Request,
-    ) -> Result<(Request, Option<PendingDocument>), ServerError> {
+    /// `GRAPHQL_PARSE_FAILED`).
+    pub(super) fn parse(&self, request: &Request) -> Result<Parsed, ServerError> {
         let products = self.catalog.len(ViewKind::Products);
         let operation_name = request.operation_name.as_deref();
-        let parsed =
-            self.parsed
-                .parse(&request.query, operation_name, &request.variables, products)?;
-        let mut document = parsed.document;
+        self.parsed
+            .parse(&request.query, operation_name, &request.variables, products)
+    }
+
+    /// Hands async-graphql its own copy of the document, with the selected operation's
+    /// `@inContext(country:)` taken off into request data.
+    fn with_document(&self, mut request: Request, parsed: &Parsed) -> Result<Request, ServerError> {
+        let mut document = ExecutableDocument::clone(&parsed.prepared.document);
+        let operation_name = request.operation_name.as_deref();
         let country = take_in_context(&mut document, &request.variables, operation_name)?;
         request.set_parsed_query(document);
-        let request = match country {
+        Ok(match country {
             Some(country) => request.data(country),
             None => request,
-        };
-        // The text is copied only on a cache miss, to key the document once validated.
-        let to_remember = parsed.to_remember.map(|doc| (request.query.clone(), doc));
-        Ok((request, to_remember))
+        })
     }
 
     /// Gives every error a stable code: the limits get theirs, values that do not fit their
@@ -197,30 +210,31 @@ impl Gateway {
         response
     }
 
-    /// Executes one request, returning the response, what it read and its operation label.
+    /// Executes one request through async-graphql, returning the response, what it read and
+    /// its operation label.
     pub(super) async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
         let started = std::time::Instant::now();
+        let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
+        match parse_span.in_scope(|| self.parse(&request)) {
+            Ok(parsed) => self.run_parsed(request, parsed, started).await,
+            Err(error) => unparsed(error, started),
+        }
+    }
+
+    pub(super) async fn run_parsed(
+        &self,
+        request: Request,
+        parsed: Parsed,
+        started: std::time::Instant,
+    ) -> (Response, ReadLog, &'static str) {
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
         let deadline = Deadline::after(self.request_timeout);
-        let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
-        let parsed = parse_span.in_scope(|| self.with_parsed_query(request));
-        let (mut request, to_remember) = match parsed {
-            Ok((request, to_remember)) => (
-                request.data(Arc::clone(&reader)).data(deadline),
-                to_remember,
-            ),
-            Err(error) => {
-                record_request("unparsed", started, false);
-                return (
-                    Response::from_errors(vec![error]),
-                    ReadLog::default(),
-                    "unparsed",
-                );
-            }
+        let query = (!parsed.validated).then(|| request.query.clone());
+        let request = match self.with_document(request, &parsed) {
+            Ok(request) => request.data(Arc::clone(&reader)).data(deadline),
+            Err(error) => return unparsed(error, started),
         };
-        let operation = request
-            .parsed_query()
-            .map_or("none", |d| operation_label(d));
+        let operation = operation_label(&parsed.prepared.document);
         let execute_span = crate::telemetry::traced_span(|| {
             tracing::info_span!("graphql.execute", operation = operation)
         });
@@ -235,10 +249,8 @@ impl Gateway {
                 Response::from_errors(vec![ApiError::RequestTimeout { ms }.to_server_error()])
             }
         };
-        if let Some((query, document)) =
-            to_remember.filter(|_| outcome_of(&response) == Outcome::Executed)
-        {
-            self.parsed.remember(query, document);
+        if let Some(query) = query.filter(|_| outcome_of(&response) == Outcome::Executed) {
+            self.parsed.remember(query, parsed.prepared);
         }
         record_request(operation, started, response.errors.is_empty());
         (response, reader.log(), operation)
@@ -248,7 +260,15 @@ impl Gateway {
         let (max_lag, freshness) = freshness_value(&self.status);
         let mut response = match stale_response(&request, max_lag) {
             Some(stale) => stale,
-            None => self.run(request).await.0,
+            None if self.planner == PlannerMode::Off => self.run(request).await.0,
+            // The planner answers in JSON: read back for the callers that want a `Response`
+            // (WebSocket queries, batches, tests).
+            None => {
+                let ran = self.run_json(request).await;
+                serde_json::from_slice(&ran.answer.body).unwrap_or_else(|e| {
+                    Response::from_errors(vec![ServerError::new(e.to_string(), None)])
+                })
+            }
         };
         response.extensions.insert("freshness".into(), freshness);
         response
@@ -312,8 +332,11 @@ impl Executor for Gateway {
     ) -> BoxStream<'static, Response> {
         // A subscription lives long: its reads are not logged (nothing would check them).
         let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
-        let request = match self.with_parsed_query(request) {
-            Ok((request, _)) => request.data(reader),
+        let prepared = self
+            .parse(&request)
+            .and_then(|parsed| self.with_document(request, &parsed));
+        let request = match prepared {
+            Ok(request) => request.data(reader),
             Err(error) => {
                 return futures::stream::once(async move { Response::from_errors(vec![error]) })
                     .boxed()
@@ -327,8 +350,18 @@ impl Executor for Gateway {
     }
 }
 
-/// A document parsed on a cache miss, with its text: cached once it has passed validation.
-type PendingDocument = (String, Arc<ExecutableDocument>);
+/// A request refused before execution.
+pub(super) fn unparsed(
+    error: ServerError,
+    started: std::time::Instant,
+) -> (Response, ReadLog, &'static str) {
+    record_request("unparsed", started, false);
+    (
+        Response::from_errors(vec![error]),
+        ReadLog::default(),
+        "unparsed",
+    )
+}
 
 /// The operation limits in the settings.
 fn limits_of(settings: &GraphqlSettings) -> Limits {

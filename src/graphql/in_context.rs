@@ -98,14 +98,37 @@ fn take_from(
             }
         }
     }
+    country_in(&directive, variables)
+}
+
+/// The country an operation's `@inContext` names, without changing the operation (the
+/// planner reads it from the cached document).
+pub fn context_country(
+    operation: &OperationDefinition,
+    variables: &Variables,
+) -> Result<Option<ContextCountry>, ServerError> {
+    match operation
+        .directives
+        .iter()
+        .find(|d| d.node.name.node.as_str() == DIRECTIVE)
+    {
+        Some(directive) => country_in(&directive.node, variables),
+        None => Ok(None),
+    }
+}
+
+fn country_in(
+    directive: &Directive,
+    variables: &Variables,
+) -> Result<Option<ContextCountry>, ServerError> {
     let mut country = None;
-    for (name, value) in directive.arguments {
+    for (name, value) in &directive.arguments {
         if name.node.as_str() != "country" {
             continue; // e.g. `language`, `buyer`: accepted, not used here.
         }
-        let text = match value.node {
+        let text = match &value.node {
             Value::Enum(code) => Some(code.to_string()),
-            Value::String(code) => Some(code),
+            Value::String(code) => Some(code.clone()),
             Value::Variable(var) => match variables.get(&Name::new(var.as_str())) {
                 Some(ConstValue::Enum(code)) => Some(code.to_string()),
                 Some(ConstValue::String(code)) => Some(code.clone()),

@@ -13,6 +13,7 @@ use super::ApiSettings;
 use crate::clock::unix_secs;
 use crate::pricing::landed::{Market, ShownPrice};
 use crate::pricing::quote::QuoteClaims;
+use crate::views::reads::RecordingReader;
 use crate::views::{Price, Product};
 
 /// An ISO 3166-1 alpha-2 country code such as `"GB"`.
@@ -53,10 +54,20 @@ impl MarketContext {
         country: Option<CountryCode>,
     ) -> async_graphql::Result<Arc<Self>> {
         let settings = ctx.data_unchecked::<ApiSettings>();
-        // The argument, else the operation's @inContext(country:), else the base country.
+        let context = ctx.data_opt::<ContextCountry>();
+        Self::for_country(settings, reader(ctx), country, context).map_err(|e| e.extend())
+    }
+
+    /// The market of `country`, else of the operation's `@inContext(country:)`, else the base.
+    pub fn for_country(
+        settings: &ApiSettings,
+        views: &RecordingReader,
+        country: Option<CountryCode>,
+        context: Option<&ContextCountry>,
+    ) -> Result<Arc<Self>, ApiError> {
         let country = country
             .map(|c| c.0)
-            .or_else(|| ctx.data_opt::<ContextCountry>().map(|c| c.0.clone()))
+            .or_else(|| context.map(|c| c.0.clone()))
             .unwrap_or_else(|| settings.base_country.clone());
         if country == settings.base_country {
             return Ok(Arc::new(Self {
@@ -64,12 +75,12 @@ impl MarketContext {
                 market: Market::Base,
             }));
         }
-        match reader(ctx).intl(&country) {
+        match views.intl(&country) {
             Some(intl) => Ok(Arc::new(Self {
                 country,
                 market: Market::Intl(intl),
             })),
-            None => Err(ApiError::UnsupportedCountry(country).extend()),
+            None => Err(ApiError::UnsupportedCountry(country)),
         }
     }
 

@@ -9,7 +9,7 @@ use async_graphql::Request;
 use bytes::Bytes;
 use futures::future::{BoxFuture, FutureExt, Shared};
 
-use super::answer::{to_answer, JsonAnswer, Outcome};
+use super::answer::{JsonAnswer, Outcome};
 use super::gateway::Gateway;
 use super::request_metrics::record_request;
 use crate::views::reads::ReadLog;
@@ -59,9 +59,8 @@ impl Gateway {
     /// when it executed without errors.
     pub(super) async fn answer_json(&self, request: Request) -> Answered {
         let Some(memo) = &self.memo else {
-            let (response, _, operation) = self.run(request).await;
-            let clean = response.errors.is_empty().then_some(operation);
-            return (to_answer(&response), clean);
+            let ran = self.run_json(request).await;
+            return (ran.answer, ran.clean.then_some(ran.operation));
         };
         let stats = &self.memo_stats;
         let key = memo_key(&request);
@@ -111,11 +110,15 @@ impl Gateway {
 
     /// Computes an answer and memoizes it when it can be checked later.
     async fn compute(&self, key: String, request: Request) -> Answered {
-        let (response, reads, operation) = self.run(request).await;
-        let answer = to_answer(&response);
-        let clean = response.errors.is_empty().then_some(operation);
+        let super::planned::Ran {
+            answer,
+            clean,
+            reads,
+            operation,
+        } = self.run_json(request).await;
+        let clean = clean.then_some(operation);
         if let Some(memo) = &self.memo {
-            if response.errors.is_empty() && reads.is_checkable() && !reads.is_empty() {
+            if clean.is_some() && reads.is_checkable() && !reads.is_empty() {
                 let entry = Memo {
                     body: answer.body.clone(),
                     reads,

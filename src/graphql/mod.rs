@@ -14,6 +14,8 @@ mod memo;
 pub mod mutation;
 pub mod parse_cache;
 pub mod persisted;
+pub mod plan;
+mod planned;
 pub mod product;
 pub mod query;
 mod request_metrics;
@@ -107,21 +109,24 @@ pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gat
         per_client: Default::default(),
     };
     let desk = mutation::DeskSlot::default();
-    let schema = build_schema(settings, live, Arc::clone(&status), Arc::clone(&desk));
-    gateway::Gateway::new(schema, status, hub, &settings.graphql).with_desk(desk)
+    // One copy of the API settings (and so one quote secret) for the resolvers and the planner.
+    let api = ApiSettings::from_settings(settings);
+    let schema = build_schema(settings, &api, live, Arc::clone(&status), Arc::clone(&desk));
+    gateway::Gateway::new(schema, status, hub, &settings.graphql, api).with_desk(desk)
 }
 
 /// Builds the schema with the configured limits. Query resolvers reach the views only through
 /// the request's `RecordingReader`, which the gateway attaches to every request.
 pub fn build_schema(
     all: &Settings,
+    api: &ApiSettings,
     live: subscription::LiveContext,
     status: Arc<IngestStatus>,
     desk: mutation::DeskSlot,
 ) -> VitrineSchema {
     let settings = &all.graphql;
     let mut builder = builder()
-        .data(ApiSettings::from_settings(all))
+        .data(api.clone())
         .data(live)
         .data(status)
         .data(desk)

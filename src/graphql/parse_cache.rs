@@ -5,26 +5,27 @@
 use std::sync::Arc;
 
 use async_graphql::parser::parse_query;
-use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerError, Variables};
 
 use super::errors::{with_code, ApiError};
 use super::limits::Limits;
+use super::plan::Prepared;
 
-/// Estimated bytes a parsed document holds per byte of its text (names, positions, maps).
-const PARSED_BYTES_PER_TEXT_BYTE: u64 = 8;
+/// Estimated bytes a parsed document and its plans hold per byte of its text (names,
+/// positions, maps).
+const PARSED_BYTES_PER_TEXT_BYTE: u64 = 12;
 
-/// A parsed document, and whether it should be remembered once validated.
+/// A parsed document (shared, never copied on a hit), and whether it was validated before.
 pub struct Parsed {
-    pub document: ExecutableDocument,
-    /// `Some` for a document not yet cached: hand it to [`ParseCache::remember`] once the
-    /// request has passed validation.
-    pub to_remember: Option<Arc<ExecutableDocument>>,
+    pub prepared: Arc<Prepared>,
+    /// False for a document not yet cached: hand it to [`ParseCache::remember`] once the
+    /// request has passed validation. True: it passed validation once (plans may serve it).
+    pub validated: bool,
 }
 
 #[derive(Clone)]
 pub struct ParseCache {
-    cache: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+    cache: moka::sync::Cache<String, Arc<Prepared>>,
     limits: Limits,
 }
 
@@ -51,39 +52,38 @@ impl ParseCache {
         products: usize,
     ) -> Result<Parsed, ServerError> {
         let refuse = |e: ApiError| e.to_server_error();
-        let (document, to_remember) = match self.cache.get(query) {
-            Some(cached) => (ExecutableDocument::clone(&cached), None),
+        let (prepared, validated) = match self.cache.get(query) {
+            Some(cached) => (cached, true),
             None => {
                 self.limits
                     .check_text(query)
                     .map_err(|e| refuse(e.into()))?;
                 let document = parse_query(query)
                     .map_err(|e| with_code(ServerError::from(e), "GRAPHQL_PARSE_FAILED"))?;
-                let shared = Arc::new(document.clone());
-                (document, Some(shared))
+                (Arc::new(Prepared::new(document)), false)
             }
         };
         self.limits
-            .check_document(&document, operation_name, variables, products)
+            .check_document(&prepared.document, operation_name, variables, products)
             .map_err(|e| refuse(e.into()))?;
         Ok(Parsed {
-            document,
-            to_remember,
+            prepared,
+            validated,
         })
     }
 
     /// The cached document for `query`, or a fresh parse not cached (for quick inspection).
-    pub fn peek(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    pub fn peek(&self, query: &str) -> Option<Arc<Prepared>> {
         if let Some(cached) = self.cache.get(query) {
             return Some(cached);
         }
         self.limits.check_text(query).ok()?;
-        parse_query(query).ok().map(Arc::new)
+        parse_query(query).ok().map(|d| Arc::new(Prepared::new(d)))
     }
 
     /// Keeps a document that passed validation.
-    pub fn remember(&self, query: String, document: Arc<ExecutableDocument>) {
-        self.cache.insert(query, document);
+    pub fn remember(&self, query: String, prepared: Arc<Prepared>) {
+        self.cache.insert(query, prepared);
     }
 
     /// Documents held (after pending evictions), and their estimated bytes.

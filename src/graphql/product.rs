@@ -10,6 +10,7 @@ use super::market::MarketContext;
 use super::ApiSettings;
 use crate::pricing::landed::ShownPrice;
 use crate::pricing::money::{format_minor, minor_units};
+use crate::pricing::quote::QuoteSigner;
 use crate::views::reads::RecordingReader;
 use crate::views::{self, StockAndPrices};
 
@@ -101,12 +102,7 @@ impl Product {
         self.product.published_at.clone().map(DateTime)
     }
     async fn variants(&self, ctx: &Context<'_>) -> Vec<ProductVariant> {
-        let reader = reader(ctx);
-        self.product
-            .variants
-            .iter()
-            .map(|v| ProductVariant::read(reader, v, &self.product, &self.market))
-            .collect()
+        variants_of(reader(ctx), &self.product, &self.market)
     }
     /// True when any variant is priced and in stock.
     async fn available_for_sale(&self, ctx: &Context<'_>) -> bool {
@@ -114,20 +110,40 @@ impl Product {
     }
     /// Lowest and highest variant price in the query's market; null while no variant has a price.
     async fn price_range(&self, ctx: &Context<'_>) -> Option<ProductPriceRange> {
-        let reader = reader(ctx);
-        let mut shown: Vec<ShownPrice> = self
-            .product
-            .variants
-            .iter()
-            .filter_map(|v| reader.price(&v.sku))
-            .filter_map(|p| self.market.market.selling(&p, &self.product))
-            .collect();
-        shown.sort_by_key(|s| s.amount_minor);
-        Some(ProductPriceRange {
-            min_variant_price: MoneyV2::shown(shown.first()?),
-            max_variant_price: MoneyV2::shown(shown.last()?),
-        })
+        price_range(reader(ctx), &self.product, &self.market)
     }
+}
+
+/// The lowest and highest shown prices of a product's priced variants in `market`.
+pub fn price_range(
+    reader: &RecordingReader,
+    product: &views::Product,
+    market: &MarketContext,
+) -> Option<ProductPriceRange> {
+    let mut shown: Vec<ShownPrice> = product
+        .variants
+        .iter()
+        .filter_map(|v| reader.price(&v.sku))
+        .filter_map(|p| market.market.selling(&p, product))
+        .collect();
+    shown.sort_by_key(|s| s.amount_minor);
+    Some(ProductPriceRange {
+        min_variant_price: MoneyV2::shown(shown.first()?),
+        max_variant_price: MoneyV2::shown(shown.last()?),
+    })
+}
+
+/// A product's variants as shown in `market`, read through `reader`.
+pub fn variants_of(
+    reader: &RecordingReader,
+    product: &Arc<views::Product>,
+    market: &Arc<MarketContext>,
+) -> Vec<ProductVariant> {
+    product
+        .variants
+        .iter()
+        .map(|v| ProductVariant::read(reader, v, product, market))
+        .collect()
 }
 
 /// One size/color of a product, with its price (in the query's market) and stock at the time
@@ -163,20 +179,27 @@ impl ProductVariant {
     /// A signed token for `price` in this market; pass it to `checkout` to be charged this
     /// amount while it is valid, or be told why the price changed.
     async fn quote(&self, ctx: &Context<'_>) -> Option<String> {
+        self.quote_for(
+            reader(ctx),
+            &ctx.data_unchecked::<ApiSettings>().checkout.quotes,
+        )
+    }
+}
+
+impl ProductVariant {
+    /// The signed quote of this variant's shown price (see the `quote` field).
+    pub fn quote_for(&self, reader: &RecordingReader, signer: &QuoteSigner) -> Option<String> {
         let (price, shown) = self.quotable.as_ref()?;
-        let signer = &ctx.data_unchecked::<ApiSettings>().checkout.quotes;
         let claims = self
             .market
             .quote_claims(price, &self.product, shown, signer.ttl_secs);
         // A memoized answer hands this quote out again: for at most half its lifetime.
         let now_ms = crate::clock::unix_ms();
         let half_life_ms = signer.ttl_secs.max(0).saturating_mul(500);
-        reader(ctx).reusable_until(now_ms.saturating_add(half_life_ms));
+        reader.reusable_until(now_ms.saturating_add(half_life_ms));
         Some(signer.sign(&claims))
     }
-}
 
-impl ProductVariant {
     fn read(
         views: &impl StockAndPrices,
         variant: &views::Variant,

@@ -1,5 +1,7 @@
 //! The query root: `product` for the product page, `products` for listings, `checkout` for carts.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ErrorExtensions, Object, Result, ID};
 
 use super::checkout::{checkout, Checkout, CheckoutLineInput};
@@ -12,6 +14,7 @@ use super::ApiSettings;
 use crate::pricing::landed::Market;
 use crate::pricing::money::minor_units;
 use crate::views::listing::{recheck_page, ListingRequest, SortKey};
+use crate::views::reads::RecordingReader;
 
 /// Page size assumed for complexity when `first` is not given.
 const COMPLEXITY_PAGE: i32 = 20;
@@ -53,42 +56,17 @@ impl QueryRoot {
         country: Option<CountryCode>,
     ) -> Result<ProductConnection> {
         Deadline::check(ctx)?;
-        let settings = ctx.data_unchecked::<ApiSettings>();
-        let max = settings.max_page_size;
-        let first = match first {
-            None => settings.default_page_size,
-            Some(n) if n >= 0 && (n as usize) <= max => n as usize,
-            Some(n) => return Err(ApiError::FirstOutOfRange { got: n.into(), max }.extend()),
-        };
         let market = MarketContext::resolve(ctx, country)?;
-        let units = match &market.market {
-            Market::Base => minor_units(&settings.base_currency),
-            Market::Intl(intl) => intl.minor_units,
-        };
-        let sort: SortKey = sort_key.unwrap_or(ProductSortKeys::Id).into();
-        let after = after
-            .map(|c| decode_cursor(sort, &c))
-            .transpose()
-            .map_err(|e| e.extend())?;
-        let filter = filter
-            .unwrap_or_default()
-            .to_view_filter(units)
-            .map_err(|e| e.extend())?;
-        let request = ListingRequest {
-            filter,
-            sort,
-            reverse: reverse.unwrap_or(false),
-            after,
+        let page = Page {
             first,
+            after,
+            filter,
+            sort_key,
+            reverse,
         };
-        let base_currency = settings.base_currency.as_str();
-        let show = |base, product: &_| market.shown_minor(base, base_currency, product);
-        let reader = reader(ctx);
         let count = ctx.look_ahead().field("totalCount").exists();
-        let page = reader.list(&request, show, count);
-        // The nodes show prices and stock from the reader's pinned reads: check them there.
-        let page = recheck_page(page, &request, reader, show);
-        Ok(ProductConnection::from_page(sort, page, &market))
+        let settings = ctx.data_unchecked::<ApiSettings>();
+        list_products(settings, reader(ctx), &market, page, count).map_err(|e| e.extend())
     }
 
     /// How fresh the views are: offsets applied vs high watermarks, lag, snapshot, bootstrap.
@@ -116,4 +94,50 @@ impl QueryRoot {
             reservation_id.as_ref().map(|id| id.as_str()),
         )
     }
+}
+
+/// The arguments of `products` besides the country.
+pub struct Page {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub filter: Option<ProductFilter>,
+    pub sort_key: Option<ProductSortKeys>,
+    pub reverse: Option<bool>,
+}
+
+/// One page of a listing in `market`, with `totalCount` computed when `count` (the same for
+/// the resolver and the planner).
+pub fn list_products(
+    settings: &ApiSettings,
+    reader: &RecordingReader,
+    market: &Arc<MarketContext>,
+    page: Page,
+    count: bool,
+) -> Result<ProductConnection, ApiError> {
+    let max = settings.max_page_size;
+    let first = match page.first {
+        None => settings.default_page_size,
+        Some(n) if n >= 0 && (n as usize) <= max => n as usize,
+        Some(n) => return Err(ApiError::FirstOutOfRange { got: n.into(), max }),
+    };
+    let units = match &market.market {
+        Market::Base => minor_units(&settings.base_currency),
+        Market::Intl(intl) => intl.minor_units,
+    };
+    let sort: SortKey = page.sort_key.unwrap_or(ProductSortKeys::Id).into();
+    let after = page.after.map(|c| decode_cursor(sort, &c)).transpose()?;
+    let filter = page.filter.unwrap_or_default().to_view_filter(units)?;
+    let request = ListingRequest {
+        filter,
+        sort,
+        reverse: page.reverse.unwrap_or(false),
+        after,
+        first,
+    };
+    let base_currency = settings.base_currency.as_str();
+    let show = |base, product: &_| market.shown_minor(base, base_currency, product);
+    let listed = reader.list(&request, show, count);
+    // The nodes show prices and stock from the reader's pinned reads: check them there.
+    let listed = recheck_page(listed, &request, reader, show);
+    Ok(ProductConnection::from_page(sort, listed, market))
 }

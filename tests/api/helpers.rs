@@ -37,12 +37,14 @@ fn init_logs() {
 }
 
 /// Starts the app with the defaults, a small demo catalog with no trickle, and `overrides` (TOML).
+/// Every planned answer is checked against async-graphql's (`planner = "verify"`).
 pub async fn spawn_app(overrides: &str) -> TestApp {
     init_logs();
     let settings = Settings::defaults()
         .with_overrides(
             "[server]\nlisten = \"127.0.0.1:0\"\n[demo]\nproducts = 60\nlive_interval_ms = 0\n\
-             [kafka]\nfetch_wait_max_ms = 10\n[subscriptions]\nsse_keepalive_ms = 300\n",
+             [kafka]\nfetch_wait_max_ms = 10\n[subscriptions]\nsse_keepalive_ms = 300\n\
+             [graphql]\nplanner = \"verify\"\n",
         )
         .and_then(|s| s.with_overrides(overrides))
         .expect("test settings");

@@ -7,5 +7,6 @@ mod common;
 mod checkout;
 mod consistency;
 mod listing_index;
+mod planner;
 mod stock;
 mod support;

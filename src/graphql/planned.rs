@@ -1,0 +1,143 @@
+//! Running a request by its compiled plan (see `plan`), falling back to async-graphql; and
+//! `graphql.planner = "verify"`, where every planned answer is computed by async-graphql too
+//! and the two compared byte for byte, so the whole test suite checks the planner.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use async_graphql::{Request, Response};
+use bytes::Bytes;
+
+use super::answer::{to_answer, JsonAnswer, Outcome};
+use super::errors::ApiError;
+use super::gateway::{unparsed, Gateway};
+use super::limits::Deadline;
+use super::parse_cache::Parsed;
+use super::plan::{self, PlannerMode};
+use super::request_metrics::{operation_label, record_request};
+use crate::views::reads::{ReadLog, RecordingReader};
+
+/// Requests answered by plans and requests that went to async-graphql although their
+/// document was validated (a value or answer the plan does not cover).
+#[derive(Debug, Default)]
+pub struct PlanStats {
+    pub planned: AtomicU64,
+    pub fallback: AtomicU64,
+}
+
+/// One executed request: its answer, whether it is free of errors, what it read, and the
+/// operation's label.
+pub(super) struct Ran {
+    pub(super) answer: JsonAnswer,
+    pub(super) clean: bool,
+    pub(super) reads: ReadLog,
+    pub(super) operation: &'static str,
+}
+
+impl From<(Response, ReadLog, &'static str)> for Ran {
+    fn from((response, reads, operation): (Response, ReadLog, &'static str)) -> Self {
+        Self {
+            answer: to_answer(&response),
+            clean: response.errors.is_empty(),
+            reads,
+            operation,
+        }
+    }
+}
+
+impl Gateway {
+    /// Executes one request by its plan when it has one (see `plan`), else through
+    /// async-graphql: the JSON answer, whether it is free of errors, what it read and the
+    /// operation's label.
+    pub(super) async fn run_json(&self, request: Request) -> Ran {
+        let started = std::time::Instant::now();
+        let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
+        let parsed = match parse_span.in_scope(|| self.parse(&request)) {
+            Ok(parsed) => parsed,
+            Err(error) => return Ran::from(unparsed(error, started)),
+        };
+        if parsed.validated && self.planner != PlannerMode::Off {
+            let reader = RecordingReader::new(Arc::clone(&self.catalog));
+            let cx = plan::Context {
+                settings: &self.settings,
+                reader: &reader,
+                status: &self.status,
+                deadline: Deadline::after(self.request_timeout),
+                max_complexity: self.max_complexity,
+            };
+            let operation_name = request.operation_name.as_deref();
+            let planned = parsed
+                .prepared
+                .execute(operation_name, &request.variables, &cx);
+            let outcome = if planned.is_ok() {
+                "planned"
+            } else {
+                "fallback"
+            };
+            metrics::counter!("vitrine_graphql_planned_total", "outcome" => outcome).increment(1);
+            let counter = if planned.is_ok() {
+                &self.plan_stats.planned
+            } else {
+                &self.plan_stats.fallback
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            if let Ok(body) = planned {
+                let operation = operation_label(&parsed.prepared.document);
+                record_request(operation, started, true);
+                let ran = Ran {
+                    answer: JsonAnswer {
+                        body: Bytes::from(body),
+                        outcome: Outcome::Executed,
+                        cache: None,
+                    },
+                    clean: true,
+                    reads: reader.log(),
+                    operation,
+                };
+                if self.planner == PlannerMode::Verify {
+                    return self.verified(ran, request, &parsed).await;
+                }
+                return ran;
+            }
+        }
+        Ran::from(self.run_parsed(request, parsed, started).await)
+    }
+
+    /// `ran` if async-graphql answers the same, else a `PLAN_MISMATCH` error (logged with both
+    /// answers). Not compared when the views or the clock's second moved in between (quotes
+    /// carry their expiry), nor for `viewStatus`, whose figures move by the millisecond.
+    pub(super) async fn verified(&self, ran: Ran, request: Request, parsed: &Parsed) -> Ran {
+        if parsed.prepared.selects("viewStatus") {
+            return ran;
+        }
+        let changes = self.catalog.changes();
+        let second = crate::clock::unix_secs();
+        let mut again = Request::new(request.query.clone()).variables(request.variables.clone());
+        if let Some(name) = &request.operation_name {
+            again = again.operation_name(name.clone());
+        }
+        let (response, _, _) = self.run(again).await;
+        let reference = to_answer(&response);
+        let undisturbed = self.catalog.changes() == changes && crate::clock::unix_secs() == second;
+        if reference.body == ran.answer.body || !undisturbed {
+            return ran;
+        }
+        metrics::counter!("vitrine_graphql_plan_mismatches_total").increment(1);
+        tracing::error!(
+            query = %request.query,
+            planned = %String::from_utf8_lossy(&ran.answer.body),
+            reference = %String::from_utf8_lossy(&reference.body),
+            "a planned answer differs from async-graphql's"
+        );
+        let error =
+            async_graphql::Response::from_errors(vec![ApiError::PlanMismatch.to_server_error()]);
+        Ran {
+            answer: JsonAnswer {
+                outcome: Outcome::Executed,
+                ..to_answer(&error)
+            },
+            clean: false,
+            ..ran
+        }
+    }
+}
