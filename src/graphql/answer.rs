@@ -25,6 +25,8 @@ pub struct JsonAnswer {
     pub outcome: Outcome,
     /// Set when the answer may be cached over HTTP (see [`Cacheable`]).
     pub cache: Option<Cacheable>,
+    /// The views' largest lag when the answer was made (the `Vitrine-Max-Lag-Ms` header).
+    pub max_lag_ms: Option<i64>,
 }
 
 /// What HTTP caching needs to know of an error-free answer of a cacheable operation.
@@ -81,6 +83,7 @@ pub fn to_answer(response: &Response) -> JsonAnswer {
         body: Bytes::from(body.expect("a GraphQL response serializes")),
         outcome,
         cache: None,
+        max_lag_ms: None,
     }
 }
 

@@ -14,6 +14,32 @@ use crate::views::ViewKind;
 /// Request extension bounding how stale the views may be, in ms.
 pub const MAX_STALENESS: &str = "maxStalenessMs";
 
+/// Request extension asking for the full per-view breakdown (`"freshness": true`). Without it
+/// an answer carries only the compact signal: the `Vitrine-Max-Lag-Ms` header over HTTP,
+/// `extensions.freshness.maxLagMs` otherwise (WebSocket, batches).
+pub const FRESHNESS: &str = "freshness";
+
+/// The HTTP header carrying the views' largest lag on every answer.
+pub const MAX_LAG_HEADER: &str = "vitrine-max-lag-ms";
+
+/// Whether the request asks for the full freshness breakdown.
+pub fn wants_breakdown(request: &Request) -> bool {
+    matches!(
+        request.extensions.0.get(FRESHNESS),
+        Some(Value::Boolean(true))
+    ) || matches!(request.extensions.0.get(FRESHNESS), Some(Value::String(s)) if s == "full")
+}
+
+/// The compact freshness extension: the largest lag alone.
+pub fn compact(max_lag_ms: i64) -> Value {
+    let mut compact = async_graphql::indexmap::IndexMap::new();
+    compact.insert(
+        async_graphql::Name::new("maxLagMs"),
+        Value::from(max_lag_ms),
+    );
+    Value::Object(compact)
+}
+
 /// How long a computed freshness extension is reused.
 const FRESHNESS_REUSE: Duration = Duration::from_millis(1);
 

@@ -17,7 +17,9 @@ use super::answer::{outcome_of, to_answer, Cacheable, JsonAnswer, Outcome};
 use super::document::selected_operation;
 use super::errors::{with_code, ApiError};
 pub use super::freshness::MAX_STALENESS;
-use super::freshness::{freshness_value, stale_response, with_extension, FreshnessCache};
+use super::freshness::{
+    compact, freshness_value, stale_response, wants_breakdown, with_extension, FreshnessCache,
+};
 use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits};
 pub use super::memo::MemoStats;
@@ -257,7 +259,8 @@ impl Gateway {
     }
 
     pub async fn execute(&self, request: Request) -> Response {
-        let (max_lag, freshness) = freshness_value(&self.status);
+        let (max_lag, breakdown) = freshness_value(&self.status);
+        let full = wants_breakdown(&request);
         let mut response = match stale_response(&request, max_lag) {
             Some(stale) => stale,
             None if self.planner == PlannerMode::Off => self.run(request).await.0,
@@ -269,6 +272,12 @@ impl Gateway {
                     Response::from_errors(vec![ServerError::new(e.to_string(), None)])
                 })
             }
+        };
+        let stale = outcome_of(&response) == Outcome::StaleView;
+        let freshness = if full || stale {
+            breakdown
+        } else {
+            compact(max_lag)
         };
         response.extensions.insert("freshness".into(), freshness);
         response
@@ -283,6 +292,7 @@ impl Gateway {
     /// [`Gateway::execute_json`] with the answer's outcome, for HTTP status codes.
     pub async fn answer(&self, request: Request) -> JsonAnswer {
         let (max_lag, freshness) = self.freshness.json(&self.status);
+        let full = wants_breakdown(&request);
         let (answer, operation) = match stale_response(&request, max_lag) {
             Some(stale) => (to_answer(&stale), None),
             None => self.answer_json(request).await,
@@ -298,10 +308,18 @@ impl Gateway {
             }),
             _ => None,
         };
+        // The breakdown (~370 bytes) only when asked for, or to say why an answer is refused;
+        // every answer carries the largest lag (`Vitrine-Max-Lag-Ms`).
+        let body = if full || answer.outcome == Outcome::StaleView {
+            with_extension(&answer.body, "freshness", &freshness)
+        } else {
+            answer.body
+        };
         JsonAnswer {
-            body: with_extension(&answer.body, "freshness", &freshness),
+            body,
             outcome: answer.outcome,
             cache,
+            max_lag_ms: Some(max_lag),
         }
     }
 

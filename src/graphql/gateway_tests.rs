@@ -39,6 +39,7 @@ mod market_memo {
 mod freshness {
     use super::super::*;
     use crate::config::Settings;
+    use crate::graphql::freshness::FRESHNESS;
     use crate::status::Progress;
     use crate::views::ViewKind;
     #[allow(unused_imports)]
@@ -85,18 +86,32 @@ mod freshness {
         let relaxed = json(gateway.execute_json(bounded(60_000)).await);
         assert!(relaxed["errors"].is_null(), "{relaxed}");
         assert_eq!(relaxed["data"]["product"], serde_json::Value::Null);
-        let unbounded = json(
-            gateway
-                .execute_json(Request::new("{ product(id: \"x\") { id } }"))
-                .await,
-        );
-        assert!(unbounded["errors"].is_null());
+        let unbounded = gateway
+            .answer(Request::new("{ product(id: \"x\") { id } }"))
+            .await;
+        assert!(unbounded.max_lag_ms.unwrap() >= 5_000);
+        let body = json(unbounded.body);
+        assert!(body["errors"].is_null());
         assert!(
-            unbounded["extensions"]["freshness"]["maxLagMs"]
-                .as_i64()
-                .unwrap()
-                >= 5_000
+            body.get("extensions").is_none(),
+            "compact unless asked: {body}"
         );
+        let mut asked = Request::new("{ product(id: \"x\") { id } }");
+        asked
+            .extensions
+            .0
+            .insert(FRESHNESS.into(), async_graphql::Value::from(true));
+        let full = json(gateway.execute_json(asked).await);
+        let lag = &full["extensions"]["freshness"];
+        assert!(lag["maxLagMs"].as_i64().unwrap() >= 5_000, "{full}");
+        assert_eq!(lag["views"]["prices"]["lagMessages"], 5, "{full}");
+        // Through `execute` (WebSocket, batches): the compact extension.
+        let executed = gateway
+            .execute(Request::new("{ product(id: \"x\") { id } }"))
+            .await;
+        let extension = serde_json::to_value(&executed.extensions).unwrap();
+        assert!(extension["freshness"]["maxLagMs"].as_i64().unwrap() >= 5_000);
+        assert!(extension["freshness"].get("views").is_none(), "{extension}");
     }
 }
 

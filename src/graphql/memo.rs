@@ -78,6 +78,7 @@ impl Gateway {
                 body: found.body.clone(),
                 outcome: Outcome::Executed,
                 cache: None,
+                max_lag_ms: None,
             };
             return (answer, Some(found.operation));
         }

@@ -89,6 +89,7 @@ impl Gateway {
                         body: Bytes::from(body),
                         outcome: Outcome::Executed,
                         cache: None,
+                        max_lag_ms: None,
                     },
                     clean: true,
                     reads: reader.log(),
@@ -139,5 +140,56 @@ impl Gateway {
             clean: false,
             ..ran
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Settings;
+    use crate::views::Catalog;
+
+    /// Verify mode serves the planned answer when async-graphql agrees, and `PLAN_MISMATCH`
+    /// when it does not (here, a planned answer forged to differ).
+    #[tokio::test]
+    async fn verify_mode_refuses_an_answer_async_graphql_disagrees_with() {
+        let settings = Settings::defaults()
+            .with_overrides("[graphql]\nplanner = \"verify\"\nmemo_entries = 0")
+            .unwrap();
+        let gateway = crate::graphql::build_gateway(Arc::new(Catalog::new()), &settings);
+        let query = "{ product(id: \"x\") { id } }";
+        for _ in 0..2 {
+            let body = gateway.execute_json(Request::new(query)).await;
+            assert_eq!(&body[..], br#"{"data":{"product":null}}"#);
+        }
+        let stats = gateway.plan_stats();
+        let fallback = stats.fallback.load(Ordering::Relaxed);
+        assert_eq!(
+            stats.planned.load(Ordering::Relaxed),
+            1,
+            "fallback {fallback}"
+        );
+        let parsed = gateway.parse(&Request::new(query)).unwrap();
+        let forged = |body: &'static [u8]| Ran {
+            answer: JsonAnswer {
+                body: Bytes::from_static(body),
+                outcome: Outcome::Executed,
+                cache: None,
+                max_lag_ms: None,
+            },
+            clean: true,
+            reads: ReadLog::default(),
+            operation: "product",
+        };
+        let same = forged(br#"{"data":{"product":null}}"#);
+        let kept = gateway.verified(same, Request::new(query), &parsed).await;
+        assert!(kept.clean);
+        let wrong = forged(br#"{"data":{"product":{"id":"x"}}}"#);
+        let refused = gateway.verified(wrong, Request::new(query), &parsed).await;
+        assert!(!refused.clean);
+        let body: serde_json::Value = serde_json::from_slice(&refused.answer.body).unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "PLAN_MISMATCH");
     }
 }

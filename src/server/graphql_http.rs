@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use crate::graphql::answer::{JsonAnswer, Outcome};
 use crate::graphql::errors::ApiError;
+use crate::graphql::freshness::MAX_LAG_HEADER;
 use crate::graphql::gateway::MAX_STALENESS;
 
 /// The spec's media type for GraphQL responses.
@@ -66,12 +67,18 @@ impl Media {
 
     fn answer(self, answer: JsonAnswer) -> Response {
         let status = self.status(answer.outcome);
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, self.content_type())],
             answer.body,
         )
-            .into_response()
+            .into_response();
+        if let Some(lag) = answer.max_lag_ms {
+            response
+                .headers_mut()
+                .insert(MAX_LAG_HEADER, header::HeaderValue::from(lag.max(0)));
+        }
+        response
     }
 }
 

@@ -53,8 +53,27 @@ async fn product_page_has_the_storefront_shape() {
         .query("{ product(id: \"nope\") { id } }", json!({}))
         .await;
     assert_eq!(missing["data"], json!({"product": null}));
-    let freshness = &missing["extensions"]["freshness"];
-    assert_eq!(freshness["maxLagMs"], 0, "caught up: {missing}");
+    // Freshness: the largest lag in a header on every answer, the breakdown when asked for.
+    let post = |extensions: Value| {
+        let body = json!({"query": "{ product(id: \"nope\") { id } }", "extensions": extensions});
+        app.client
+            .http
+            .post(format!("{}/graphql", app.client.base))
+            .json(&body)
+            .send()
+    };
+    let compact = post(json!({})).await.unwrap();
+    assert_eq!(compact.headers()["vitrine-max-lag-ms"], "0", "caught up");
+    let compact: Value = compact.json().await.unwrap();
+    assert!(compact.get("extensions").is_none(), "{compact}");
+    let full: Value = post(json!({"freshness": true}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let freshness = &full["extensions"]["freshness"];
+    assert_eq!(freshness["maxLagMs"], 0, "caught up: {full}");
     assert!(freshness["views"]["prices"]["highWatermark"].is_i64());
     app.stop().await;
 }

@@ -20,6 +20,8 @@ pub struct Vitrine {
 fn command(brokers: &str, topics: &TopicSettings) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
     cmd.env("VITRINE_KAFKA__BROKERS", brokers)
+        // Every planned answer checked against async-graphql (answers differ: PLAN_MISMATCH).
+        .env("VITRINE_GRAPHQL__PLANNER", "verify")
         .env("VITRINE_KAFKA__FETCH_WAIT_MAX_MS", "10")
         .env("VITRINE_TOPICS__PRODUCTS", &topics.products)
         .env("VITRINE_TOPICS__PRICES", &topics.prices)
