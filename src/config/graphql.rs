@@ -41,6 +41,8 @@ pub struct GraphqlSettings {
     /// Answers kept for reuse (0: off). A kept answer is reused only after checking that every
     /// record it was computed from still has the same version, so it is never stale.
     pub memo_entries: u64,
+    /// Bytes the kept answers may take (answers and what they read, estimated); 0: off.
+    pub memo_bytes: u64,
     /// Longest time an answer is kept, even when its records do not change; 0: no bound.
     pub memo_ttl_ms: u64,
     /// Bytes of documents registered through automatic persisted queries (APQ); 0: APQ off.
@@ -55,5 +57,17 @@ pub struct GraphqlSettings {
     pub cache_max_age_secs: u64,
     /// Compiled execution plans for queries (`on`), async-graphql only (`off`), or plans checked
     /// against async-graphql on every request (`verify`, for tests).
-    pub planner: crate::graphql::plan::PlannerMode,
+    pub planner: PlannerMode,
+}
+
+/// Whether planned execution is used (`graphql.planner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlannerMode {
+    /// Every request through async-graphql.
+    Off,
+    /// Plans where they apply (the default).
+    On,
+    /// Plans, and every planned answer computed by async-graphql too and compared (tests).
+    Verify,
 }

@@ -8,7 +8,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use crate::pricing::checkout::RepricePolicy;
-pub use graphql::GraphqlSettings;
+pub use graphql::{GraphqlSettings, PlannerMode};
 pub use kafka::{KafkaSecurity, KafkaSettings, SaslMechanism, Secret, SecurityProtocol};
 pub use reservations::ReservationSettings;
 pub use snapshot::SnapshotSettings;

@@ -8,10 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
+use async_graphql::{Request, Response, ServerError};
 use bytes::Bytes;
-use futures::stream::BoxStream;
-use futures::StreamExt;
 
 use super::answer::{outcome_of, to_answer, Cacheable, JsonAnswer, Outcome};
 use super::document::selected_operation;
@@ -97,8 +95,15 @@ impl Gateway {
         api: ApiSettings,
     ) -> Self {
         let catalog = Arc::clone(&status.catalog);
-        let memo = (settings.memo_entries > 0).then(|| {
-            let builder = moka::sync::Cache::builder().max_capacity(settings.memo_entries);
+        let memo = (settings.memo_entries > 0 && settings.memo_bytes > 0).then(|| {
+            // Bounded by bytes, and by entries: each weighs at least its share of the bytes.
+            let floor = settings.memo_bytes / settings.memo_entries;
+            let builder = moka::sync::Cache::builder()
+                .max_capacity(settings.memo_bytes)
+                .weigher(move |key: &String, memo: &Arc<Memo>| {
+                    let bytes = memo.approx_bytes().saturating_add(key.len() as u64);
+                    u32::try_from(bytes.max(floor)).unwrap_or(u32::MAX)
+                });
             match settings.memo_ttl_ms {
                 0 => builder.build(), // kept until evicted or outdated
                 ttl => builder.time_to_live(Duration::from_millis(ttl)).build(),
@@ -169,7 +174,11 @@ impl Gateway {
 
     /// Hands async-graphql its own copy of the document, with the selected operation's
     /// `@inContext(country:)` taken off into request data.
-    fn with_document(&self, mut request: Request, parsed: &Parsed) -> Result<Request, ServerError> {
+    pub(super) fn with_document(
+        &self,
+        mut request: Request,
+        parsed: &Parsed,
+    ) -> Result<Request, ServerError> {
         let mut document = ExecutableDocument::clone(&parsed.prepared.document);
         let operation_name = request.operation_name.as_deref();
         let country = take_in_context(&mut document, &request.variables, operation_name)?;
@@ -183,7 +192,7 @@ impl Gateway {
     /// Gives every error a stable code: the limits get theirs, values that do not fit their
     /// input type are `BAD_USER_INPUT`, and other errors raised before execution (no path, no
     /// code) are validation failures.
-    fn with_codes(&self, mut response: Response) -> Response {
+    pub(super) fn with_codes(&self, mut response: Response) -> Response {
         for error in &mut response.errors {
             let coded = error
                 .extensions
@@ -321,50 +330,6 @@ impl Gateway {
             cache,
             max_lag_ms: Some(max_lag),
         }
-    }
-
-    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
-        match batch {
-            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
-            BatchRequest::Batch(requests) => {
-                let mut responses = Vec::with_capacity(requests.len());
-                for request in requests {
-                    responses.push(self.execute(request).await);
-                }
-                BatchResponse::Batch(responses)
-            }
-        }
-    }
-}
-
-/// Lets async-graphql's WebSocket and SSE transports run requests through the gateway.
-impl Executor for Gateway {
-    async fn execute(&self, request: Request) -> Response {
-        Gateway::execute(self, request).await
-    }
-
-    fn execute_stream(
-        &self,
-        request: Request,
-        session_data: Option<Arc<Data>>,
-    ) -> BoxStream<'static, Response> {
-        // A subscription lives long: its reads are not logged (nothing would check them).
-        let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
-        let prepared = self
-            .parse(&request)
-            .and_then(|parsed| self.with_document(request, &parsed));
-        let request = match prepared {
-            Ok(request) => request.data(reader),
-            Err(error) => {
-                return futures::stream::once(async move { Response::from_errors(vec![error]) })
-                    .boxed()
-            }
-        };
-        let gateway = self.clone();
-        self.schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |response| gateway.with_codes(response))
-            .boxed()
     }
 }
 

@@ -176,3 +176,40 @@ async fn variables_are_part_of_the_key() {
     assert_ne!(p, q);
     assert!(std::str::from_utf8(&q).unwrap().contains("\"q\""));
 }
+
+/// The memo holds at most `memo_bytes` of answers, however many distinct answers are asked.
+#[tokio::test]
+async fn the_memo_is_bounded_by_bytes() {
+    let catalog = Arc::new(Catalog::new());
+    for i in 0..200 {
+        let sku = format!("s{i}");
+        catalog.apply(Change::Product(product(
+            &format!("p{i}"),
+            1,
+            &[sku.as_str()],
+        )));
+        catalog.apply(Change::Price(price(&sku, 1, 1000 + i, None)));
+    }
+    let bound = 16 * 1024;
+    let settings = Settings::defaults()
+        .with_overrides(&format!(
+            "[graphql]\nmemo_bytes = {bound}\nmemo_entries = 20000"
+        ))
+        .unwrap();
+    let gateway = crate::graphql::build_gateway(Arc::clone(&catalog), &settings);
+    for i in 0..200 {
+        let query = format!(
+            "{{ product(id: \"p{i}\") {{ id title variants {{ sku price {{ amount }} }} }} }}"
+        );
+        gateway.execute_json(Request::new(query)).await;
+    }
+    let memo = gateway.memo.as_ref().unwrap();
+    memo.run_pending_tasks();
+    assert!(
+        memo.weighted_size() <= bound,
+        "{} bytes",
+        memo.weighted_size()
+    );
+    assert!(memo.entry_count() > 10, "{} kept", memo.entry_count());
+    assert!(memo.entry_count() < 200, "some evicted");
+}

@@ -24,6 +24,19 @@ pub(super) struct Memo {
     pub(super) verified_at: AtomicU64,
 }
 
+/// Bytes a memoized read takes, estimated (key, version, map slot).
+const BYTES_PER_READ: u64 = 96;
+
+impl Memo {
+    /// The memory an entry holds, estimated: its answer and what it read.
+    pub(super) fn approx_bytes(&self) -> u64 {
+        let reads = (self.reads.len() as u64).saturating_mul(BYTES_PER_READ);
+        (self.body.len() as u64)
+            .saturating_add(reads)
+            .saturating_add(128)
+    }
+}
+
 /// Counters of the answer memo.
 #[derive(Debug, Default)]
 pub struct MemoStats {

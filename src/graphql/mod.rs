@@ -22,6 +22,7 @@ mod request_metrics;
 pub mod status;
 pub mod subscription;
 pub mod tokens;
+mod transports;
 
 use std::sync::Arc;
 

@@ -24,8 +24,8 @@ use async_graphql::parser::types::{
 use async_graphql::parser::Positioned;
 use async_graphql::{Name, Variables};
 use async_graphql_value::Value;
-use serde::{Deserialize, Serialize};
 
+pub use crate::config::PlannerMode;
 pub use compile::Node;
 pub use inputs::Fallback;
 
@@ -34,18 +34,6 @@ use super::limits::Deadline;
 use super::ApiSettings;
 use crate::status::IngestStatus;
 use crate::views::reads::RecordingReader;
-
-/// Whether planned execution is used (`graphql.planner`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PlannerMode {
-    /// Every request through async-graphql.
-    Off,
-    /// Plans where they apply (the default).
-    On,
-    /// Plans, and every planned answer computed by async-graphql too and compared (tests).
-    Verify,
-}
 
 /// A compiled operation: the root's selected fields.
 type Plan = Arc<Vec<Node>>;
