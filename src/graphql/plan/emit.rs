@@ -130,7 +130,6 @@ pub fn root(out: &mut Out, env: &Env, nodes: &[Node]) -> Res<()> {
         "product" => {
             let id: ID = env.vars.arg(&node.field, "id")?;
             let country: Option<CountryCode> = env.vars.arg(&node.field, "country")?;
-            in_time(env)?;
             let market = market(env, country)?;
             match env.reader.product(&id) {
                 Some(p) => product(out, env, &node.children, &p, &market),
@@ -150,7 +149,6 @@ pub fn root(out: &mut Out, env: &Env, nodes: &[Node]) -> Res<()> {
                 reverse: vars.arg::<Option<bool>>(&node.field, "reverse")?,
             };
             let country: Option<CountryCode> = vars.arg(&node.field, "country")?;
-            in_time(env)?;
             let market = market(env, country)?;
             let count = node.children.iter().any(|c| c.name == "totalCount");
             let connection = list_products(env.settings, env.reader, &market, page, count)
@@ -171,6 +169,7 @@ fn in_time(env: &Env) -> Res<()> {
     Ok(())
 }
 
+/// The market of `country`, once the request is within its time budget (`Deadline::check`).
 pub fn market(env: &Env, country: Option<CountryCode>) -> Res<Arc<MarketContext>> {
     in_time(env)?;
     MarketContext::for_country(env.settings, env.reader, country, env.context).map_err(|_| Fallback)
