@@ -192,4 +192,33 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(&refused.answer.body).unwrap();
         assert_eq!(body["errors"][0]["extensions"]["code"], "PLAN_MISMATCH");
     }
+
+    /// A request whose complexity (here through a variable `first`) passes the limit is not
+    /// planned: async-graphql refuses it, as it would without plans.
+    #[tokio::test]
+    async fn a_request_over_the_complexity_limit_is_left_to_async_graphql() {
+        let settings = Settings::defaults()
+            .with_overrides("[graphql]\nmemo_entries = 0\nmax_complexity = 50")
+            .unwrap();
+        let gateway = crate::graphql::build_gateway(Arc::new(Catalog::new()), &settings);
+        let query = "query($n: Int) { products(first: $n) { edges { node { id title } } } }";
+        let ask = |n: i32| {
+            let vars = async_graphql::Variables::from_json(serde_json::json!({ "n": n }));
+            gateway.execute_json(Request::new(query).variables(vars))
+        };
+        // 5 x (edges 1 + node 1 + 2 fields) + 1 = 21: within the limit, planned once cached.
+        for _ in 0..2 {
+            assert_eq!(&ask(5).await[..], br#"{"data":{"products":{"edges":[]}}}"#);
+        }
+        let stats = gateway.plan_stats();
+        assert_eq!(stats.planned.load(Ordering::Relaxed), 1);
+        // 20 x 4 + 1 = 81 > 50.
+        let refused: serde_json::Value = serde_json::from_slice(&ask(20).await).unwrap();
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"],
+            "MAX_COMPLEXITY_LIMIT"
+        );
+        assert_eq!(stats.planned.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.fallback.load(Ordering::Relaxed), 1);
+    }
 }
