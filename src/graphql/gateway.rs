@@ -264,7 +264,7 @@ impl Gateway {
             self.parsed.remember(query, parsed.prepared);
         }
         record_request(operation, started, response.errors.is_empty());
-        (response, reader.log(), operation)
+        (response, reader.take_log(), operation)
     }
 
     pub async fn execute(&self, request: Request) -> Response {

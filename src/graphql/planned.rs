@@ -92,7 +92,7 @@ impl Gateway {
                         max_lag_ms: None,
                     },
                     clean: true,
-                    reads: reader.log(),
+                    reads: reader.take_log(),
                     operation,
                 };
                 if self.planner == PlannerMode::Verify {

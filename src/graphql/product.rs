@@ -106,7 +106,10 @@ impl Product {
     }
     /// True when any variant is priced and in stock.
     async fn available_for_sale(&self, ctx: &Context<'_>) -> bool {
-        views::summarize(reader(ctx), &self.product).available_for_sale
+        reader(ctx)
+            .variant_reads(&self.product)
+            .summary()
+            .available_for_sale
     }
     /// Lowest and highest variant price in the query's market; null while no variant has a price.
     async fn price_range(&self, ctx: &Context<'_>) -> Option<ProductPriceRange> {
@@ -117,14 +120,15 @@ impl Product {
 /// The lowest and highest shown prices of a product's priced variants in `market`.
 pub fn price_range(
     reader: &RecordingReader,
-    product: &views::Product,
+    product: &Arc<views::Product>,
     market: &MarketContext,
 ) -> Option<ProductPriceRange> {
-    let mut shown: Vec<ShownPrice> = product
+    let reads = reader.variant_reads(product);
+    let mut shown: Vec<ShownPrice> = reads
         .variants
         .iter()
-        .filter_map(|v| reader.price(&v.sku))
-        .filter_map(|p| market.market.selling(&p, product))
+        .filter_map(|(price, _)| price.as_ref())
+        .filter_map(|p| market.market.selling(p, product))
         .collect();
     shown.sort_by_key(|s| s.amount_minor);
     Some(ProductPriceRange {
@@ -139,10 +143,12 @@ pub fn variants_of(
     product: &Arc<views::Product>,
     market: &Arc<MarketContext>,
 ) -> Vec<ProductVariant> {
+    let reads = reader.variant_reads(product);
     product
         .variants
         .iter()
-        .map(|v| ProductVariant::read(reader, v, product, market))
+        .zip(&reads.variants)
+        .map(|(v, (price, available))| ProductVariant::read(v, price, *available, product, market))
         .collect()
 }
 
@@ -201,13 +207,13 @@ impl ProductVariant {
     }
 
     fn read(
-        views: &impl StockAndPrices,
         variant: &views::Variant,
+        price: &Option<Arc<views::Price>>,
+        quantity_available: i32,
         product: &Arc<views::Product>,
         market: &Arc<MarketContext>,
     ) -> Self {
-        let price = views.price(&variant.sku);
-        let quantity_available = views.available(&variant.sku);
+        let price = price.clone();
         let title = [variant.size.as_deref(), variant.color.as_deref()]
             .into_iter()
             .flatten()

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::index::Indexed;
 use super::text::TextQuery;
-use super::{summarize, Catalog, Product, StockAndPrices};
+use super::{Catalog, Product, StockAndPrices};
 
 /// Orders a listing can take; ties are always broken by product id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,7 +356,7 @@ pub fn recheck_page(
     let directed = |o: Ordering| if request.reverse { o.reverse() } else { o };
     let mut kept = Vec::with_capacity(page.items.len());
     for item in page.items {
-        let summary = summarize(reads, &item.product);
+        let summary = reads.variant_reads(&item.product).summary();
         let min_price = match summary.min_price_minor {
             Some(base) if needs_price => show_price(base, &item.product),
             _ => None,

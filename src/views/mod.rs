@@ -17,13 +17,14 @@ mod index_price;
 pub mod index_walk;
 pub mod listing;
 pub mod model;
+mod read_log;
 pub mod reads;
 pub mod summary;
 pub mod text;
 
 pub use catalog::{ApplyOutcome, Catalog, ProductEntry};
 pub use model::{Change, IntlContext, Inventory, Price, Product, Variant, ViewKind};
-pub use summary::{summarize, ProductSummary, StockAndPrices};
+pub use summary::{summarize, ProductSummary, StockAndPrices, VariantReads};
 
 #[cfg(test)]
 pub(crate) mod testing {

@@ -1,149 +1,17 @@
-//! Reads that remember what they saw: which records an answer was computed from, so a memoized
-//! answer can be proven current (every record still the very one read) before it is reused.
+//! Reads that pin what they saw: one request sees one state per record, and what it read is
+//! logged (`read_log`) so a memoized answer can be proven current before it is reused.
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::changes::key_hash;
-use super::index::ScopeKey;
+use super::holds::SharedHolds;
 use super::listing::{ListingPage, ListingRequest};
-use super::{Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, ViewKind};
-
-/// One record as read: the stored value itself (kept alive, so its identity cannot be reused).
-/// Identity, not version, is compared: a record deleted and re-created with the same version
-/// is a different record.
-#[derive(Debug, Clone)]
-pub struct Seen(Arc<dyn Any + Send + Sync>);
-
-impl Seen {
-    fn of<T: Any + Send + Sync>(record: &Arc<T>) -> Self {
-        Seen(Arc::clone(record) as Arc<dyn Any + Send + Sync>)
-    }
-
-    fn is<T: Any + Send + Sync>(&self, now: &Arc<T>) -> bool {
-        std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(now))
-    }
-
-    fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        Arc::clone(&self.0).downcast::<T>().ok()
-    }
-}
-
-/// Two logs are equal when they read the same keys and saw the same records.
-impl PartialEq for Seen {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for Seen {}
-
-/// What was read under one key, per view (`None`: not read; `Some(None)`: read, absent). One
-/// entry per key whatever the views, so a SKU's price, stock and holds share one allocation and
-/// a repeated read allocates nothing.
-type Slots = [Option<Option<Seen>>; ViewKind::ALL.len()];
-
-/// The records one computation read, as it saw them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadLog {
-    reads: HashMap<Box<str>, Slots, foldhash::fast::RandomState>,
-    /// It depends on more than it can check (a scan, the wall clock): never memoized.
-    scanned: bool,
-    /// Listing scopes it walked, at the generation it saw (see `index`).
-    listings: Vec<(ScopeKey, u64)>,
-    /// The keys read, hashed as the catalog's change log records them, sorted.
-    hashes: Vec<u64>,
-    /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
-    valid_until_ms: Option<i64>,
-    /// It hands out something that ages (a price quote): reuse it only until then (Unix ms).
-    reusable_until_unix_ms: Option<i64>,
-    /// It read availability while no SKU had ever been held (holds not read): the first hold
-    /// anywhere outdates it.
-    before_any_hold: bool,
-}
-
-impl ReadLog {
-    /// Worth memoizing: bounded reads that can be re-checked cheaply.
-    pub fn is_checkable(&self) -> bool {
-        !self.scanned
-    }
-
-    /// Records read (a key read in two views counts twice).
-    pub fn len(&self) -> usize {
-        self.reads
-            .values()
-            .map(|slots| slots.iter().filter(|s| s.is_some()).count())
-            .sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.reads.is_empty() && self.listings.is_empty()
-    }
-
-    /// [`ReadLog::still_current`], checking records only when a key it read changed since the
-    /// log was last found current (`verified` holds the catalog's change count then; `u64::MAX`
-    /// before the first check), or when those changes are no longer remembered.
-    pub fn still_current_since(&self, catalog: &Catalog, verified: &AtomicU64) -> bool {
-        let now = catalog.changes();
-        let since = verified.load(Ordering::Acquire);
-        let read = |hash| self.hashes.binary_search(&hash).is_ok();
-        let untouched =
-            since != u64::MAX && catalog.change_log().touched(since, now, read) == Some(false);
-        let current = match untouched {
-            true => self.conditions_hold(catalog),
-            false => self.still_current(catalog),
-        };
-        if current {
-            verified.store(now, Ordering::Release);
-        }
-        current
-    }
-
-    /// What is checked besides the records: no scan, no hold since (if it read stock before any
-    /// hold), none of the holds it read ended, the listing scopes it walked unchanged.
-    fn conditions_hold(&self, catalog: &Catalog) -> bool {
-        !self.scanned
-            && self
-                .reusable_until_unix_ms
-                .is_none_or(|t| crate::clock::unix_ms() < t)
-            && (!self.before_any_hold || catalog.never_held())
-            && self
-                .valid_until_ms
-                .is_none_or(|until| catalog.clock_ms() < until)
-            && self
-                .listings
-                .iter()
-                .all(|(scope, seen)| catalog.listing_generation(scope) == *seen)
-    }
-
-    /// True when every record read is still the very record that was read (or still absent).
-    pub fn still_current(&self, catalog: &Catalog) -> bool {
-        fn same<T: Any + Send + Sync>(seen: &Option<Seen>, now: Option<Arc<T>>) -> bool {
-            match (seen, now) {
-                (None, None) => true,
-                (Some(seen), Some(now)) => seen.is(&now),
-                _ => false,
-            }
-        }
-        self.conditions_hold(catalog)
-            && self.reads.iter().all(|(key, slots)| {
-                ViewKind::ALL.iter().zip(slots).all(|(kind, slot)| {
-                    let Some(seen) = slot else {
-                        return true;
-                    };
-                    match kind {
-                        ViewKind::Products => same(seen, catalog.product(key)),
-                        ViewKind::Prices => same(seen, catalog.price(key)),
-                        ViewKind::Inventory => same(seen, catalog.inventory(key)),
-                        ViewKind::Intl => same(seen, catalog.intl(key)),
-                        ViewKind::Reservations => same(seen, catalog.holds(key)),
-                    }
-                })
-            })
-    }
-}
+pub use super::read_log::ReadLog;
+use super::read_log::{Seen, Slots};
+use super::{
+    Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, VariantReads, ViewKind,
+};
 
 /// A window onto the catalog for one request. It pins every record it hands out: a second
 /// read of a key in the same request returns the same record, so everything one answer says
@@ -156,7 +24,12 @@ pub struct RecordingReader {
     log: Mutex<ReadLog>,
     /// Long-lived readers (subscriptions) must see every change: they pin nothing.
     pins: bool,
+    /// Each product's variants as first read, by the product record's address (the record is
+    /// kept alive beside them, so the address cannot be reused while the request runs).
+    variants: Mutex<ProductReads>,
 }
+
+type ProductReads = HashMap<usize, (Arc<Product>, Arc<VariantReads>), foldhash::fast::RandomState>;
 
 impl RecordingReader {
     pub fn new(catalog: Arc<Catalog>) -> Self {
@@ -164,6 +37,7 @@ impl RecordingReader {
             catalog,
             log: Mutex::new(ReadLog::default()),
             pins: true,
+            variants: Mutex::default(),
         }
     }
 
@@ -188,22 +62,68 @@ impl RecordingReader {
         if !self.pins {
             return fetch(&self.catalog);
         }
-        let slot = kind as usize;
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(Some(seen)) = log.reads.get(key).map(|slots| &slots[slot]) {
-            return seen.as_ref().and_then(Seen::get);
+        self.pinned(&mut log, kind, key, fetch)
+    }
+
+    /// [`RecordingReader::read`] with the log already locked.
+    fn pinned<T: Any + Send + Sync>(
+        &self,
+        log: &mut ReadLog,
+        kind: ViewKind,
+        key: &str,
+        fetch: impl FnOnce(&Catalog) -> Option<Arc<T>>,
+    ) -> Option<Arc<T>> {
+        let slot = kind as usize;
+        // One lookup when the key was read before (in any view), two when it is new.
+        if let Some(slots) = log.reads.get_mut(key) {
+            if let Some(seen) = &slots[slot] {
+                return seen.as_ref().and_then(Seen::get);
+            }
+            let record = fetch(&self.catalog);
+            slots[slot] = Some(record.as_ref().map(Seen::of));
+            return record;
         }
         let record = fetch(&self.catalog);
-        let seen = record.as_ref().map(Seen::of);
-        match log.reads.get_mut(key) {
-            Some(slots) => slots[slot] = Some(seen),
-            None => {
-                let mut slots = Slots::default();
-                slots[slot] = Some(seen);
-                log.reads.insert(Box::from(key), slots);
-            }
-        }
+        let mut slots = Slots::default();
+        slots[slot] = Some(record.as_ref().map(Seen::of));
+        log.reads.insert(Box::from(key), slots);
         record
+    }
+
+    /// On hand minus the holds active at the catalog's clock, both pinned (log locked).
+    fn available_pinned(&self, log: &mut ReadLog, sku: &str) -> i32 {
+        let on_hand = self
+            .pinned(log, ViewKind::Inventory, sku, |c| c.inventory(sku))
+            .map_or(0, |i| i.available);
+        // Nothing was ever held (as this request first saw it): no holds to read or pin; a
+        // first hold outdates the log, and the rest of the request keeps that view.
+        if log.before_any_hold || self.catalog.never_held() {
+            log.before_any_hold = true;
+            return on_hand;
+        }
+        let holds = self.pinned(log, ViewKind::Reservations, sku, |c| c.holds(sku));
+        self.net_of_holds(log, on_hand, holds)
+    }
+
+    /// `on_hand` less the units `holds` hold now; the log learns when the first of them ends.
+    fn net_of_holds(&self, log: &mut ReadLog, on_hand: i32, holds: Option<SharedHolds>) -> i32 {
+        let Some(holds) = holds else {
+            return on_hand;
+        };
+        let now = self.catalog.clock_ms();
+        let ends = holds
+            .lines
+            .iter()
+            .filter(|l| l.holding_at(now) > 0)
+            .map(|l| l.expires_at_ms)
+            .min();
+        if let Some(ends) = ends {
+            log.valid_until_ms = Some(log.valid_until_ms.map_or(ends, |v| v.min(ends)));
+        }
+        on_hand
+            .saturating_sub(holds.held_at(now))
+            .max(on_hand.min(0))
     }
 
     pub fn product(&self, id: &str) -> Option<Arc<Product>> {
@@ -271,21 +191,50 @@ impl RecordingReader {
     /// What the answer read, if it can be checked (empty for scans).
     pub fn log(&self) -> ReadLog {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        if log.scanned {
-            return ReadLog {
-                scanned: true,
-                ..ReadLog::default()
-            };
-        }
-        let mut log = log.clone();
-        log.hashes = log.reads.keys().map(|k| key_hash(k)).collect();
-        log.hashes.sort_unstable();
-        log.hashes.dedup();
-        log
+        log.clone().finished()
+    }
+
+    /// [`RecordingReader::log`] for a finished request: the log is moved out, not copied (the
+    /// reader remembers nothing after).
+    pub fn take_log(&self) -> ReadLog {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *log).finished()
     }
 }
 
 impl StockAndPrices for RecordingReader {
+    /// Read once per product and request, then shared (pinned reads would agree anyway; this
+    /// spares the repeated lookups). Unpinned readers read afresh.
+    fn variant_reads(&self, product: &Arc<Product>) -> Arc<VariantReads> {
+        if !self.pins {
+            return Arc::new(VariantReads::read(self, product));
+        }
+        let key = Arc::as_ptr(product) as usize;
+        let known = self.variants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, reads)) = known.get(&key) {
+            return Arc::clone(reads);
+        }
+        drop(known);
+        let reads = {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            let variants = product
+                .variants
+                .iter()
+                .map(|v| {
+                    let price =
+                        self.pinned(&mut log, ViewKind::Prices, &v.sku, |c| c.price(&v.sku));
+                    (price, self.available_pinned(&mut log, &v.sku))
+                })
+                .collect();
+            Arc::new(VariantReads { variants })
+        };
+        let mut known = self.variants.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = known
+            .entry(key)
+            .or_insert_with(|| (Arc::clone(product), Arc::clone(&reads)));
+        Arc::clone(&entry.1)
+    }
+
     fn price(&self, sku: &str) -> Option<Arc<Price>> {
         self.read(ViewKind::Prices, sku, |c| c.price(sku))
     }
@@ -296,33 +245,13 @@ impl StockAndPrices for RecordingReader {
 
     /// On hand minus the holds active at the catalog's clock, both pinned.
     fn available(&self, sku: &str) -> i32 {
-        let on_hand = self.inventory(sku).map_or(0, |i| i.available);
-        if self.pins {
-            // Nothing was ever held (as this request first saw it): no holds to read or pin; a
-            // first hold outdates the log, and the rest of the request keeps that view.
-            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            if log.before_any_hold || self.catalog.never_held() {
-                log.before_any_hold = true;
-                return on_hand;
-            }
+        if !self.pins {
+            let on_hand = self.catalog.inventory(sku).map_or(0, |i| i.available);
+            let mut unlogged = ReadLog::default();
+            return self.net_of_holds(&mut unlogged, on_hand, self.catalog.holds(sku));
         }
-        let Some(holds) = self.read(ViewKind::Reservations, sku, |c| c.holds(sku)) else {
-            return on_hand;
-        };
-        let now = self.catalog.clock_ms();
-        let ends = holds
-            .lines
-            .iter()
-            .filter(|l| l.holding_at(now) > 0)
-            .map(|l| l.expires_at_ms)
-            .min();
-        if let Some(ends) = ends {
-            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            log.valid_until_ms = Some(log.valid_until_ms.map_or(ends, |v| v.min(ends)));
-        }
-        on_hand
-            .saturating_sub(holds.held_at(now))
-            .max(on_hand.min(0))
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        self.available_pinned(&mut log, sku)
     }
 }
 

@@ -81,6 +81,39 @@ fn a_request_reads_each_record_once() {
     assert_eq!(live.price("a").unwrap().list_minor, 5);
 }
 
+/// A product's variants are read once per request and shared by every field; their summary
+/// follows the same rule as `summarize`, and a subscription's reader reads them afresh.
+#[test]
+fn variant_reads_are_shared_within_a_request() {
+    let c = catalog();
+    c.apply(Change::Inventory(stock("a", 1, 3)));
+    let reader = RecordingReader::new(Arc::clone(&c));
+    let product = reader.product("p").unwrap();
+    let first = reader.variant_reads(&product);
+    assert_eq!(first.summary(), summarize(&*c, &product));
+    assert_eq!(first.variants[0].1, 3);
+    c.apply(Change::Price(price("a", 2, 999, None)));
+    let again = reader.variant_reads(&product);
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "one read per product and request"
+    );
+    assert_eq!(again.summary().min_price_minor, Some(100));
+    let log = reader.log();
+    assert_eq!(log.len(), 3, "product, price and stock are in the log");
+    assert!(!log.still_current(&c));
+    let live = RecordingReader::unlogged(Arc::clone(&c));
+    assert_eq!(
+        live.variant_reads(&product).summary().min_price_minor,
+        Some(999)
+    );
+    c.apply(Change::Price(price("a", 3, 5, None)));
+    assert_eq!(
+        live.variant_reads(&product).summary().min_price_minor,
+        Some(5)
+    );
+}
+
 /// Before any hold exists, availability reads skip the holds; the first hold anywhere
 /// outdates what was read that way.
 #[test]

@@ -13,6 +13,44 @@ pub trait StockAndPrices {
     fn available(&self, sku: &str) -> i32 {
         self.inventory(sku).map_or(0, |i| i.available)
     }
+
+    /// Every variant of `product` as read now. A request's reader reads them once and hands
+    /// the same reads to every field that needs them (variants, price range, availability).
+    fn variant_reads(&self, product: &Arc<Product>) -> Arc<VariantReads>
+    where
+        Self: Sized,
+    {
+        Arc::new(VariantReads::read(self, product))
+    }
+}
+
+/// One product's variants as read together: each variant's price record (if priced) and units
+/// available, in the product's variant order.
+#[derive(Debug, Clone, Default)]
+pub struct VariantReads {
+    pub variants: Vec<(Option<Arc<Price>>, i32)>,
+}
+
+impl VariantReads {
+    pub fn read(views: &impl StockAndPrices, product: &Product) -> Self {
+        let variants = product
+            .variants
+            .iter()
+            .map(|v| (views.price(&v.sku), views.available(&v.sku)))
+            .collect();
+        Self { variants }
+    }
+
+    /// The product's summary from these reads (the same rule as [`summarize`]).
+    pub fn summary(&self) -> ProductSummary {
+        let mut summary = ProductSummary::default();
+        for (price, available) in &self.variants {
+            if let Some(price) = price {
+                summary.add(price.selling_minor(), || *available > 0);
+            }
+        }
+        summary
+    }
 }
 
 /// Price and availability of a product, as listings filter and sort on them.
@@ -25,18 +63,25 @@ pub struct ProductSummary {
     pub available_for_sale: bool,
 }
 
-/// Computes a product's summary from the current prices and stock.
+impl ProductSummary {
+    /// Counts one priced variant: its selling price, and whether it is in stock (asked only
+    /// for priced variants).
+    fn add(&mut self, amount: i64, in_stock: impl FnOnce() -> bool) {
+        self.min_price_minor = Some(self.min_price_minor.map_or(amount, |m| m.min(amount)));
+        self.max_price_minor = Some(self.max_price_minor.map_or(amount, |m| m.max(amount)));
+        if !self.available_for_sale && in_stock() {
+            self.available_for_sale = true;
+        }
+    }
+}
+
+/// Computes a product's summary from the current prices and stock (no allocation: ingest
+/// calls it on every change).
 pub fn summarize(views: &impl StockAndPrices, product: &Product) -> ProductSummary {
     let mut summary = ProductSummary::default();
     for variant in &product.variants {
-        let Some(price) = views.price(&variant.sku) else {
-            continue;
-        };
-        let amount = price.selling_minor();
-        summary.min_price_minor = Some(summary.min_price_minor.map_or(amount, |m| m.min(amount)));
-        summary.max_price_minor = Some(summary.max_price_minor.map_or(amount, |m| m.max(amount)));
-        if views.available(&variant.sku) > 0 {
-            summary.available_for_sale = true;
+        if let Some(price) = views.price(&variant.sku) {
+            summary.add(price.selling_minor(), || views.available(&variant.sku) > 0);
         }
     }
     summary

@@ -17,7 +17,7 @@ use crate::graphql::query::{list_products, Page};
 use crate::graphql::ApiSettings;
 use crate::status::IngestStatus;
 use crate::views::reads::RecordingReader;
-use crate::views::{self};
+use crate::views::{self, StockAndPrices};
 
 /// What a plan runs against.
 pub struct Env<'a> {
@@ -198,7 +198,10 @@ fn product(
                     variant(out, env, &node.children, v)
                 })?
             }
-            "availableForSale" => boolean(out, views::summarize(env.reader, p).available_for_sale),
+            "availableForSale" => boolean(
+                out,
+                env.reader.variant_reads(p).summary().available_for_sale,
+            ),
             "priceRange" => match price_range(env.reader, p, market) {
                 Some(range) => object(out, &node.children, "ProductPriceRange", |out, n| match n
                     .name
