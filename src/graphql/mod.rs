@@ -19,6 +19,7 @@ mod planned;
 pub mod product;
 pub mod query;
 mod request_metrics;
+pub use request_metrics::cache_metric_handles;
 pub mod status;
 pub mod subscription;
 pub mod tokens;

@@ -69,12 +69,7 @@ impl Gateway {
             let planned = parsed
                 .prepared
                 .execute(operation_name, &request.variables, &cx);
-            let outcome = if planned.is_ok() {
-                "planned"
-            } else {
-                "fallback"
-            };
-            metrics::counter!("vitrine_graphql_planned_total", "outcome" => outcome).increment(1);
+            super::request_metrics::record_planned(planned.is_ok());
             let counter = if planned.is_ok() {
                 &self.plan_stats.planned
             } else {

@@ -124,16 +124,30 @@ pub fn price_range(
     market: &MarketContext,
 ) -> Option<ProductPriceRange> {
     let reads = reader.variant_reads(product);
-    let mut shown: Vec<ShownPrice> = reads
+    let base = &market.market;
+    // Amounts first (no allocation), then the two prices shown: the first lowest and the last
+    // highest in variant order, as a stable sort by amount would pick them.
+    let mut low: Option<(i64, &views::Price)> = None;
+    let mut high: Option<(i64, &views::Price)> = None;
+    for price in reads
         .variants
         .iter()
-        .filter_map(|(price, _)| price.as_ref())
-        .filter_map(|p| market.market.selling(p, product))
-        .collect();
-    shown.sort_by_key(|s| s.amount_minor);
+        .filter_map(|(price, _)| price.as_deref())
+    {
+        let Some(amount) = base.shown_minor(price.selling_minor(), &price.currency, product) else {
+            continue;
+        };
+        if low.is_none_or(|(m, _)| amount < m) {
+            low = Some((amount, price));
+        }
+        if high.is_none_or(|(m, _)| amount >= m) {
+            high = Some((amount, price));
+        }
+    }
+    let shown = |(_, price): (i64, &views::Price)| base.selling(price, product);
     Some(ProductPriceRange {
-        min_variant_price: MoneyV2::shown(shown.first()?),
-        max_variant_price: MoneyV2::shown(shown.last()?),
+        min_variant_price: MoneyV2::shown(&shown(low?)?),
+        max_variant_price: MoneyV2::shown(&shown(high?)?),
     })
 }
 

@@ -32,9 +32,76 @@ pub(super) fn operation_label(document: &ExecutableDocument) -> &'static str {
     }
 }
 
+/// Every label `operation_label` and the gateway hand out.
+const OPERATIONS: [&str; 12] = [
+    "product",
+    "products",
+    "checkout",
+    "viewStatus",
+    "reserve",
+    "releaseReservation",
+    "priceChanged",
+    "inventoryChanged",
+    "introspection",
+    "other",
+    "none",
+    "unparsed",
+];
+
+/// One operation's request counters (ok, error) and latency histogram.
+type Handles = (metrics::Counter, metrics::Counter, metrics::Histogram);
+
+/// The metric handles of every operation, looked up once: labelled macros hash their key
+/// and search the registry on every request.
+static HANDLES: std::sync::OnceLock<Vec<Handles>> = std::sync::OnceLock::new();
+
+/// Requests answered by a compiled plan, and left to async-graphql.
+static PLANNED: std::sync::OnceLock<[metrics::Counter; 2]> = std::sync::OnceLock::new();
+
+fn planned_counter(outcome: &'static str) -> metrics::Counter {
+    metrics::counter!("vitrine_graphql_planned_total", "outcome" => outcome)
+}
+
+/// Counts a request a plan answered (`planned`) or left to async-graphql.
+pub(super) fn record_planned(planned: bool) {
+    let outcome = if planned { "planned" } else { "fallback" };
+    match PLANNED.get() {
+        Some([yes, no]) => if planned { yes } else { no }.increment(1),
+        None => planned_counter(outcome).increment(1),
+    }
+}
+
+/// Looks the handles up in the recorder installed now (call it after installing one; before,
+/// each request looks its metrics up by name).
+pub fn cache_metric_handles() {
+    PLANNED.get_or_init(|| [planned_counter("planned"), planned_counter("fallback")]);
+    HANDLES.get_or_init(|| {
+        OPERATIONS
+            .iter()
+            .map(|&operation| {
+                let requests = |outcome: &'static str| {
+                    metrics::counter!("vitrine_graphql_requests_total", "operation" => operation, "outcome" => outcome)
+                };
+                let latency = metrics::histogram!("vitrine_graphql_request_duration_seconds", "operation" => operation);
+                (requests("ok"), requests("error"), latency)
+            })
+            .collect()
+    });
+}
+
 pub(super) fn record_request(operation: &'static str, started: std::time::Instant, ok: bool) {
+    let seconds = started.elapsed().as_secs_f64();
+    let cached = HANDLES
+        .get()
+        .zip(OPERATIONS.iter().position(|&o| o == operation));
+    if let Some((handles, at)) = cached {
+        let (requests_ok, requests_error, latency) = &handles[at];
+        if ok { requests_ok } else { requests_error }.increment(1);
+        latency.record(seconds);
+        return;
+    }
     let outcome = if ok { "ok" } else { "error" };
     metrics::counter!("vitrine_graphql_requests_total", "operation" => operation, "outcome" => outcome).increment(1);
     metrics::histogram!("vitrine_graphql_request_duration_seconds", "operation" => operation)
-        .record(started.elapsed().as_secs_f64());
+        .record(seconds);
 }

@@ -236,7 +236,14 @@ fn parse_post(kind: PostBody, bytes: &[u8], max_batch: usize) -> Result<BatchReq
             let text = std::str::from_utf8(bytes).map_err(|e| bad(e.to_string()))?;
             BatchRequest::Single(Request::new(text))
         }
-        PostBody::Json => serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?,
+        // A single request (an object) is read as one directly: async-graphql's untagged
+        // `BatchRequest` first buffers the whole body into an intermediate tree to try each form.
+        PostBody::Json => match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => BatchRequest::Single(
+                serde_json::from_slice::<Request>(bytes).map_err(|e| bad(e.to_string()))?,
+            ),
+            _ => serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?,
+        },
     };
     if let BatchRequest::Batch(requests) = &batch {
         let refused = if max_batch == 0 {

@@ -123,7 +123,9 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 }
 
 pub fn router(state: AppState) -> Router {
-    metrics::handle();
+    if metrics::handle().is_some() {
+        crate::graphql::cache_metric_handles();
+    }
     let cors = CorsLayer::new()
         .allow_origin(allowed_origins(&state.cors_allowed_origins))
         .allow_methods([Method::GET, Method::POST])

@@ -32,8 +32,38 @@ pub struct Env<'a> {
 pub type Out = Vec<u8>;
 
 pub fn string(out: &mut Out, s: &str) {
-    // serde_json's escaping, the same async-graphql's responses get.
-    let _ = serde_json::to_writer(&mut *out, s);
+    // Most strings need no escaping: copied as they are. Else serde_json's escaping, the same
+    // async-graphql's responses get (it escapes only `"`, `\\` and control characters).
+    if !needs_escaping(s.as_bytes()) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// Whether any byte is a control character, `"` or `\\`: eight bytes at a time (SWAR).
+fn needs_escaping(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A byte of `x` is zero: the classic test (exact for "any", which is all that is asked).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_ne_bytes(chunk.try_into().unwrap_or_default());
+        // Bytes below 0x20 (ASCII only: bytes >= 0x80 are UTF-8 and left alone).
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+        if below_space || has_zero(x ^ (ONES * b'"' as u64)) || has_zero(x ^ (ONES * b'\\' as u64))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 pub fn opt_string(out: &mut Out, s: Option<&str>) {
@@ -274,4 +304,40 @@ fn connection(out: &mut Out, env: &Env, nodes: &[Node], c: &ProductConnection) -
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut cases: Vec<String> = [
+            "plain",
+            "",
+            "quote \" here",
+            "back\\slash",
+            "tab\t",
+            "\u{1}\u{1f}\u{7f}",
+            "Crème brûlée 日本 ~\u{7f}\u{80}",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Each byte to escape (and some not to) at every place of a word-sized chunk and of the
+        // tail after it.
+        let text = "A description with nothing to escape";
+        for c in [
+            '"', '\\', '\u{0}', '\u{1f}', ' ', '!', '#', '[', ']', '\u{ff}',
+        ] {
+            for at in 0..20 {
+                let mut s: String = text.chars().take(20).collect();
+                s.insert(at, c);
+                cases.push(s);
+            }
+        }
+        for s in &cases {
+            let mut out = Vec::new();
+            super::string(&mut out, s);
+            let expected = serde_json::to_string(s).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{s:?}");
+        }
+    }
 }
