@@ -10,20 +10,37 @@ pub fn minor_units(currency: &str) -> u32 {
     }
 }
 
-/// Formats minor units as an exact decimal string: `(89900, 2)` gives `"899.00"`.
+/// Formats minor units as an exact decimal string: `(89900, 2)` gives `"899.00"`. Digits are
+/// written from the right into a stack buffer (every shown price goes through here; the
+/// formatting machinery cost more than the rest of pricing a checkout line).
 pub fn format_minor(amount_minor: i64, minor_units: u32) -> String {
-    let sign = if amount_minor < 0 { "-" } else { "" };
-    let abs = amount_minor.unsigned_abs();
-    if minor_units == 0 {
-        return format!("{sign}{abs}");
+    // 20 digits of a u64, up to 40 decimals, the point and the sign.
+    let units = minor_units.min(40) as usize;
+    let mut buf = [b'0'; 64];
+    let mut at = buf.len();
+    let mut rest = amount_minor.unsigned_abs();
+    for _ in 0..units {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    let scale = 10u64.pow(minor_units);
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale,
-        abs % scale,
-        width = minor_units as usize
-    )
+    if units > 0 {
+        at -= 1;
+        buf[at] = b'.';
+    }
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if amount_minor < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    String::from_utf8_lossy(&buf[at..]).into_owned()
 }
 
 /// Why a decimal text is not an amount.
@@ -81,6 +98,32 @@ mod tests {
         assert_eq!(format_minor(-1234, 2), "-12.34");
         assert_eq!(format_minor(1500, 0), "1500");
         assert_eq!(format_minor(1500, 3), "1.500");
+        assert_eq!(format_minor(0, 0), "0");
+        assert_eq!(format_minor(0, 3), "0.000");
+        assert_eq!(format_minor(i64::MIN, 0), "-9223372036854775808");
+        assert_eq!(format_minor(i64::MIN, 2), "-92233720368547758.08");
+        assert_eq!(format_minor(i64::MAX, 4), "922337203685477.5807");
+        // The same as the formatting machinery gives, around every power of ten.
+        for units in 0..=4u32 {
+            let scale = 10u64.pow(units);
+            for v in (0..19)
+                .map(|e| 10i64.pow(e))
+                .flat_map(|p| [p - 1, p, p + 1, -p, 7 * p])
+            {
+                let abs = v.unsigned_abs();
+                let sign = if v < 0 { "-" } else { "" };
+                let expected = match units {
+                    0 => format!("{sign}{abs}"),
+                    _ => format!(
+                        "{sign}{}.{:0w$}",
+                        abs / scale,
+                        abs % scale,
+                        w = units as usize
+                    ),
+                };
+                assert_eq!(format_minor(v, units), expected);
+            }
+        }
         assert_eq!(minor_units("JPY"), 0);
         assert_eq!(minor_units("USD"), 2);
         assert_eq!(minor_units("KWD"), 3);
