@@ -21,3 +21,19 @@ start_tansu() {
   for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
   echo "tansu did not start"; cat "$work/tansu.log"; exit 1
 }
+
+# fixed_rate PORT BODY RATE SECONDS [EXPECT] -> "p50_ms p99_ms": an open-loop run at RATE req/s
+# (examples/fixed_rate.rs on core 1, latency from each request's due time; BENCH_IDS and
+# BENCH_CHOICES vary the body as in post.lua). Fails on any bad answer.
+fixed_rate() {
+  local line
+  line=$(taskset -c 1 target/release/examples/fixed_rate "127.0.0.1:$1" /graphql "$2" "$3" "$4" 64 "${5:-}")
+  echo "$line" >>"$work/fixed.log"
+  python3 - "$line" <<'PY'
+import sys
+f = dict(kv.split("=") for kv in sys.argv[1].split()[1:])
+if int(f["bad"]) or f["sent"] != f["answered"]:
+    sys.exit(f"fixed_rate: {sys.argv[1]}")
+print(f"{int(f['p50_us'])/1000:.2f} {int(f['p99_us'])/1000:.2f}")
+PY
+}

@@ -16,12 +16,12 @@
 #                                          `vitrine feed --live` produces 2,000 price, stock and FX
 #                                          changes/s (broker and producer on core 1 with wrk;
 #                                          ceiling-24-live: the ceiling measured under the stream)
-# Then, if `oha` is installed (cargo install oha), p99 at half of each listing row's peak.
+# Then p99 at half of each listing row's peak, open loop (examples/fixed_rate.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-5}"; rounds="${2:-3}"; conns="${3:-32}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --quiet --bin vitrine --example static_ceiling
+cargo build --release --quiet --bin vitrine --example static_ceiling --example fixed_rate
 source bench/common.sh
 
 start() { # name port [--brokers LIST] extra-env...
@@ -136,31 +136,17 @@ with open(sys.argv[1] + ".peaks", "w") as out:
         out.write(f"{n} {med(n, 'rps'):.0f}\n")
 PY
 
-# p99 at half of peak (open loop, fixed rate, latency measured from each request's scheduled
-# time), when oha is installed. oha on one core sustains ~10,000 req/s, so higher rates are
-# capped there (OHA_MAX_RATE); the static ceiling is measured at the same rate as the
-# generator's own floor. oha sends one body: the category is fixed per run (women/knitwear).
-if command -v oha >/dev/null; then
-  echo; echo "| row | rate req/s | p50 ms | p99 ms | ceiling p50 / p99 ms at that rate |"; echo "|---|---:|---:|---:|---:|"
-  oha_run() { # port body rate -> "p50 p99"
-    sed 's/__CHOICE__/women\/knitwear/' "$2" >"$work/oha.json"
-    taskset -c 1 oha --no-tui --output-format json -z "${secs}s" -q "$3" -c "$conns" --latency-correction -m POST \
-      -H 'content-type: application/json' -H 'accept-encoding: identity' -D "$work/oha.json" "http://127.0.0.1:$1/graphql" >"$work/oha.out" 2>/dev/null
-    python3 - "$work/oha.out" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1])); p = d["latencyPercentiles"]
-if set(d.get("statusCodeDistribution", {})) - {"200"}: sys.exit(f"non-200 answers: {d['statusCodeDistribution']}")
-print(f"{p['p50']*1000:.2f} {p['p99']*1000:.2f}")
-PY
-  }
-  while read -r name peak; do
-    case "$name" in ceiling*|*gb*|kafka*) continue;; esac
-    port=$(case "$name" in listing-24|listing-48) echo 18401;; *200k*) echo 18403;; *) echo 18402;; esac)
-    body=$(case "$name" in *48*) echo "$work/l48.json";; *) echo "$work/l24.json";; esac)
-    ceiling_port=$(case "$name" in *48*) echo 18492;; *) echo 18491;; esac)
-    rate=$((peak / 2)); max="${OHA_MAX_RATE:-10000}"; [ "$rate" -gt "$max" ] && rate=$max
-    read -r p50 p99 < <(oha_run "$port" "$body" "$rate")
-    read -r c50 c99 < <(oha_run "$ceiling_port" "$body" "$rate")
-    echo "| $name | $rate | $p50 | $p99 | $c50 / $c99 |"
-  done <"$work/results.peaks"
-fi
+# p99 at half of peak: open loop at a fixed rate (examples/fixed_rate.rs on core 1), latency
+# measured from each request's due time, categories varied per request as above; the static
+# ceiling measured at the same rate beside it.
+echo; echo "| row | rate req/s | p50 ms | p99 ms | ceiling p50 / p99 ms at that rate |"; echo "|---|---:|---:|---:|---:|"
+while read -r name peak; do
+  case "$name" in ceiling*|*gb*|kafka*) continue;; esac
+  port=$(case "$name" in listing-24|listing-48) echo 18401;; *200k*) echo 18403;; *) echo 18402;; esac)
+  body=$(case "$name" in *48*) echo "$work/l48.json";; *) echo "$work/l24.json";; esac)
+  ceiling_port=$(case "$name" in *48*) echo 18492;; *) echo 18491;; esac)
+  rate=$((peak / 2))
+  out=$(BENCH_CHOICES="$categories" fixed_rate "$port" "$body" "$rate" "$secs" '"totalCount"'); read -r p50 p99 <<<"$out"
+  out=$(fixed_rate "$ceiling_port" "$body" "$rate" "$secs"); read -r c50 c99 <<<"$out"
+  echo "| $name | $rate | $p50 | $p99 | $c50 / $c99 |"
+done <"$work/results.peaks"

@@ -14,12 +14,12 @@
 #                                    nomemo req/s): each revisited every ~2 s on average
 #   checkout-gb                      a 10-line cart priced in GB, planner on
 #   checkout-gb-agql                 the same through async-graphql
-# Then, with oha installed, p50/p99 at half of each row's peak (one body per row: oha sends one).
+# Then p50/p99 at half of each row's peak, open loop (examples/fixed_rate.rs), bodies varied alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-5}"; rounds="${2:-3}"; conns="${3:-32}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --quiet --bin vitrine --example static_ceiling
+cargo build --release --quiet --bin vitrine --example static_ceiling --example fixed_rate
 source bench/common.sh
 
 start_vitrine() { # port, extra env...
@@ -97,28 +97,20 @@ for name in rows:
         print(f"PEAK {name} {med(name,'rps'):.0f}")
 PY
 
-if command -v oha >/dev/null; then
-  echo; echo "| row | rate req/s | p50 ms | p99 ms | ceiling p50 / p99 ms at that rate |"; echo "|---|---:|---:|---:|---:|"
-  oha_run() { # port body rate -> "p50 p99"
-    taskset -c 1 oha --no-tui --output-format json -z "${secs}s" -q "$3" -c "$conns" --latency-correction -m POST \
-      -H 'content-type: application/json' -H 'accept-encoding: identity' -D "$2" "http://127.0.0.1:$1/graphql" >"$work/oha.out" 2>/dev/null
-    python3 - "$work/oha.out" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1])); p = d["latencyPercentiles"]
-if set(d.get("statusCodeDistribution", {})) - {"200"}: sys.exit(f"non-200 answers: {d['statusCodeDistribution']}")
-print(f"{p['p50']*1000:.2f} {p['p99']*1000:.2f}")
-PY
-  }
-  grep '^PEAK' "$work/table" | while read -r _ name peak; do
-    case "$name" in
-      pdp-hot) port=18080; body=pdp; ceiling=18090 ;;
-      pdp-spread-nomemo) port=18081; body=pdp; ceiling=18090 ;;  # one product, memo off
-      checkout-gb) port=18081; body=checkout; ceiling=18091 ;;
-      *) continue ;;
-    esac
-    rate=$(python3 -c "print(min(int(${OHA_MAX_RATE:-10000}), int($peak / 2)))")
-    read -r p50 p99 < <(oha_run "$port" "$work/$body.json" "$rate")
-    read -r c50 c99 < <(oha_run "$ceiling" "$work/$body.json" "$rate")
-    echo "| $name | $rate | $p50 | $p99 | $c50 / $c99 |"
-  done
-fi
+# p50/p99 at half of each row's peak: open loop at a fixed rate (examples/fixed_rate.rs on core
+# 1), latency from each request's due time; the ceiling measured at the same rate beside it.
+echo; echo "| row | rate req/s | p50 ms | p99 ms | ceiling p50 / p99 ms at that rate |"; echo "|---|---:|---:|---:|---:|"
+grep '^PEAK' "$work/table" | while read -r _ name peak; do
+  ids=0
+  case "$name" in
+    pdp-hot) port=18080; body=pdp; ceiling=18090; expect='"variants"' ;;
+    pdp-spread-nomemo) port=18081; body=pdp-spread; ids=10000; ceiling=18090; expect='"variants"' ;;
+    pdp-spread-revisit) port=18080; body=pdp-spread; ids=$revisit; ceiling=18090; expect='"variants"' ;;
+    checkout-gb) port=18081; body=checkout; ceiling=18091; expect='"GBP"' ;;
+    *) continue ;;
+  esac
+  rate=$(python3 -c "print(int($peak / 2))")
+  out=$(BENCH_IDS=$ids fixed_rate "$port" "$work/$body.json" "$rate" "$secs" "$expect"); read -r p50 p99 <<<"$out"
+  out=$(fixed_rate "$ceiling" "$work/$body.json" "$rate" "$secs"); read -r c50 c99 <<<"$out"
+  echo "| $name | $rate | $p50 | $p99 | $c50 / $c99 |"
+done
