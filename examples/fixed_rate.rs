@@ -70,7 +70,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rate: f64 = args[4].parse()?;
     let seconds: f64 = args[5].parse()?;
     let connections: usize = args.get(6).map_or(Ok(64), |c| c.parse())?;
-    let expect = args.get(7).map(|e| e.as_bytes().to_vec());
+    let expect = args
+        .get(7)
+        .filter(|e| !e.is_empty())
+        .map(|e| e.as_bytes().to_vec());
     let requests: Vec<Vec<u8>> = bodies(&String::from_utf8(body)?)?
         .into_iter()
         .map(|body| {
