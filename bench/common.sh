@@ -37,3 +37,21 @@ if int(f["bad"]) or f["sent"] != f["answered"]:
 print(f"{int(f['p50_us'])/1000:.2f} {int(f['p99_us'])/1000:.2f}")
 PY
 }
+
+# fixed_rate_rounds ROUNDS PORT CEILING_PORT BODY RATE SECONDS [EXPECT] -> "p50 p99 c50 c99":
+# medians over ROUNDS runs, each server run beside a ceiling run at the same rate (this
+# machine's tails are noisy: one run's p99 can be twice the next one's).
+fixed_rate_rounds() {
+  local rounds=$1 port=$2 ceiling=$3 runs=() out
+  shift 3
+  for _ in $(seq 1 "$rounds"); do
+    out=$(fixed_rate "$port" "$@"); runs+=("$out")
+    out=$(BENCH_IDS=0 BENCH_CHOICES='' fixed_rate "$ceiling" "$1" "$2" "$3"); runs+=("$out")
+  done
+  python3 -c '
+import statistics, sys
+v = [list(map(float, r.split())) for r in sys.argv[1:]]
+own, ceiling = v[0::2], v[1::2]
+m = lambda rows, i: statistics.median(r[i] for r in rows)
+print(f"{m(own,0):.2f} {m(own,1):.2f} {m(ceiling,0):.2f} {m(ceiling,1):.2f}")' "${runs[@]}"
+}

@@ -138,7 +138,7 @@ PY
 
 # p99 at half of peak: open loop at a fixed rate (examples/fixed_rate.rs on core 1), latency
 # measured from each request's due time, categories varied per request as above; the static
-# ceiling measured at the same rate beside it.
+# ceiling measured at the same rate beside it; medians of `rounds` runs.
 echo; echo "| row | rate req/s | p50 ms | p99 ms | ceiling p50 / p99 ms at that rate |"; echo "|---|---:|---:|---:|---:|"
 while read -r name peak; do
   case "$name" in ceiling*|*gb*|kafka*) continue;; esac
@@ -146,7 +146,7 @@ while read -r name peak; do
   body=$(case "$name" in *48*) echo "$work/l48.json";; *) echo "$work/l24.json";; esac)
   ceiling_port=$(case "$name" in *48*) echo 18492;; *) echo 18491;; esac)
   rate=$((peak / 2))
-  out=$(BENCH_CHOICES="$categories" fixed_rate "$port" "$body" "$rate" "$secs" '"totalCount"'); read -r p50 p99 <<<"$out"
-  out=$(fixed_rate "$ceiling_port" "$body" "$rate" "$secs"); read -r c50 c99 <<<"$out"
+  out=$(BENCH_CHOICES="$categories" fixed_rate_rounds "$rounds" "$port" "$ceiling_port" "$body" "$rate" "$secs" '"totalCount"')
+  read -r p50 p99 c50 c99 <<<"$out"
   echo "| $name | $rate | $p50 | $p99 | $c50 / $c99 |"
 done <"$work/results.peaks"

@@ -98,7 +98,8 @@ for name in rows:
 PY
 
 # p50/p99 at half of each row's peak: open loop at a fixed rate (examples/fixed_rate.rs on core
-# 1), latency from each request's due time; the ceiling measured at the same rate beside it.
+# 1), latency from each request's due time; the ceiling measured at the same rate beside it;
+# medians of `rounds` runs.
 echo; echo "| row | rate req/s | p50 ms | p99 ms | ceiling p50 / p99 ms at that rate |"; echo "|---|---:|---:|---:|---:|"
 grep '^PEAK' "$work/table" | while read -r _ name peak; do
   ids=0
@@ -110,7 +111,7 @@ grep '^PEAK' "$work/table" | while read -r _ name peak; do
     *) continue ;;
   esac
   rate=$(python3 -c "print(int($peak / 2))")
-  out=$(BENCH_IDS=$ids fixed_rate "$port" "$work/$body.json" "$rate" "$secs" "$expect"); read -r p50 p99 <<<"$out"
-  out=$(fixed_rate "$ceiling" "$work/$body.json" "$rate" "$secs"); read -r c50 c99 <<<"$out"
+  out=$(BENCH_IDS=$ids fixed_rate_rounds "$rounds" "$port" "$ceiling" "$work/$body.json" "$rate" "$secs" "$expect")
+  read -r p50 p99 c50 c99 <<<"$out"
   echo "| $name | $rate | $p50 | $p99 | $c50 / $c99 |"
 done
