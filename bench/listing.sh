@@ -29,7 +29,7 @@ start() { # name port [--brokers LIST] extra-env...
   [ "${1:-}" = --brokers ] && { brokers=(--brokers "$2"); shift 2; }
   env VITRINE_DEMO__LIVE_INTERVAL_MS=0 VITRINE_LOG__FILTER=warn "$@" taskset -c 0 \
     target/release/vitrine --listen "127.0.0.1:$port" "${brokers[@]}" >"$work/$name.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); on_core0+=($!)
   for _ in $(seq 1 1200); do curl -sf "localhost:$port/health/ready" >/dev/null && return 0; sleep 0.1; done
   cat "$work/$name.log"; exit 1
 }
@@ -55,7 +55,7 @@ for kind in l24:18491 l48:18492 gb24:18493; do
   curl -sf -H 'content-type: application/json' --data @"$work/$name-one.json" localhost:18401/graphql >"$work/$name.out"
   grep -q '"errors"' "$work/$name.out" && { echo "query failed: $(cat "$work/$name.out")"; exit 1; }
   taskset -c 0 target/release/examples/static_ceiling "$work/$name.out" "127.0.0.1:$port" &
-  pids+=($!)
+  pids+=($!); on_core0+=($!)
 done
 sleep 0.5
 echo "bodies: 24=$(wc -c <"$work/l24.out") B, 48=$(wc -c <"$work/l48.out") B, gb24=$(wc -c <"$work/gb24.out") B; ${secs}s x ${rounds} rounds, ${conns} connections"

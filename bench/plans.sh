@@ -26,7 +26,7 @@ start_vitrine() { # port, extra env...
   local port=$1; shift
   env VITRINE_DEMO__LIVE_INTERVAL_MS=0 VITRINE_LOG__FILTER=warn "$@" taskset -c 0 \
     target/release/vitrine --listen "127.0.0.1:$port" >"$work/vitrine-$port.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); on_core0+=($!)
   for _ in $(seq 1 300); do
     curl -sf "localhost:$port/health/ready" >/dev/null && return 0
     sleep 0.1
@@ -50,7 +50,7 @@ for kind in pdp checkout; do
   if grep -q '"errors"' "$work/$kind.out"; then echo "query failed: $(cat "$work/$kind.out")"; exit 1; fi
   port=$([ "$kind" = pdp ] && echo 18090 || echo 18091)
   taskset -c 0 target/release/examples/static_ceiling "$work/$kind.out" "127.0.0.1:$port" &
-  pids+=($!)
+  pids+=($!); on_core0+=($!)
 done
 sleep 0.5
 echo "body bytes: pdp=$(wc -c <"$work/pdp.out") checkout=$(wc -c <"$work/checkout.out"); ${secs}s x ${rounds} rounds, ${conns} connections"

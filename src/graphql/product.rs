@@ -151,6 +151,15 @@ pub fn price_range(
     })
 }
 
+/// `size / color`, as a storefront shows it (either alone when the other is missing).
+pub fn variant_title(variant: &views::Variant) -> String {
+    [variant.size.as_deref(), variant.color.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// A product's variants as shown in `market`, read through `reader`.
 pub fn variants_of(
     reader: &RecordingReader,
@@ -220,7 +229,7 @@ impl ProductVariant {
         Some(signer.sign(&claims))
     }
 
-    fn read(
+    pub(crate) fn read(
         variant: &views::Variant,
         price: &Option<Arc<views::Price>>,
         quantity_available: i32,
@@ -228,11 +237,7 @@ impl ProductVariant {
         market: &Arc<MarketContext>,
     ) -> Self {
         let price = price.clone();
-        let title = [variant.size.as_deref(), variant.color.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" / ");
+        let title = variant_title(variant);
         let selling = price
             .as_ref()
             .and_then(|p| market.market.selling(p, product));

@@ -10,13 +10,18 @@ pub fn minor_units(currency: &str) -> u32 {
     }
 }
 
-/// Formats minor units as an exact decimal string: `(89900, 2)` gives `"899.00"`. Digits are
-/// written from the right into a stack buffer (every shown price goes through here; the
-/// formatting machinery cost more than the rest of pricing a checkout line).
+/// Formats minor units as an exact decimal string: `(89900, 2)` gives `"899.00"`.
 pub fn format_minor(amount_minor: i64, minor_units: u32) -> String {
+    let mut buf = [0u8; 64];
+    String::from_utf8_lossy(minor_digits(amount_minor, minor_units, &mut buf)).into_owned()
+}
+
+/// The text of [`format_minor`], written from the right into `buf` (every shown price goes
+/// through here; the formatting machinery cost more than the rest of pricing a checkout line,
+/// and answers written straight to JSON need no `String`). At most 40 decimals.
+pub fn minor_digits(amount_minor: i64, minor_units: u32, buf: &mut [u8; 64]) -> &[u8] {
     // 20 digits of a u64, up to 40 decimals, the point and the sign.
     let units = minor_units.min(40) as usize;
-    let mut buf = [b'0'; 64];
     let mut at = buf.len();
     let mut rest = amount_minor.unsigned_abs();
     for _ in 0..units {
@@ -40,7 +45,7 @@ pub fn format_minor(amount_minor: i64, minor_units: u32) -> String {
         at -= 1;
         buf[at] = b'-';
     }
-    String::from_utf8_lossy(&buf[at..]).into_owned()
+    &buf[at..]
 }
 
 /// Why a decimal text is not an amount.

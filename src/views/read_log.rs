@@ -64,6 +64,14 @@ pub struct ReadLog {
 }
 
 impl ReadLog {
+    /// An empty log with room for `keys` keys without growing (a product page reads a dozen).
+    pub(super) fn with_capacity(keys: usize) -> Self {
+        Self {
+            reads: HashMap::with_capacity_and_hasher(keys, Default::default()),
+            ..Self::default()
+        }
+    }
+
     /// The log of a finished computation: nothing but the flag for scans, else with its keys'
     /// hashes (sorted) for the change log's quick check.
     pub(super) fn finished(mut self) -> ReadLog {

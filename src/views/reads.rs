@@ -35,7 +35,7 @@ impl RecordingReader {
     pub fn new(catalog: Arc<Catalog>) -> Self {
         Self {
             catalog,
-            log: Mutex::new(ReadLog::default()),
+            log: Mutex::new(ReadLog::with_capacity(16)),
             pins: true,
             variants: Mutex::default(),
         }

@@ -4,8 +4,9 @@
 use async_graphql::ID;
 
 use super::compile::Node;
-use super::emit::{boolean, int, list, money, null, object, opt_money, string, Env, Out};
+use super::emit::Env;
 use super::inputs::{Fallback, Res};
+use super::json::{boolean, int, list, money, null, object, opt_money, string, Out};
 use crate::graphql::checkout::{
     checkout as price_cart, CheckoutLine, CheckoutLineInput, RepriceReason,
 };

@@ -12,6 +12,7 @@ mod compile;
 mod emit;
 mod emit_more;
 mod inputs;
+mod json;
 mod types;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
