@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
-use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -36,7 +35,7 @@ pub struct ConnectionPermit(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
 /// Serves `router` on `listener` until `shutdown` fires, then waits for open connections.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: super::edge::Routes,
     limits: ConnectionLimits,
     shutdown: Shutdown,
 ) -> std::io::Result<()> {

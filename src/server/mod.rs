@@ -1,5 +1,6 @@
 //! HTTP wiring: the axum router, GraphQL endpoints, health checks, CORS and body limits.
 
+pub mod edge;
 pub mod graphiql;
 pub mod graphql_http;
 pub mod health;
@@ -122,7 +123,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     span
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> edge::Routes {
     if metrics::handle().is_some() {
         crate::graphql::cache_metric_handles();
     }
@@ -134,7 +135,8 @@ pub fn router(state: AppState) -> Router {
             header::ACCEPT,
             HeaderName::from_static(graphql_http::MAX_STALENESS_HEADER),
         ]);
-    Router::new()
+    let compression = compression(state.compression_min_bytes);
+    let plain = Router::new()
         .route("/", get(graphiql::graphiql_page))
         .route("/graphiql/{version}/{name}", get(graphiql::graphiql_asset))
         .route(
@@ -144,7 +146,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))
-        .layer(compression(state.compression_min_bytes))
+        .with_state(state);
+    let layered = plain
+        .clone()
+        .layer(compression)
         .layer(cors)
         // Request spans and failures at debug: a 503 from /health/ready while catching up is
         // expected, and request metrics are on /metrics.
@@ -153,6 +158,6 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(request_span)
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG))
                 .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
-        )
-        .with_state(state)
+        );
+    edge::Routes { plain, layered }
 }
