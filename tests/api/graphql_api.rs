@@ -240,3 +240,42 @@ async fn a_real_kafka_needs_a_quote_secret() {
         "{refused}"
     );
 }
+
+/// The value of the metric line starting with `series` (0 when absent).
+fn metric(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Request counters count each request under its operation and outcome (their handles are
+/// looked up once and every series is listed from the start, so a name check alone proves
+/// nothing). Other tests share the recorder: counts only grow, by at least what this one sent.
+#[tokio::test]
+async fn request_counters_count_by_operation_and_outcome() {
+    let app = spawn_app("").await;
+    let c = &app.client;
+    c.wait_ready().await;
+    let ok = "vitrine_graphql_requests_total{operation=\"product\",outcome=\"ok\"}";
+    let failed = "vitrine_graphql_requests_total{operation=\"products\",outcome=\"error\"}";
+    let before = c.get("/metrics").await.text().await.unwrap();
+    for _ in 0..3 {
+        let r = c
+            .query("{ product(id: \"p000001\") { id } }", json!({}))
+            .await;
+        assert_eq!(r["data"]["product"]["id"], "p000001", "{r}");
+    }
+    let r = c
+        .query("{ products(first: -1) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&r), "FIRST_OUT_OF_RANGE");
+    let after = c.get("/metrics").await.text().await.unwrap();
+    assert!(metric(&after, ok) >= metric(&before, ok) + 3.0, "{after}");
+    assert!(
+        metric(&after, failed) >= metric(&before, failed) + 1.0,
+        "{after}"
+    );
+    app.stop().await;
+}
