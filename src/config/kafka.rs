@@ -26,6 +26,10 @@ pub struct KafkaSettings {
     pub contact_timeout_ms: u64,
     /// How often topic metadata is re-read to pick up partitions added while running.
     pub partition_refresh_ms: u64,
+    /// Threads decoding and applying records, each owning whole partitions (so each key's
+    /// records stay in order); 0: one per core.
+    #[serde(default)]
+    pub apply_workers: usize,
     /// Encryption and authentication.
     #[serde(default)]
     pub security: KafkaSecurity,
@@ -44,6 +48,16 @@ pub enum SecurityProtocol {
     Ssl,
     SaslPlaintext,
     SaslSsl,
+}
+
+impl KafkaSettings {
+    /// Apply workers to start: as configured, or one per core.
+    pub fn apply_workers(&self) -> usize {
+        match self.apply_workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
 }
 
 impl SecurityProtocol {

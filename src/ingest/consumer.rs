@@ -14,16 +14,16 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::Message;
+use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::statistics::Statistics;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::applier::{Applier, Origin};
+use super::applier::Applier;
 use super::assign::{assign_all, wait_for_watermarks, PartitionIndex, StartAt, Watermarks};
-use super::batch_span::BatchSpans;
 use super::catch_up::CatchUp;
 use super::client::KafkaClient;
 use super::partitions::{spawn_watcher, NewPartition};
+use super::workers::{Handed, Workers};
 use crate::clock::unix_ms;
 use crate::config::KafkaSettings;
 use crate::events::TopicMap;
@@ -34,6 +34,8 @@ use crate::status::{Progress, Readiness};
 pub enum IngestError {
     #[error("cannot create the Kafka consumer: {0}")]
     Client(#[from] KafkaError),
+    #[error("cannot start the apply workers: {0}")]
+    Workers(String),
 }
 
 /// A running consumer thread; dropping the handle does not stop it, [`ConsumerHandle::stop`] does.
@@ -169,6 +171,8 @@ pub fn spawn_consumer(
     let timeout = Duration::from_millis(kafka.metadata_timeout_ms);
     let refresh = Duration::from_millis(kafka.partition_refresh_ms.max(10));
     let watcher_client = client.clone();
+    let workers = Workers::start(kafka.apply_workers(), &applier)
+        .map_err(|e| IngestError::Workers(e.to_string()))?;
     let thread_stop = Arc::clone(&stop);
     let thread = std::thread::Builder::new()
         .name("vitrine-ingest".into())
@@ -222,6 +226,7 @@ pub fn spawn_consumer(
                 progress: &progress,
                 index,
                 found,
+                workers,
             };
             consume.run(catch_up, &thread_stop);
             if let Some(watcher) = watcher {
@@ -245,6 +250,8 @@ struct ConsumeLoop<'a> {
     index: PartitionIndex,
     /// Partitions the watcher found after start.
     found: Option<Receiver<NewPartition>>,
+    /// The threads that decode and apply, each owning whole partitions.
+    workers: Workers,
 }
 
 impl ConsumeLoop<'_> {
@@ -254,43 +261,28 @@ impl ConsumeLoop<'_> {
         if caught_up_logged {
             self.mark_ready(&started);
         }
-        let mut spans = BatchSpans::default();
         while !stop.load(Ordering::Relaxed) {
             self.assign_found(&mut catch_up);
-            let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
-                spans.close();
+            // With records waiting in a partly filled batch, only take what is already here;
+            // once nothing is, they go to their workers.
+            let wait = if self.workers.has_open() {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(100)
+            };
+            let Some(result) = self.consumer.poll(wait) else {
+                self.workers.flush();
                 continue;
             };
             match result {
-                Ok(message) => {
-                    let topic = message.topic();
-                    let Some(kind) = self.topics.kind_of(topic) else {
-                        continue;
-                    };
-                    let (partition, offset) = (message.partition(), message.offset());
-                    let origin = Origin {
-                        topic,
-                        partition,
-                        offset,
-                        timestamp_ms: message.timestamp().to_millis(),
-                    };
-                    self.applier
-                        .apply_record(kind, message.key(), message.payload(), origin);
-                    if let Some(p) = self.index.get(topic).and_then(|t| t.get(&partition)) {
-                        p.record_applied(offset, message.timestamp().to_millis());
-                    }
-                    spans.applied();
-                    if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
-                        self.publish(&catch_up);
-                    }
-                }
+                Ok(message) => self.hand(&message, &mut catch_up),
                 Err(KafkaError::PartitionEOF(_)) => {
                     // The EOF names no topic: ask the consumer where each partition stands. Its
                     // position has passed records it consumed without handing them over
                     // (transaction markers), which are then not lag.
                     let positions = self.consumer.position().ok();
                     if let Some(positions) = &positions {
-                        reach_positions(&self.index, positions);
+                        self.reach_positions(positions);
                     }
                     if !catch_up.is_done() {
                         if let Some(positions) = &positions {
@@ -306,11 +298,54 @@ impl ConsumeLoop<'_> {
                 self.mark_ready(&started);
             }
         }
+        self.workers.stop();
     }
 
-    /// Publishes catch-up progress; the views' summaries are complete before it says ready.
-    fn publish(&self, catch_up: &CatchUp) {
+    /// Hands a message to its partition's worker; catch-up counts it as handed over, and is
+    /// only published as done once the workers applied everything (see `publish`).
+    fn hand(&mut self, message: &BorrowedMessage<'_>, catch_up: &mut CatchUp) {
+        let topic = message.topic();
+        let Some(kind) = self.topics.kind_of(topic) else {
+            return;
+        };
+        let (partition, offset) = (message.partition(), message.offset());
+        let Some(progress) = self.index.get(topic).and_then(|t| t.get(&partition)) else {
+            return;
+        };
+        self.workers.hand(Handed {
+            kind,
+            partition: progress,
+            offset,
+            timestamp_ms: message.timestamp().to_millis(),
+            key: message.key(),
+            value: message.payload(),
+        });
+        if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
+            self.publish(catch_up);
+        }
+    }
+
+    /// Moves each partition's applied position up to the consumer's position, through the
+    /// partition's worker (after the records handed to it before).
+    fn reach_positions(&mut self, positions: &TopicPartitionList) {
+        for element in positions.elements() {
+            if let Offset::Offset(next) = element.offset() {
+                if let Some(p) = self
+                    .index
+                    .get(element.topic())
+                    .and_then(|t| t.get(&element.partition()))
+                {
+                    self.workers.reached(p, next);
+                }
+            }
+        }
+    }
+
+    /// Publishes catch-up progress; every record handed over is applied and the views'
+    /// summaries are complete before it says ready.
+    fn publish(&mut self, catch_up: &CatchUp) {
         if catch_up.is_done() {
+            self.workers.sync();
             self.applier.catalog().end_bulk();
         }
         catch_up.publish_to(self.readiness);
@@ -364,20 +399,6 @@ impl ConsumeLoop<'_> {
                 .entry(new.topic)
                 .or_default()
                 .insert(new.partition, handle);
-        }
-    }
-}
-
-/// Moves each partition's applied position up to the consumer's position.
-fn reach_positions(index: &PartitionIndex, positions: &TopicPartitionList) {
-    for element in positions.elements() {
-        if let Offset::Offset(next) = element.offset() {
-            if let Some(p) = index
-                .get(element.topic())
-                .and_then(|t| t.get(&element.partition()))
-            {
-                p.reached(next);
-            }
         }
     }
 }

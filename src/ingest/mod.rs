@@ -9,6 +9,7 @@ pub mod catch_up;
 pub mod client;
 pub mod consumer;
 pub mod partitions;
+mod workers;
 
 pub use applier::{Applier, Origin};
 pub use assign::{StartAt, Watermarks};

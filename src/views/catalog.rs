@@ -36,7 +36,8 @@ pub struct ProductEntry {
 
 /// The three views, keyed by product id and by SKU.
 ///
-/// `apply` is meant for one writer at a time (the ingest thread); readers are unlimited.
+/// `apply` takes any number of writers (ingest workers) as long as each key's changes come from
+/// one of them, in order (one partition, one worker); readers are unlimited.
 #[derive(Debug, Default)]
 pub struct Catalog {
     products: Map<ProductEntry>,
@@ -62,6 +63,33 @@ pub struct Catalog {
     pub(super) index: CatalogIndex,
     /// Which keys changed lately (recorded after each change is complete, and when holds end).
     changes: ChangeLog,
+    /// Writers take a product's stripe to replace it or recompute its summary and index entry,
+    /// so two writers touching one product (a price and a stock change of two of its SKUs, on
+    /// two workers) cannot leave a summary computed before the other's change. Readers never
+    /// take these.
+    product_writes: ProductStripes,
+    /// Holds and reservations change by read-modify-write across SKUs (a reservation's lines)
+    /// and views (stock records that account for holds): one writer at a time.
+    pub(super) hold_writes: std::sync::Mutex<()>,
+}
+
+/// Writer-only locks striped by product id (see `Catalog::product_writes`).
+#[derive(Debug)]
+struct ProductStripes([std::sync::Mutex<()>; 64]);
+
+impl Default for ProductStripes {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| std::sync::Mutex::new(())))
+    }
+}
+
+impl ProductStripes {
+    fn lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
+        let stripe = (key_hash(id) % self.0.len() as u64) as usize;
+        self.0[stripe]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.
@@ -179,6 +207,7 @@ impl Catalog {
                 ApplyOutcome::Deleted
             }
             Change::Delete(ViewKind::Products, id) => {
+                let _writing = self.product_writes.lock(&id);
                 if let Some((_, entry)) = self.products.remove(&id) {
                     self.index.remove(&id);
                     for variant in &entry.product.variants {
@@ -201,6 +230,7 @@ impl Catalog {
     }
 
     fn apply_product(&self, product: Product) -> ApplyOutcome {
+        let _writing = self.product_writes.lock(&product.id);
         let previous = self
             .products
             .get(&product.id)
@@ -260,7 +290,11 @@ impl Catalog {
         if !self.bulk.swap(false, Ordering::AcqRel) {
             return;
         }
-        for product in self.all_products() {
+        for listed in self.all_products() {
+            let _writing = self.product_writes.lock(&listed.id);
+            let Some(product) = self.product(&listed.id) else {
+                continue;
+            };
             let summary = summarize(self, &product);
             if let Some(mut entry) = self.products.get_mut(&product.id) {
                 if Arc::ptr_eq(&entry.product, &product) {
@@ -289,6 +323,9 @@ impl Catalog {
             return;
         };
         for id in claimants {
+            // Under the product's stripe, so this summary is computed after every change that
+            // an earlier refresh of the product might have missed.
+            let _writing = self.product_writes.lock(&id);
             let Some(product) = self.products.get(&id).map(|e| Arc::clone(&e.product)) else {
                 continue;
             };

@@ -9,9 +9,14 @@ use super::catalog::{ApplyOutcome, Catalog};
 use super::holds::{HoldEnd, Reservation, ReservationEvent, SharedHolds};
 use super::{Inventory, StockAndPrices};
 
+fn lock(m: &std::sync::Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Catalog {
     /// Applies one reservation event in log order.
     pub(super) fn apply_reservation(&self, event: ReservationEvent) -> ApplyOutcome {
+        let _writing = lock(&self.hold_writes);
         match &event {
             ReservationEvent::Hold { id, sku, lines, .. } => {
                 // A retry of a decided line is recognised by the SKU's own holds (one partition,
@@ -89,6 +94,10 @@ impl Catalog {
 
     /// An inventory record counted these reservations' units out already: their holds end.
     pub(super) fn account_for(&self, sku: &str, reservations: &[String]) {
+        if reservations.is_empty() {
+            return;
+        }
+        let _writing = lock(&self.hold_writes);
         for id in reservations {
             self.end_hold(sku, id, HoldEnd::Accounted);
         }
