@@ -209,13 +209,13 @@ impl App {
         let upkeep = tokio::spawn(crate::server::metrics::run_upkeep(self.metrics_upkeep));
         let clock = tokio::spawn(run_hold_clock(Arc::clone(&self.state.status.catalog)));
         let draining = self.state.shutdown.clone();
-        let serve = crate::server::listener::serve(
+        let views = Arc::clone(&self.state.status.catalog);
+        let mut serve = Box::pin(crate::server::listener::serve(
             self.listener,
             router(self.state),
             self.connections,
             draining,
-        );
-        tokio::pin!(serve);
+        ));
         let served = tokio::select! {
             served = &mut serve => served,
             _ = signal => {
@@ -236,6 +236,7 @@ impl App {
         }
         upkeep.abort();
         clock.abort();
+        drop(serve);
         let rest = Self::stop_ingest(self.consumer, self.snapshots, self.demo);
         if tokio::time::timeout(self.shutdown_timeout / 2, rest)
             .await
@@ -245,6 +246,11 @@ impl App {
                 "ingest stop and shutdown snapshot did not finish within the shutdown bound"
             );
         }
+        // The views go last, off this thread: freeing a million records one by one took 1.6 s
+        // of the termination grace period, for memory the process is about to give back.
+        let _ = std::thread::Builder::new()
+            .name("drop-views".into())
+            .spawn(move || drop(views));
         tracing::info!("stopped");
         served
     }

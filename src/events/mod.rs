@@ -2,6 +2,7 @@
 //! view change and encodes back), the wire [`Record`], the [`TopicMap`] and the shared decoding
 //! rules. Knows neither Kafka nor the views' internals beyond the types it produces.
 
+pub mod binary;
 mod decode;
 pub mod intl;
 pub mod inventory;

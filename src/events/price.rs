@@ -1,17 +1,18 @@
 //! `vitrine.prices`: a SKU's list and sale price in minor units, keyed by SKU.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::decode::{check_key, invalid, is_code, DecodeError};
 use crate::views::Price;
 
-#[derive(Deserialize)]
+/// The record as the topic carries it (`S`: see `product::ProductRecord`).
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct PriceRecord {
-    sku: String,
+pub(super) struct PriceRecord<S = String> {
+    sku: S,
     version: u64,
-    currency: String,
+    currency: S,
     list: i64,
     sale: Option<i64>,
     /// This record corrects an erroneous price: quotes for earlier versions are void.
@@ -28,6 +29,11 @@ pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
 
 pub(super) fn decode(key: &str, record: PriceRecord) -> Result<Price, DecodeError> {
     check_key(key, "sku", &record.sku)?;
+    checked(record)
+}
+
+/// The record's own checks, for a record with no separate key (binary snapshots).
+pub(super) fn checked(record: PriceRecord) -> Result<Price, DecodeError> {
     if !is_code(&record.currency, 3) {
         return Err(invalid("currency", "must be an ISO 4217 code like USD"));
     }
@@ -52,6 +58,20 @@ pub(super) fn decode(key: &str, record: PriceRecord) -> Result<Price, DecodeErro
             record.corrected_at
         },
     })
+}
+
+/// The record of a held price, borrowing its text (the inverse of [`decode`]).
+pub(super) fn record_of(p: &Price) -> PriceRecord<&str> {
+    let corrected = p.corrected_at;
+    PriceRecord {
+        sku: &p.sku,
+        version: p.version,
+        currency: &p.currency,
+        list: p.list_minor,
+        sale: p.sale_minor,
+        correction: corrected == Some(p.version),
+        corrected_at: corrected.filter(|v| *v != p.version),
+    }
 }
 
 /// The record as the topic carries it (for snapshots): the inverse of [`decode`].

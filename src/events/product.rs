@@ -1,6 +1,6 @@
 //! `vitrine.products`: a product and its variants, keyed by product id.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -8,29 +8,58 @@ use time::OffsetDateTime;
 use super::decode::{check_key, invalid, DecodeError};
 use crate::views::{Product, Variant};
 
-#[derive(Deserialize)]
+/// The record as the topic carries it; `S` is `String` decoding and `&str` writing the binary
+/// form of Vitrine's snapshots (see `binary`), whose field order is this one.
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ProductRecord {
-    id: String,
+pub(super) struct ProductRecord<S = String> {
+    id: S,
     version: u64,
-    title: String,
-    brand: String,
+    title: S,
+    brand: S,
     #[serde(default)]
-    description: String,
+    description: S,
     #[serde(default)]
-    categories: Vec<String>,
+    categories: Vec<S>,
     #[serde(default)]
-    images: Vec<String>,
-    hs_code: Option<String>,
-    published_at: Option<String>,
-    variants: Vec<VariantRecord>,
+    images: Vec<S>,
+    hs_code: Option<S>,
+    published_at: Option<S>,
+    variants: Vec<VariantRecord<S>>,
 }
 
-#[derive(Deserialize)]
-struct VariantRecord {
-    sku: String,
-    size: Option<String>,
-    color: Option<String>,
+#[derive(Serialize, Deserialize)]
+struct VariantRecord<S = String> {
+    sku: S,
+    size: Option<S>,
+    color: Option<S>,
+}
+
+/// The record of a held product, borrowing its text (the inverse of [`decode`]).
+pub(super) fn record_of(p: &Product) -> ProductRecord<&str> {
+    fn all(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    ProductRecord {
+        id: &p.id,
+        version: p.version,
+        title: &p.title,
+        brand: &p.brand,
+        description: &p.description,
+        categories: all(&p.categories),
+        images: all(&p.images),
+        hs_code: p.hs_code.as_deref(),
+        published_at: p.published_at.as_deref(),
+        variants: p
+            .variants
+            .iter()
+            .map(|v| VariantRecord {
+                sku: v.sku.as_str(),
+                size: v.size.as_deref(),
+                color: v.color.as_deref(),
+            })
+            .collect(),
+    }
 }
 
 fn published_at_ms(text: &str) -> Result<i64, DecodeError> {
@@ -57,6 +86,11 @@ fn check_variants(variants: &[VariantRecord]) -> Result<(), DecodeError> {
 
 pub(super) fn decode(key: &str, record: ProductRecord) -> Result<Product, DecodeError> {
     check_key(key, "id", &record.id)?;
+    checked(record)
+}
+
+/// The record's own checks, for a record with no separate key (binary snapshots).
+pub(super) fn checked(record: ProductRecord) -> Result<Product, DecodeError> {
     if record.title.trim().is_empty() {
         return Err(invalid("title", "must not be empty"));
     }

@@ -104,8 +104,18 @@ impl Applier {
         payload: Option<&[u8]>,
         origin: Origin<'_>,
     ) -> Option<ApplyOutcome> {
-        let decoded = decode(kind, key, payload).and_then(|change| self.check(change, origin));
-        match decoded {
+        self.apply_decoded(kind, decode(kind, key, payload), origin)
+    }
+
+    /// Applies one record already decoded (from a binary snapshot), under the same checks and
+    /// counts as [`Applier::apply_record`].
+    pub fn apply_decoded(
+        &self,
+        kind: ViewKind,
+        decoded: Result<Change, DecodeError>,
+        origin: Origin<'_>,
+    ) -> Option<ApplyOutcome> {
+        match decoded.and_then(|change| self.check(change, origin)) {
             Ok(change) => {
                 let outcome = self.apply_change(change);
                 self.stats.record(kind, outcome);

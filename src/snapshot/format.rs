@@ -1,5 +1,6 @@
-//! The snapshot format: one header line, one line per record, one end line; zstd-compressed
-//! with a content checksum.
+//! The snapshot format: one header line, the records, one end line; zstd-compressed with a
+//! content checksum. Version 1 (baselines written upstream, and Vitrine's own before version
+//! 2) has one JSON line per record:
 //!
 //! ```text
 //! {"format":"vitrine.snapshot","formatVersion":1,"createdAt":"...","offsets":[{"topic":"vitrine.prices","partition":0,"next":1234}]}
@@ -7,6 +8,9 @@
 //! ["prices","p000042-0",{ ...the price record... }]
 //! {"end":{"records":2}}
 //! ```
+//!
+//! Version 2 (what Vitrine writes) keeps the header and end lines and puts the records in
+//! binary chunks, one zstd frame each, decoded in parallel (see `frames`).
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +18,10 @@ pub use crate::status::PartitionOffset;
 use crate::views::ViewKind;
 
 pub const FORMAT: &str = "vitrine.snapshot";
-pub const FORMAT_VERSION: u32 = 1;
+/// The version Vitrine writes; it reads this one and version 1.
+pub const FORMAT_VERSION: u32 = 2;
+/// The line-per-record version, still read (and written for baselines).
+pub const JSON_LINES_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,6 +45,9 @@ pub struct Header {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct End {
     pub records: u64,
+    /// Version 2: the chunk frames between the header and the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

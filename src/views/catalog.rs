@@ -285,29 +285,43 @@ impl Catalog {
         self.bulk.store(true, Ordering::Release);
     }
 
-    /// Computes every product's summary once and resumes per-change maintenance.
+    /// Computes every product's summary once (on every core) and resumes per-change
+    /// maintenance.
     pub fn end_bulk(&self) {
         if !self.bulk.swap(false, Ordering::AcqRel) {
             return;
         }
-        for listed in self.all_products() {
+        let products = self.all_products();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = products.len().div_ceil(threads).max(1);
+        let entries = std::thread::scope(|scope| {
+            let parts: Vec<_> = products
+                .chunks(share)
+                .map(|part| scope.spawn(move || self.summarize_all(part)))
+                .collect();
+            let mut entries = Vec::with_capacity(products.len());
+            for part in parts {
+                entries.extend(part.join().unwrap_or_default());
+            }
+            entries
+        });
+        self.index.rebuild(entries);
+        self.changed(None);
+    }
+
+    /// Summarizes each listed product as it is now, under its stripe.
+    fn summarize_all(&self, listed: &[Arc<Product>]) -> Vec<(Arc<Product>, ProductSummary)> {
+        let mut entries = Vec::with_capacity(listed.len());
+        for listed in listed {
             let _writing = self.product_writes.lock(&listed.id);
-            let Some(product) = self.product(&listed.id) else {
+            let Some(mut entry) = self.products.get_mut(&listed.id) else {
                 continue;
             };
-            let summary = summarize(self, &product);
-            if let Some(mut entry) = self.products.get_mut(&product.id) {
-                if Arc::ptr_eq(&entry.product, &product) {
-                    entry.summary = summary;
-                }
-            }
+            let product = Arc::clone(&entry.product);
+            entry.summary = summarize(self, &product);
+            entries.push((product, entry.summary));
         }
-        let entries = self
-            .products
-            .iter()
-            .map(|e| (Arc::clone(&e.product), e.summary));
-        self.index.rebuild(entries.collect());
-        self.changed(None);
+        entries
     }
 
     fn in_bulk(&self) -> bool {
