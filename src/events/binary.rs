@@ -22,7 +22,11 @@ enum BinaryRecord<S = String> {
     Price(PriceRecord<S>),
     Inventory(InventoryRecord<S>),
     /// Any view's record as JSON text, under its key.
-    Json { view: S, key: S, value: S },
+    Json {
+        view: S,
+        key: S,
+        value: S,
+    },
 }
 
 /// Bytes that are not a binary record (corruption, or another format version).
@@ -72,10 +76,7 @@ pub type Decoded = (ViewKind, Result<Change, DecodeError>);
 pub fn decode_first(bytes: &[u8]) -> Result<(Decoded, &[u8]), BinaryError> {
     let (record, rest) = postcard::take_from_bytes::<BinaryRecord>(bytes)?;
     let decoded = match record {
-        BinaryRecord::Product(r) => (
-            ViewKind::Products,
-            product::checked(r).map(Change::Product),
-        ),
+        BinaryRecord::Product(r) => (ViewKind::Products, product::checked(r).map(Change::Product)),
         BinaryRecord::Price(r) => (ViewKind::Prices, price::checked(r).map(Change::Price)),
         BinaryRecord::Inventory(r) => (
             ViewKind::Inventory,
@@ -102,7 +103,12 @@ mod tests {
     use crate::events::{decode as decode_json, inventory, price, product};
 
     fn json_change(kind: ViewKind, key: &str, value: &Value) -> Change {
-        decode_json(kind, Some(key.as_bytes()), Some(value.to_string().as_bytes())).unwrap()
+        decode_json(
+            kind,
+            Some(key.as_bytes()),
+            Some(value.to_string().as_bytes()),
+        )
+        .unwrap()
     }
 
     /// Every record decodes from its binary form to what its JSON form decodes to.
@@ -139,7 +145,10 @@ mod tests {
         }
         assert_eq!(decoded[0], (ViewKind::Products, Change::Product(p.clone())));
         assert_eq!(decoded[1], (ViewKind::Prices, Change::Price(pr.clone())));
-        assert_eq!(decoded[2], (ViewKind::Inventory, Change::Inventory(st.clone())));
+        assert_eq!(
+            decoded[2],
+            (ViewKind::Inventory, Change::Inventory(st.clone()))
+        );
         assert_eq!(decoded[3], (ViewKind::Prices, Change::Price(pr.clone())));
         // And the JSON the snapshot used to carry round-trips the same.
         assert_eq!(
@@ -159,9 +168,18 @@ mod tests {
         append_json(ViewKind::Prices, "a", &bad, &mut bytes).unwrap();
         let ((kind, change), rest) = decode_first(&bytes).unwrap();
         assert_eq!(kind, ViewKind::Prices);
-        assert!(matches!(change, Err(DecodeError::Invalid { field: "currency", .. })));
+        assert!(matches!(
+            change,
+            Err(DecodeError::Invalid {
+                field: "currency",
+                ..
+            })
+        ));
         assert!(rest.is_empty());
         assert!(decode_first(&[9, 1, 2]).is_err());
-        assert!(decode_first(&bytes[..bytes.len() - 3]).is_err(), "cut short");
+        assert!(
+            decode_first(&bytes[..bytes.len() - 3]).is_err(),
+            "cut short"
+        );
     }
 }

@@ -197,6 +197,8 @@ pub fn spawn_consumer(
             };
             if catch_up.is_done() {
                 applier.catalog().end_bulk();
+            } else {
+                reserve_for_replay(applier.catalog(), &index);
             }
             catch_up.publish_to(&readiness);
             let known = index
@@ -400,6 +402,17 @@ impl ConsumeLoop<'_> {
                 .or_default()
                 .insert(new.partition, handle);
         }
+    }
+}
+
+/// Sizes the views for the records a replay will bring (at most one key per message).
+fn reserve_for_replay(catalog: &crate::views::Catalog, index: &PartitionIndex) {
+    let mut messages = std::collections::HashMap::new();
+    for partition in index.values().flat_map(|t| t.values()) {
+        *messages.entry(partition.kind).or_insert(0usize) += partition.lag() as usize;
+    }
+    for (kind, count) in messages {
+        catalog.reserve(kind, count);
     }
 }
 

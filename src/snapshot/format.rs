@@ -42,12 +42,15 @@ pub struct Header {
 }
 
 /// The end line: its record count proves the snapshot was not cut short.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct End {
     pub records: u64,
     /// Version 2: the chunk frames between the header and the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunks: Option<u64>,
+    /// Version 2: records per view (sizes the views before loading).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub views: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -36,12 +36,16 @@ pub fn line_frame(value: &impl serde::Serialize) -> Result<Vec<u8>, SnapshotErro
     Ok(frame(&line, 256)?)
 }
 
-/// The end frame for `records` in `chunks` chunks.
-pub fn end_frame(records: u64, chunks: u64) -> Result<Vec<u8>, SnapshotError> {
+/// The end frame for `chunks` chunks holding `views`' records.
+pub fn end_frame(
+    views: std::collections::BTreeMap<String, u64>,
+    chunks: u64,
+) -> Result<Vec<u8>, SnapshotError> {
     line_frame(&EndLine {
         end: End {
-            records,
+            records: views.values().sum(),
             chunks: Some(chunks),
+            views,
         },
     })
 }
@@ -113,7 +117,10 @@ impl<F> Clone for Pass<'_, F> {
 impl<F> Copy for Pass<'_, F> {}
 
 /// Reads one chunk; returns the records it holds.
-fn read_chunk<F: Fn(Decoded) + Sync>(frame: &[u8], pass: Pass<'_, F>) -> Result<u64, SnapshotError> {
+fn read_chunk<F: Fn(Decoded) + Sync>(
+    frame: &[u8],
+    pass: Pass<'_, F>,
+) -> Result<u64, SnapshotError> {
     let raw = open(frame, MAX_CHUNK_BYTES)?;
     let bad = |reason: String| SnapshotError::BadLine { line: 0, reason };
     let (count, mut rest) = raw
@@ -183,8 +190,7 @@ pub fn layout(bytes: &[u8]) -> Result<(Header, End, Vec<&[u8]>), SnapshotError> 
     if frames.len() < 2 {
         return Err(SnapshotError::Truncated { records: 0 });
     }
-    let end: EndLine =
-        read_line(last).map_err(|_| SnapshotError::Truncated { records: 0 })?;
+    let end: EndLine = read_line(last).map_err(|_| SnapshotError::Truncated { records: 0 })?;
     let chunks = frames[1..frames.len() - 1].to_vec();
     if end.end.chunks != Some(chunks.len() as u64) {
         return Err(SnapshotError::Truncated { records: 0 });

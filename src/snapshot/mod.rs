@@ -108,7 +108,10 @@ mod tests {
         let original = applier();
         load_baseline(&original, 3, 4_000);
         let (path, written) = write_snapshot(&dir, original.catalog(), vec![], 1).unwrap();
-        assert!(written > 2 * frames::CHUNK_RECORDS as u64, "{written} records");
+        assert!(
+            written > 2 * frames::CHUNK_RECORDS as u64,
+            "{written} records"
+        );
         let copy = applier();
         assert_eq!(load_file(path.clone(), &copy).unwrap().records, written);
         same_views(original.catalog(), copy.catalog());
@@ -124,7 +127,10 @@ mod tests {
             .collect();
         let untouched = applier();
         let result = load_from(&without, &untouched, &Progress::new());
-        assert!(matches!(result, Err(SnapshotError::Truncated { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(SnapshotError::Truncated { .. })),
+            "{result:?}"
+        );
         assert!(untouched.catalog().is_empty());
 
         let mut header: Header = frames::read_line(parts[0]).unwrap();

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 
-use super::format::{view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION};
 use super::format::JSON_LINES_VERSION;
+use super::format::{view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION};
 use super::frames;
 use crate::ingest::{Applier, Origin};
 use crate::status::Progress;
@@ -220,6 +220,11 @@ fn load_chunks(
             expected: end.records,
             read,
         });
+    }
+    for (view, records) in &end.views {
+        if let Some(kind) = view_kind(view) {
+            applier.catalog().reserve(kind, *records as usize);
+        }
     }
     let applied = std::sync::atomic::AtomicU64::new(0);
     let origin = Origin {

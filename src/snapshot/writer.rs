@@ -110,6 +110,7 @@ fn write_lines(
             end: End {
                 records: count,
                 chunks: None,
+                views: Default::default(),
             },
         },
     )?;
@@ -186,9 +187,9 @@ fn job<'a, T: Sync>(
     records: &'a [T],
     append: fn(&T, &mut Vec<u8>) -> Result<(), BinaryError>,
 ) -> impl Iterator<Item = ChunkJob<'a>> {
-    records.chunks(frames::CHUNK_RECORDS).map(move |chunk| {
-        Box::new(move || frames::chunk_frame(chunk, append)) as ChunkJob<'a>
-    })
+    records
+        .chunks(frames::CHUNK_RECORDS)
+        .map(move |chunk| Box::new(move || frames::chunk_frame(chunk, append)) as ChunkJob<'a>)
 }
 
 impl Views {
@@ -197,7 +198,9 @@ impl Views {
     fn write(&self, out: &mut impl Write, header: &Header) -> Result<u64, SnapshotError> {
         let jobs: Vec<ChunkJob<'_>> = job(&self.products, |p, out| binary::append_product(p, out))
             .chain(job(&self.prices, |p, out| binary::append_price(p, out)))
-            .chain(job(&self.inventory, |i, out| binary::append_inventory(i, out)))
+            .chain(job(&self.inventory, |i, out| {
+                binary::append_inventory(i, out)
+            }))
             .chain(job(&self.others, |(kind, key, value), out| {
                 binary::append_json(*kind, key, value, out)
             }))
@@ -216,9 +219,21 @@ impl Views {
                 out.write_all(&frame?)?;
             }
         }
-        let records = self.products.len() + self.prices.len() + self.inventory.len();
-        let records = (records + self.others.len()) as u64;
-        out.write_all(&frames::end_frame(records, jobs.len() as u64)?)?;
+        let mut views = std::collections::BTreeMap::new();
+        views.insert(
+            view_name(ViewKind::Products).into(),
+            self.products.len() as u64,
+        );
+        views.insert(view_name(ViewKind::Prices).into(), self.prices.len() as u64);
+        views.insert(
+            view_name(ViewKind::Inventory).into(),
+            self.inventory.len() as u64,
+        );
+        for (kind, _, _) in &self.others {
+            *views.entry(view_name(*kind).into()).or_insert(0) += 1;
+        }
+        let records = views.values().sum();
+        out.write_all(&frames::end_frame(views, jobs.len() as u64)?)?;
         Ok(records)
     }
 }

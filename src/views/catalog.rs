@@ -92,6 +92,24 @@ impl ProductStripes {
     }
 }
 
+fn reserve<V>(map: &Map<V>, keys: usize) {
+    let shards = map.shards();
+    // Keys spread evenly over the shards, give or take; a little more keeps the fullest from
+    // doubling.
+    let per_shard = (keys + keys / 16).div_ceil(shards.len());
+    for shard in shards {
+        shard
+            .write()
+            .reserve(per_shard, |(key, _)| map.hash_usize(key) as u64);
+    }
+}
+
+fn fit<V>(map: &Map<V>) {
+    if map.capacity() > 4 * map.len().max(1024) {
+        map.shrink_to_fit();
+    }
+}
+
 /// Insert `value` under `key` only if its version is greater than the stored one.
 fn upsert_versioned<T>(
     map: &Map<Arc<T>>,
@@ -291,6 +309,7 @@ impl Catalog {
         if !self.bulk.swap(false, Ordering::AcqRel) {
             return;
         }
+        self.fit_reserved();
         let products = self.all_products();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let share = products.len().div_ceil(threads).max(1);
@@ -404,6 +423,29 @@ impl Catalog {
 
     pub fn all_intl(&self) -> Vec<Arc<IntlContext>> {
         self.intl.iter().map(|e| Arc::clone(e.value())).collect()
+    }
+
+    /// Makes room for `keys` more records of `kind` (a bulk load that knows its size), so the
+    /// maps do not rehash as they grow (moving every entry, with old and new tables both
+    /// alive at the peak). Prices size the SKU ownership map too.
+    pub fn reserve(&self, kind: ViewKind, keys: usize) {
+        match kind {
+            ViewKind::Products => reserve(&self.products, keys),
+            ViewKind::Prices => {
+                reserve(&self.prices, keys);
+                reserve(&self.sku_owner, keys);
+            }
+            ViewKind::Inventory => reserve(&self.inventory, keys),
+            ViewKind::Intl | ViewKind::Reservations => {}
+        }
+    }
+
+    /// Gives back what a reservation overestimated (a topic with many versions per key).
+    fn fit_reserved(&self) {
+        fit(&self.products);
+        fit(&self.prices);
+        fit(&self.sku_owner);
+        fit(&self.inventory);
     }
 
     /// Records held per view.
