@@ -15,7 +15,7 @@ use crate::config::SubscriptionSettings;
 use crate::live::buffer::Next;
 use crate::live::pipeline::subscribe;
 use crate::live::translate::{
-    price_events, stock_events, Filter, MarketRef, PriceEvent, StockEvent, StockStatus,
+    Filter, MarketRef, PriceEvent, StockEvent, StockStatus,
 };
 use crate::live::ChangeHub;
 use crate::pricing::landed::Market;
@@ -98,7 +98,7 @@ fn too_many(limit: &'static str, max: usize) -> async_graphql::Error {
 /// A subscription's places (in the total, and on its connection) and its stream of changes.
 type OpenedSlots = (
     crate::live::SubscriptionSlot,
-    tokio::sync::broadcast::Receiver<Arc<crate::live::ViewChange>>,
+    tokio::sync::broadcast::Receiver<Arc<crate::live::Published>>,
     Option<Box<dyn Send + Sync>>,
 );
 
@@ -270,15 +270,15 @@ impl SubscriptionRoot {
         let filter = filter(skus, product_ids);
         let catalog = Arc::clone(&live.catalog);
         let render_catalog = Arc::clone(&live.catalog);
+        let hub = Arc::clone(&live.hub);
         Ok(subscribe(
             changes,
             slot,
             connection_slot,
             live.settings.buffer_variants,
-            move |change, buffer| {
-                price_events(change, &catalog, &filter, &market_ref, |e| {
-                    buffer.push(e.sku.clone(), e)
-                })
+            move |published, buffer| {
+                let shared = &hub.shared;
+                shared.push_prices(published, &catalog, &filter, &market_ref, buffer)
             },
             move |next| render_price(next, &market, &render_catalog, &settings),
         ))
@@ -296,15 +296,15 @@ impl SubscriptionRoot {
         let filter = filter(skus, product_ids);
         let catalog = Arc::clone(&live.catalog);
         let low = live.settings.low_stock_below;
+        let hub = Arc::clone(&live.hub);
         Ok(subscribe(
             changes,
             slot,
             connection_slot,
             live.settings.buffer_variants,
-            move |change, buffer| {
-                stock_events(change, &catalog, &filter, low, |e| {
-                    buffer.push(e.sku.clone(), e)
-                })
+            move |published, buffer| {
+                hub.shared
+                    .push_stock(published, &catalog, &filter, low, buffer)
             },
             render_stock,
         ))

@@ -73,6 +73,11 @@ impl<K: Hash + Eq, E: Coalesce> CoalescingBuffer<K, E> {
         self.pending.len()
     }
 
+    /// Most keys pending before it gives up and asks for a resync.
+    pub fn max_keys(&self) -> usize {
+        self.max_keys
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pending.is_empty() && !self.resync
     }

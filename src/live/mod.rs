@@ -4,12 +4,15 @@
 
 pub mod buffer;
 pub mod pipeline;
+pub mod shared;
 pub mod translate;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::broadcast;
+
+pub use shared::{Published, SharedTranslations};
 
 use crate::views::{Catalog, Change, IntlContext, Inventory, Price, Product, ViewKind};
 
@@ -96,9 +99,13 @@ impl Held {
 /// more than `capacity` changes behind is told to resync.
 #[derive(Debug)]
 pub struct ChangeHub {
-    sender: broadcast::Sender<Arc<ViewChange>>,
+    sender: broadcast::Sender<Arc<Published>>,
+    /// Numbers the published changes (see [`Published`]).
+    published: AtomicU64,
     active: AtomicUsize,
     max_total: usize,
+    /// Translations computed once for every subscription with no filter.
+    pub shared: SharedTranslations,
 }
 
 /// Holds one subscription's place in the total; dropping it frees the place.
@@ -118,8 +125,10 @@ impl ChangeHub {
         let (sender, _) = broadcast::channel(capacity.max(16));
         Self {
             sender,
+            published: AtomicU64::new(0),
             active: AtomicUsize::new(0),
             max_total,
+            shared: SharedTranslations::default(),
         }
     }
 
@@ -129,7 +138,8 @@ impl ChangeHub {
     }
 
     pub fn publish(&self, change: ViewChange) {
-        let _ = self.sender.send(Arc::new(change));
+        let seq = self.published.fetch_add(1, Ordering::Relaxed);
+        let _ = self.sender.send(Arc::new(Published { seq, change }));
     }
 
     /// Subscriptions open now.
@@ -140,7 +150,7 @@ impl ChangeHub {
     /// Takes a place for a new subscription, if the total allows one more.
     pub fn open(
         self: &Arc<Self>,
-    ) -> Option<(SubscriptionSlot, broadcast::Receiver<Arc<ViewChange>>)> {
+    ) -> Option<(SubscriptionSlot, broadcast::Receiver<Arc<Published>>)> {
         let taken = self
             .active
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {

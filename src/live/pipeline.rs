@@ -9,7 +9,7 @@ use tokio::sync::{broadcast, Notify};
 use tokio::task::AbortHandle;
 
 use super::buffer::{Coalesce, CoalescingBuffer, Next};
-use super::{SubscriptionSlot, ViewChange};
+use super::{Published, SubscriptionSlot};
 
 struct Shared<E> {
     buffer: Mutex<CoalescingBuffer<String, E>>,
@@ -31,11 +31,11 @@ impl Drop for PipelineGuard {
 /// Starts a subscription: `translate` turns each hub change into buffered events (keyed by
 /// SKU), `render` turns what the subscriber reads next into its GraphQL item.
 pub fn subscribe<E, T>(
-    mut changes: broadcast::Receiver<Arc<ViewChange>>,
+    mut changes: broadcast::Receiver<Arc<Published>>,
     slot: SubscriptionSlot,
     extra_slot: Option<Box<dyn Send + Sync>>,
     max_keys: usize,
-    mut translate: impl FnMut(&ViewChange, &mut CoalescingBuffer<String, E>) + Send + 'static,
+    mut translate: impl FnMut(&Published, &mut CoalescingBuffer<String, E>) + Send + 'static,
     render: impl FnMut(Next<E>) -> T + Send + 'static,
 ) -> impl Stream<Item = T> + Send + 'static
 where
@@ -94,6 +94,7 @@ mod tests {
 
     use super::*;
     use crate::live::translate::{price_events, Filter, MarketRef, PriceEvent};
+    use crate::live::ViewChange;
     use crate::live::ChangeHub;
     use crate::views::testing::{price, product};
     use crate::views::{Catalog, Change};
@@ -126,7 +127,7 @@ mod tests {
             max_keys,
             move |change, buffer| {
                 price_events(
-                    change,
+                    &change.change,
                     &catalog,
                     &Filter::default(),
                     &MarketRef::Base,

@@ -85,7 +85,7 @@ fn same_amount(a: &Option<ShownPrice>, b: &Option<ShownPrice>) -> bool {
 }
 
 /// The market a subscription prices in: the base market, or a country's current context.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MarketRef {
     Base,
     Country(String),
