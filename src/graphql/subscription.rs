@@ -14,9 +14,7 @@ use super::ApiSettings;
 use crate::config::SubscriptionSettings;
 use crate::live::buffer::Next;
 use crate::live::pipeline::subscribe;
-use crate::live::translate::{
-    Filter, MarketRef, PriceEvent, StockEvent, StockStatus,
-};
+use crate::live::translate::{Filter, MarketRef, PriceEvent, StockEvent, StockStatus};
 use crate::live::ChangeHub;
 use crate::pricing::landed::Market;
 use crate::views::Catalog;

@@ -50,15 +50,20 @@ where
     let pump = tokio::spawn(async move {
         loop {
             let change = changes.recv().await;
-            {
+            let pending = {
                 let mut buffer = pumped.buffer.lock().unwrap_or_else(|e| e.into_inner());
                 match change {
                     Ok(change) => translate(&change, &mut buffer),
                     Err(broadcast::error::RecvError::Lagged(_)) => buffer.lost(),
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
+                !buffer.is_empty()
+            };
+            // Most changes are of no interest to most subscribers: only wake the stream when
+            // there is something for it.
+            if pending {
+                pumped.notify.notify_one();
             }
-            pumped.notify.notify_one();
         }
     });
     let mut slots: Vec<Box<dyn Send + Sync>> = vec![Box::new(slot)];
@@ -94,8 +99,8 @@ mod tests {
 
     use super::*;
     use crate::live::translate::{price_events, Filter, MarketRef, PriceEvent};
-    use crate::live::ViewChange;
     use crate::live::ChangeHub;
+    use crate::live::ViewChange;
     use crate::views::testing::{price, product};
     use crate::views::{Catalog, Change};
 

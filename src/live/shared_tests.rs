@@ -52,23 +52,46 @@ fn an_fx_move_is_translated_once_for_every_unfiltered_subscriber_of_the_market()
     let shared = SharedTranslations::default();
     let gb_market = MarketRef::Country("GB".into());
     let mut alone = CoalescingBuffer::new(100);
-    price_events(&published.change, &catalog, &Filter::default(), &gb_market, |e| {
-        alone.push(e.sku.clone(), e)
-    });
+    price_events(
+        &published.change,
+        &catalog,
+        &Filter::default(),
+        &gb_market,
+        |e| alone.push(e.sku.clone(), e),
+    );
     let expected = drain(&mut alone);
     assert_eq!(expected.len(), 30, "every variant's shown price moved");
     for _ in 0..50 {
         let mut buffer = CoalescingBuffer::new(100);
-        shared.push_prices(&published, &catalog, &Filter::default(), &gb_market, &mut buffer);
+        shared.push_prices(
+            &published,
+            &catalog,
+            &Filter::default(),
+            &gb_market,
+            &mut buffer,
+        );
         assert_eq!(drain(&mut buffer), expected);
     }
-    assert_eq!(shared.computed(), 1, "one translation for fifty subscribers");
+    assert_eq!(
+        shared.computed(),
+        1,
+        "one translation for fifty subscribers"
+    );
     // Another market, or another change, is another translation; a filtered subscriber
     // translates on its own.
     let mut base = CoalescingBuffer::new(100);
     let base_market = MarketRef::Base;
-    shared.push_prices(&published, &catalog, &Filter::default(), &base_market, &mut base);
-    assert!(drain(&mut base).is_empty(), "an FX move does not move base prices");
+    shared.push_prices(
+        &published,
+        &catalog,
+        &Filter::default(),
+        &base_market,
+        &mut base,
+    );
+    assert!(
+        drain(&mut base).is_empty(),
+        "an FX move does not move base prices"
+    );
     let filter = Filter {
         skus: ["p3-1".to_string()].into(),
         ..Default::default()
@@ -85,11 +108,21 @@ fn a_shared_translation_overflows_a_small_buffer_into_a_resync_as_one_alone_woul
     let shared = SharedTranslations::default();
     let gb_market = MarketRef::Country("GB".into());
     let mut alone = CoalescingBuffer::new(4);
-    price_events(&published.change, &catalog, &Filter::default(), &gb_market, |e| {
-        alone.push(e.sku.clone(), e)
-    });
+    price_events(
+        &published.change,
+        &catalog,
+        &Filter::default(),
+        &gb_market,
+        |e| alone.push(e.sku.clone(), e),
+    );
     let mut buffer = CoalescingBuffer::new(4);
-    shared.push_prices(&published, &catalog, &Filter::default(), &gb_market, &mut buffer);
+    shared.push_prices(
+        &published,
+        &catalog,
+        &Filter::default(),
+        &gb_market,
+        &mut buffer,
+    );
     let resync = drain(&mut alone);
     assert_eq!(resync, [None], "thirty moves do not fit in four");
     assert_eq!(drain(&mut buffer), resync);

@@ -22,6 +22,11 @@ impl Filter {
         self.skus.is_empty() && self.product_ids.is_empty()
     }
 
+    /// A filter of SKUs only, without this one: decided before any read of the views.
+    pub fn excludes_sku(&self, sku: &str) -> bool {
+        self.product_ids.is_empty() && !self.skus.is_empty() && !self.skus.contains(sku)
+    }
+
     pub fn matches(&self, sku: &str, product_id: &str) -> bool {
         self.is_all() || self.skus.contains(sku) || self.product_ids.contains(product_id)
     }
@@ -135,6 +140,9 @@ fn price_record_moved(
     market: &MarketRef,
     emit: &mut impl FnMut(PriceEvent) -> bool,
 ) {
+    if filter.excludes_sku(sku) {
+        return;
+    }
     let Some(product) = catalog.product_of_sku(sku) else {
         return;
     };
@@ -299,6 +307,11 @@ pub fn stock_events(
 ) {
     let quantity = |i: &Option<Arc<Inventory>>| i.as_ref().map_or(0, |i| i.available);
     let (sku, before, after, version) = match change {
+        ViewChange::Inventory { sku, .. } | ViewChange::Price { sku, .. }
+            if filter.excludes_sku(sku) =>
+        {
+            return
+        }
         ViewChange::Inventory { sku, old, new } => {
             let priced = catalog.price(sku).is_some();
             let version = new.as_ref().or(old.as_ref()).map_or(0, |i| i.version);
