@@ -106,15 +106,10 @@ echo "live stream: $(echo "($after - $before) / ($(date +%s.%N) - $t0)" | bc) ch
 kill "$feeder" 2>/dev/null || true
 
 python3 - "$work/results" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    parts = line.split()
-    f = dict(kv.split("=", 1) for kv in parts[2:])
-    if int(f["errors"]) or int(f["bad_bodies"]):
-        sys.exit(f"{parts[1]}: {f['errors']} errors, {f['bad_bodies']} bad bodies")
-    rows.setdefault(parts[1], []).append(f)
-med = lambda n, k: statistics.median(float(r[k]) for r in rows[n])
+import sys
+sys.path.insert(0, "bench")
+from wrk_rows import load
+rows, med = load(sys.argv[1])
 def ceiling(name):
     if "live" in name:
         return "ceiling-24-live"

@@ -41,15 +41,10 @@ for _ in $(seq 1 "$rounds"); do
   done
 done
 python3 - "$work/results" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    parts = line.split()
-    f = dict(kv.split("=") for kv in parts[2:])
-    if int(f["errors"]) or int(f["bad_bodies"]):
-        sys.exit(f"{parts[1]}: {f['errors']} errors, {f['bad_bodies']} bad bodies")
-    rows.setdefault(parts[1], []).append(f)
-med = lambda n, k: statistics.median(float(r[k]) for r in rows[n])
+import sys
+sys.path.insert(0, "bench")
+from wrk_rows import load
+rows, med = load(sys.argv[1])
 print("| request | baseline req/s | new req/s | new/baseline | baseline p99 ms | new p99 ms |")
 print("|---|---:|---:|---:|---:|---:|")
 for kind in ["pdp-hot", "pdp-spread", "listing"]:

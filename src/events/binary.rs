@@ -72,6 +72,13 @@ pub fn append_json(
 /// message would be).
 pub type Decoded = (ViewKind, Result<Change, DecodeError>);
 
+/// Checks that `bytes` begin with a well-formed record (borrowing its text, so nothing is
+/// built); returns the bytes after it.
+pub fn check_first(bytes: &[u8]) -> Result<&[u8], BinaryError> {
+    let (_, rest) = postcard::take_from_bytes::<BinaryRecord<&str>>(bytes)?;
+    Ok(rest)
+}
+
 /// Decodes the first record of `bytes`; returns it with the bytes after it.
 pub fn decode_first(bytes: &[u8]) -> Result<(Decoded, &[u8]), BinaryError> {
     let (record, rest) = postcard::take_from_bytes::<BinaryRecord>(bytes)?;

@@ -8,8 +8,9 @@ mod batch_span;
 pub mod catch_up;
 pub mod client;
 pub mod consumer;
+mod context;
 pub mod partitions;
-mod workers;
+pub mod workers;
 
 pub use applier::{Applier, Origin};
 pub use assign::{StartAt, Watermarks};

@@ -102,7 +102,8 @@ pub fn read_line<T: serde::de::DeserializeOwned>(frame: &[u8]) -> Result<T, Snap
 
 /// What to do with each chunk.
 pub enum Pass<'a, F> {
-    /// Decompress it (zstd verifies its checksum) and count its records.
+    /// Decompress it (zstd verifies its checksum) and check that its records are well formed
+    /// (nothing built).
     Verify,
     /// Decode every record and hand it to the function.
     Decode(&'a F),
@@ -127,13 +128,15 @@ fn read_chunk<F: Fn(Decoded) + Sync>(
         .split_first_chunk::<4>()
         .ok_or_else(|| bad("a chunk with no record count".into()))?;
     let count = u32::from_le_bytes(*count) as u64;
-    let Pass::Decode(each) = pass else {
-        return Ok(count);
-    };
     for _ in 0..count {
-        let (decoded, after) = binary::decode_first(rest).map_err(|e| bad(e.to_string()))?;
-        each(decoded);
-        rest = after;
+        rest = match pass {
+            Pass::Verify => binary::check_first(rest),
+            Pass::Decode(each) => binary::decode_first(rest).map(|(decoded, after)| {
+                each(decoded);
+                after
+            }),
+        }
+        .map_err(|e| bad(e.to_string()))?;
     }
     if !rest.is_empty() {
         return Err(bad("bytes after a chunk's last record".into()));

@@ -201,10 +201,9 @@ fn read_header(compressed: impl Read) -> Result<Header, SnapshotError> {
     Ok(header)
 }
 
-/// Version 2: every chunk decompressed (which verifies its checksum) and counted on every
-/// core, then decompressed again, decoded and applied (records of one key appear once, so
-/// chunks apply in any order). A record that does not decode after its checksum held would be
-/// a writer's bug, not corruption: it stops the load there.
+/// Version 2: every chunk decompressed (which verifies its checksum) and its records checked on
+/// every core, then decompressed again, decoded and applied (records of one key appear once, so
+/// chunks apply in any order).
 fn load_chunks(
     bytes: &[u8],
     check: HeaderCheck<'_>,

@@ -1,7 +1,7 @@
 //! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
 //! the product summaries kept current as prices and stock change.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::Arc;
 
 use dashmap::mapref::entry::Entry;
@@ -14,7 +14,7 @@ use super::holds::{Reservation, SharedHolds};
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
 
-type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
+pub(super) type Map<V> = DashMap<String, V, foldhash::fast::RandomState>;
 
 /// What applying one change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,16 +40,16 @@ pub struct ProductEntry {
 /// one of them, in order (one partition, one worker); readers are unlimited.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    products: Map<ProductEntry>,
-    prices: Map<Arc<Price>>,
-    inventory: Map<Arc<Inventory>>,
+    pub(super) products: Map<ProductEntry>,
+    pub(super) prices: Map<Arc<Price>>,
+    pub(super) inventory: Map<Arc<Inventory>>,
     intl: Map<Arc<IntlContext>>,
     /// SKU -> the products that list it (the last is its owner; see `claims`), to refresh
     /// their summaries and to find the product a SKU belongs to.
-    sku_owner: Map<Claims>,
+    pub(super) sku_owner: Map<Claims>,
     /// While set (bulk loading before the service is ready), summaries are not maintained
     /// change by change; [`Catalog::end_bulk`] computes them all once.
-    bulk: AtomicBool,
+    pub(super) bulk: AtomicBool,
     /// Holds per SKU and reservations by id (see `holds`), and the clock reads of availability
     /// use (Unix ms; 0 until set: every hold counts).
     pub(super) holds: Map<SharedHolds>,
@@ -67,7 +67,7 @@ pub struct Catalog {
     /// so two writers touching one product (a price and a stock change of two of its SKUs, on
     /// two workers) cannot leave a summary computed before the other's change. Readers never
     /// take these.
-    product_writes: ProductStripes,
+    pub(super) product_writes: ProductStripes,
     /// Holds and reservations change by read-modify-write across SKUs (a reservation's lines)
     /// and views (stock records that account for holds): one writer at a time.
     pub(super) hold_writes: std::sync::Mutex<()>,
@@ -75,7 +75,7 @@ pub struct Catalog {
 
 /// Writer-only locks striped by product id (see `Catalog::product_writes`).
 #[derive(Debug)]
-struct ProductStripes([std::sync::Mutex<()>; 64]);
+pub(super) struct ProductStripes([std::sync::Mutex<()>; 64]);
 
 impl Default for ProductStripes {
     fn default() -> Self {
@@ -84,29 +84,11 @@ impl Default for ProductStripes {
 }
 
 impl ProductStripes {
-    fn lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
+    pub(super) fn lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
         let stripe = (key_hash(id) % self.0.len() as u64) as usize;
         self.0[stripe]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-fn reserve<V>(map: &Map<V>, keys: usize) {
-    let shards = map.shards();
-    // Keys spread evenly over the shards, give or take; a little more keeps the fullest from
-    // doubling.
-    let per_shard = (keys + keys / 16).div_ceil(shards.len());
-    for shard in shards {
-        shard
-            .write()
-            .reserve(per_shard, |(key, _)| map.hash_usize(key) as u64);
-    }
-}
-
-fn fit<V>(map: &Map<V>) {
-    if map.capacity() > 4 * map.len().max(1024) {
-        map.shrink_to_fit();
     }
 }
 
@@ -297,56 +279,6 @@ impl Catalog {
         }
     }
 
-    /// Stops maintaining summaries per change (a product with 5 variants would otherwise be
-    /// summarized 11 times while its records stream in).
-    pub fn begin_bulk(&self) {
-        self.bulk.store(true, Ordering::Release);
-    }
-
-    /// Computes every product's summary once (on every core) and resumes per-change
-    /// maintenance.
-    pub fn end_bulk(&self) {
-        if !self.bulk.swap(false, Ordering::AcqRel) {
-            return;
-        }
-        self.fit_reserved();
-        let products = self.all_products();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = products.len().div_ceil(threads).max(1);
-        let entries = std::thread::scope(|scope| {
-            let parts: Vec<_> = products
-                .chunks(share)
-                .map(|part| scope.spawn(move || self.summarize_all(part)))
-                .collect();
-            let mut entries = Vec::with_capacity(products.len());
-            for part in parts {
-                entries.extend(part.join().unwrap_or_default());
-            }
-            entries
-        });
-        self.index.rebuild(entries);
-        self.changed(None);
-    }
-
-    /// Summarizes each listed product as it is now, under its stripe.
-    fn summarize_all(&self, listed: &[Arc<Product>]) -> Vec<(Arc<Product>, ProductSummary)> {
-        let mut entries = Vec::with_capacity(listed.len());
-        for listed in listed {
-            let _writing = self.product_writes.lock(&listed.id);
-            let Some(mut entry) = self.products.get_mut(&listed.id) else {
-                continue;
-            };
-            let product = Arc::clone(&entry.product);
-            entry.summary = summarize(self, &product);
-            entries.push((product, entry.summary));
-        }
-        entries
-    }
-
-    fn in_bulk(&self) -> bool {
-        self.bulk.load(Ordering::Acquire)
-    }
-
     /// Recomputes the summaries of the products listing `sku` after its price or stock changed.
     pub(super) fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
         if outcome == ApplyOutcome::Stale || self.in_bulk() {
@@ -423,29 +355,6 @@ impl Catalog {
 
     pub fn all_intl(&self) -> Vec<Arc<IntlContext>> {
         self.intl.iter().map(|e| Arc::clone(e.value())).collect()
-    }
-
-    /// Makes room for `keys` more records of `kind` (a bulk load that knows its size), so the
-    /// maps do not rehash as they grow (moving every entry, with old and new tables both
-    /// alive at the peak). Prices size the SKU ownership map too.
-    pub fn reserve(&self, kind: ViewKind, keys: usize) {
-        match kind {
-            ViewKind::Products => reserve(&self.products, keys),
-            ViewKind::Prices => {
-                reserve(&self.prices, keys);
-                reserve(&self.sku_owner, keys);
-            }
-            ViewKind::Inventory => reserve(&self.inventory, keys),
-            ViewKind::Intl | ViewKind::Reservations => {}
-        }
-    }
-
-    /// Gives back what a reservation overestimated (a topic with many versions per key).
-    fn fit_reserved(&self) {
-        fit(&self.products);
-        fit(&self.prices);
-        fit(&self.sku_owner);
-        fit(&self.inventory);
     }
 
     /// Records held per view.

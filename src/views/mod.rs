@@ -6,6 +6,7 @@
 //! as prices and stock change, so listings read one entry per product.
 
 pub mod catalog;
+mod catalog_bulk;
 mod catalog_holds;
 mod catalog_index;
 pub mod changes;
