@@ -49,6 +49,14 @@ print(f"RUN {label} ready_s={ready:.2f} rate={from_kafka / ready:.0f} peak_rss_m
 PY
 }
 
+# VmRSS of a Vitrine that has loaded nothing (no broker answers): the process baseline.
+baseline_rss() {
+  env VITRINE_LOG__FILTER=error target/release/vitrine --brokers 127.0.0.1:1 --listen "127.0.0.1:$hport" >/dev/null 2>&1 &
+  local p=$!
+  until curl -s "localhost:$hport/health/live" >/dev/null; do sleep 0.05; done; sleep 1
+  grep VmRSS "/proc/$p/status" | awk '{print $2}'; kill "$p"; wait "$p" 2>/dev/null || true
+}
+
 one_binary() { # label-prefix binary [env...]
   local prefix=$1 bin=$2; shift 2
   rm -rf "$work/snapshots"
@@ -58,8 +66,12 @@ one_binary() { # label-prefix binary [env...]
   run_vitrine "${prefix}snapshot" "$sport" "$bin" "$@"
   kill -KILL "$vpid"; wait "$vpid" 2>/dev/null || true
 }
+topics=(vitrine.products vitrine.prices vitrine.inventory vitrine.intl)
 for _ in $(seq 1 "$rounds"); do
-  target/release/examples/bare_consume "127.0.0.1:$mport" vitrine.products vitrine.prices vitrine.inventory vitrine.intl
+  # The floor with Vitrine's settings (2 MiB queued per partition), and at its fastest (16 MiB).
+  target/release/examples/bare_consume "127.0.0.1:$mport" "${topics[@]}"
+  BARE_CONFIG=queued.max.messages.kbytes=16384 target/release/examples/bare_consume "127.0.0.1:$mport" "${topics[@]}" | sed 's/^BARE/BARE-16MiB/'
+  echo "process baseline: VmRSS $(baseline_rss) KiB before any record"
   [ -n "$baseline" ] && one_binary baseline- "$baseline"
   one_binary "" target/release/vitrine VITRINE_KAFKA__APPLY_WORKERS="${APPLY_WORKERS:-0}"
 done

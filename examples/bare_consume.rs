@@ -29,7 +29,7 @@ fn main() {
         .set("socket.nagle.disable", "true")
         .set("queued.min.messages", "1000000")
         .set("fetch.queue.backoff.ms", "10")
-        .set("queued.max.messages.kbytes", "16384");
+        .set("queued.max.messages.kbytes", "2048");
     // Extra librdkafka settings as KEY=VALUE pairs in $BARE_CONFIG (comma-separated).
     for pair in std::env::var("BARE_CONFIG")
         .unwrap_or_default()

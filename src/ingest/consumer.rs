@@ -68,10 +68,12 @@ fn consumer_config(client: &KafkaClient, kafka: &KafkaSettings) -> ClientConfig 
             .set("fetch.min.bytes", "1")
             // Keep the local queue full during a replay: by default librdkafka pauses a partition's
             // fetches for a whole second once its queue passes the threshold, which left the
-            // ingest thread idle most of the time. Up to 16 MiB is queued per partition.
+            // ingest thread idle most of the time. Up to 2 MiB is queued per partition: with
+            // 16 MiB the queues added ~100 MB to the peak of a million-variant replay, which is
+            // bound by applying, not fetching (bench/bootstrap.sh: same replay time).
             .set("queued.min.messages", "1000000")
             .set("fetch.queue.backoff.ms", "10")
-            .set("queued.max.messages.kbytes", "16384")
+            .set("queued.max.messages.kbytes", "2048")
             .set("socket.nagle.disable", "true")
             .set("topic.metadata.refresh.interval.ms", "10000")
             .set(
@@ -148,7 +150,7 @@ pub fn spawn_consumer(
                 return;
             };
             if catch_up.is_done() {
-                applier.catalog().end_bulk();
+                end_bulk(applier.catalog());
             } else {
                 reserve_for_replay(applier.catalog(), &index);
             }
@@ -300,7 +302,7 @@ impl ConsumeLoop<'_> {
     fn publish(&mut self, catch_up: &CatchUp) {
         if catch_up.is_done() {
             self.workers.sync();
-            self.applier.catalog().end_bulk();
+            end_bulk(self.applier.catalog());
         }
         catch_up.publish_to(self.readiness);
     }
@@ -355,6 +357,16 @@ impl ConsumeLoop<'_> {
                 .insert(new.partition, handle);
         }
     }
+}
+
+/// Ends the bulk load (summaries and indexes), logging how long the summaries took.
+fn end_bulk(catalog: &crate::views::Catalog) {
+    let started = Instant::now();
+    catalog.end_bulk();
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "bulk load ended: product summaries computed"
+    );
 }
 
 /// Sizes the views for the records a replay will bring (at most one key per message).
