@@ -20,10 +20,12 @@ pdp='query Pdp($id: ID!) { product(id: $id) { id title brand description categor
 printf '{"query":"%s","variables":{"id":"__ID__"},"operationName":"Pdp"}' "$pdp" >"$work/pdp.json"
 
 health() { curl -sf "localhost:$hport/health/ready" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(sum(v["ingest"]["applied"]+v["ingest"]["stale"] for v in h["views"].values()), max(v["lagMs"] for v in h["views"].values()))'; }
+memo() { curl -sf "localhost:$hport/metrics" | awk '/^vitrine_memo_(hits|outdated)_total/ {printf "%s=%s ", $1, $2}'; }
 run() { # label
   BENCH_BODY="$work/pdp.json" BENCH_EXPECT='"variants"' BENCH_IDS=10000 \
     taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s bench/post.lua "http://127.0.0.1:$hport/graphql" \
     | grep '^BENCH' | sed "s/^BENCH/BENCH $1/" >>"$work/results"
+  echo "$1: $(memo)" >>"$work/memo"
 }
 one_binary() { # label binary
   env VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn taskset -c 0 \
@@ -51,6 +53,7 @@ one_binary() { # label binary
 : >"$work/results"
 one_binary vitrine target/release/vitrine
 [ -n "$baseline" ] && one_binary baseline "$baseline"
+cat "$work/memo"
 python3 - "$work/results" <<'PY'
 import sys
 sys.path.insert(0, "bench")
