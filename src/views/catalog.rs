@@ -327,10 +327,14 @@ impl Catalog {
         self.products.get(id).map(|e| e.value().clone())
     }
 
-    /// Visits every product with its summary (listings). Holds a shard's read lock per visit.
+    /// Visits every product with its summary (a listing scan, a market's subscription
+    /// events). The entries are copied first (pointers and summaries), so no lock is held
+    /// while `visit` works: a long visit would otherwise hold ingest off a shard of the
+    /// products, and, as a waiting writer goes first, every reader of that shard behind it.
     pub fn for_each_product(&self, mut visit: impl FnMut(&ProductEntry)) {
-        for entry in self.products.iter() {
-            visit(entry.value());
+        let entries: Vec<ProductEntry> = self.products.iter().map(|e| e.value().clone()).collect();
+        for entry in &entries {
+            visit(entry);
         }
     }
 

@@ -144,3 +144,25 @@ fn a_sku_claimed_twice_has_a_defined_owner_both_ways() {
         assert_eq!(owner(&c), None, "nobody lists it");
     }
 }
+
+/// A visit of every product holds no lock: a change to a product can be applied from another
+/// thread while the visit waits for it (with the shard's lock held it would wait forever).
+#[test]
+fn a_change_is_applied_while_every_product_is_visited() {
+    let catalog = std::sync::Arc::new(Catalog::new());
+    catalog.apply(Change::Product(product("p", 1, &["a"])));
+    let mut visited = 0;
+    catalog.for_each_product(|_| {
+        visited += 1;
+        let (done, applied) = std::sync::mpsc::channel();
+        let writer = std::sync::Arc::clone(&catalog);
+        std::thread::spawn(move || {
+            writer.apply(Change::Product(product("p", 2, &["a"])));
+            let _ = done.send(());
+        });
+        let waited = applied.recv_timeout(std::time::Duration::from_secs(5));
+        assert!(waited.is_ok(), "the change waited for the visit");
+    });
+    assert_eq!(visited, 1);
+    assert_eq!(catalog.product("p").unwrap().version, 2);
+}
