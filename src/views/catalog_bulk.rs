@@ -45,7 +45,7 @@ impl Catalog {
         let mut entries = Vec::with_capacity(listed.len());
         for listed in listed {
             let _writing = self.product_writes.lock(&listed.id);
-            let Some(mut entry) = self.products.get_mut(&listed.id) else {
+            let Some(mut entry) = self.products.get_mut(listed.id.as_str()) else {
                 continue;
             };
             let product = Arc::clone(&entry.product);

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::catalog::{ApplyOutcome, Catalog};
+use super::catalog::{ApplyOutcome, Catalog, Key};
 use super::holds::{HoldEnd, Reservation, ReservationEvent, SharedHolds};
 use super::{Inventory, StockAndPrices};
 
@@ -43,11 +43,7 @@ impl Catalog {
     }
 
     fn put_holds(&self, sku: &str, holds: super::holds::SkuHolds) {
-        if self
-            .holds
-            .insert(sku.to_string(), Arc::new(holds))
-            .is_none()
-        {
+        if self.holds.insert(Key::from(sku), Arc::new(holds)).is_none() {
             self.held_skus.fetch_add(1, Ordering::Release);
         }
     }
@@ -63,7 +59,7 @@ impl Catalog {
             .map(|r| (*r).clone())
             .unwrap_or_else(|| {
                 self.by_client
-                    .entry(line.client.clone())
+                    .entry(Key::from(line.client.as_str()))
                     .or_default()
                     .push(id.to_string());
                 Reservation {
@@ -74,7 +70,7 @@ impl Catalog {
             });
         reservation.lines.insert(line.sku.clone(), line);
         self.reservations
-            .insert(id.to_string(), Arc::new(reservation));
+            .insert(Key::from(id), Arc::new(reservation));
     }
 
     fn end_hold(&self, sku: &str, id: &str, how: HoldEnd) -> ApplyOutcome {
@@ -87,7 +83,7 @@ impl Catalog {
             if let Some(line) = r.lines.get_mut(sku) {
                 line.ended = Some(how);
             }
-            self.reservations.insert(id.to_string(), Arc::new(r));
+            self.reservations.insert(Key::from(id), Arc::new(r));
         }
         ApplyOutcome::Applied
     }
@@ -157,7 +153,7 @@ impl Catalog {
                     .iter()
                     .any(|l| l.expires_at_ms > before && l.expires_at_ms <= now_ms)
             })
-            .map(|h| h.key().clone())
+            .map(|h| h.key().to_string())
             .collect();
         for sku in expired {
             self.refresh_owner_of(&sku, ApplyOutcome::Applied);
@@ -170,7 +166,7 @@ impl Catalog {
             .retain(|_, r| r.expires_at_ms().is_none_or(|t| t > forget));
         if self.reservations.len() < known {
             self.by_client.retain(|_, ids| {
-                ids.retain(|id| self.reservations.contains_key(id));
+                ids.retain(|id| self.reservations.contains_key(id.as_str()));
                 !ids.is_empty()
             });
         }
