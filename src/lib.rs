@@ -5,18 +5,21 @@
 //! fed by ingest and read by graphql, and `status` written by ingest and read by everyone.
 //!
 //! - [`events`]: the event contract of `docs/events.md`: one file per topic (decode and encode),
-//!   the wire [`events::Record`] and the [`events::TopicMap`]. Pure: no Kafka.
+//!   the wire [`events::Record`], the [`events::TopicMap`] and the records' binary form for
+//!   snapshots ([`events::binary`]). Pure: no Kafka.
 //! - [`ingest`]: the Kafka source: the one client configuration, assignment, the consume loop,
-//!   catch-up, and the one decode-and-apply path ([`ingest::Applier`]).
+//!   the apply workers that own whole partitions ([`ingest::workers`]), catch-up, and the one
+//!   decode-and-apply path ([`ingest::Applier`]).
 //! - [`status`]: how far ingest has come and how the views stand: per-partition progress,
 //!   readiness, counters and the report health, `viewStatus` and metrics show.
 //! - [`views`]: the materialized state (products, prices, inventory, intl) and listings. Pure.
 //! - [`pricing`]: money, landed prices, quotes and the checkout rules. Pure.
-//! - [`snapshot`]: the snapshot format, reader and writer, start-up from a snapshot and the
-//!   schedule of Vitrine's own snapshots.
+//! - [`snapshot`]: the snapshot format (JSON lines, and binary chunks decoded on every core),
+//!   reader and writer, start-up from a snapshot and the schedule of Vitrine's own snapshots.
 //! - [`reservations`]: the write half of stock holds: events to the reservations topic, the
 //!   decision read back from the views.
-//! - [`live`]: the change hub and per-subscription coalescing buffers behind subscriptions.
+//! - [`live`]: the change hub, translations shared by subscriptions with no filter, and the
+//!   per-subscription coalescing buffers behind subscriptions.
 //! - [`graphql`]: the schema, resolvers, limits and error codes: translation between GraphQL
 //!   and the domain.
 //! - [`server`]: axum wiring, health, metrics, transports, body limits.
