@@ -28,6 +28,8 @@ done
 
 # Starts vitrine on the broker at PORT, waits for ready; prints seconds to ready, peak RSS and
 # the health report's counts.
+# The process baseline in KiB (VmRSS with nothing loaded), for bytes per variant above it.
+base_kib=0
 run_vitrine() { # label port binary [env...]
   local label=$1 port=$2 bin=$3 t0; shift 3; t0=$(date +%s.%N)
   env VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn VITRINE_SNAPSHOT__DIR="$work/snapshots" \
@@ -37,15 +39,15 @@ run_vitrine() { # label port binary [env...]
   until curl -sf "localhost:$hport/health/ready" >"$work/health-$label.json" 2>/dev/null; do sleep 0.02; done
   local ready; ready=$(echo "$(date +%s.%N) - $t0" | bc)
   local hwm; hwm=$(grep VmHWM /proc/$vpid/status | awk '{print $2}')
-  python3 - "$label" "$ready" "$hwm" "$work/health-$label.json" <<'PY'
+  python3 - "$label" "$ready" "$hwm" "$work/health-$label.json" "$base_kib" <<'PY'
 import json, sys
-label, ready, hwm, path = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+label, ready, hwm, path, base = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 h = json.load(open(path))
 msgs = sum(v["ingest"]["applied"] + v["ingest"]["stale"] + v["ingest"]["deleted"] + v["ingest"]["malformed"] for v in h["views"].values())
 snap = h.get("snapshot") or {}
 from_kafka = msgs - (snap.get("records") or 0)
 variants = h["views"]["prices"]["records"]
-print(f"RUN {label} ready_s={ready:.2f} rate={from_kafka / ready:.0f} peak_rss_mib={hwm/1024:.0f} bytes_per_variant={hwm * 1024 / variants:.0f} variants={variants} snapshot_records={snap.get('records', 0)} snapshot_load_ms={snap.get('loadMs', 0)} kafka_messages={from_kafka}")
+print(f"RUN {label} ready_s={ready:.2f} rate={from_kafka / ready:.0f} peak_rss_mib={hwm/1024:.0f} bytes_per_variant_above_baseline={(hwm - base) * 1024 / variants:.0f} variants={variants} snapshot_records={snap.get('records', 0)} snapshot_load_ms={snap.get('loadMs', 0)} kafka_messages={from_kafka}")
 PY
 }
 
@@ -71,7 +73,7 @@ for _ in $(seq 1 "$rounds"); do
   # The floor with Vitrine's settings (2 MiB queued per partition), and at its fastest (16 MiB).
   target/release/examples/bare_consume "127.0.0.1:$mport" "${topics[@]}"
   BARE_CONFIG=queued.max.messages.kbytes=16384 target/release/examples/bare_consume "127.0.0.1:$mport" "${topics[@]}" | sed 's/^BARE/BARE-16MiB/'
-  echo "process baseline: VmRSS $(baseline_rss) KiB before any record"
+  base_kib=$(baseline_rss); echo "process baseline: VmRSS $base_kib KiB before any record"
   [ -n "$baseline" ] && one_binary baseline- "$baseline"
   one_binary "" target/release/vitrine VITRINE_KAFKA__APPLY_WORKERS="${APPLY_WORKERS:-0}"
 done
