@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 
-use super::format::JSON_LINES_VERSION;
-use super::format::{view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION};
+use super::format::{
+    view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION, JSON_LINES_VERSION,
+};
 use super::frames;
 use crate::ingest::{Applier, Origin};
 use crate::status::Progress;
@@ -182,23 +183,31 @@ fn verify_then_apply<R: Read>(
     })
 }
 
-/// The header line, refused unless it names the format and a version this build reads.
-fn read_header(compressed: impl Read) -> Result<Header, SnapshotError> {
-    let mut reader = BufReader::with_capacity(1 << 16, zstd::Decoder::new(compressed)?);
-    let mut line = Vec::with_capacity(4096);
-    if read_line(&mut reader, &mut line)? == 0 {
+/// Reads the header line, refused unless it names the format and one of `versions`.
+fn header_line(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    versions: &[u32],
+) -> Result<Header, SnapshotError> {
+    if read_line(reader, line)? == 0 {
         return Err(SnapshotError::BadHeader("empty".into()));
     }
     let header: Header =
-        serde_json::from_slice(&line).map_err(|e| SnapshotError::BadHeader(e.to_string()))?;
-    let readable = [JSON_LINES_VERSION, FORMAT_VERSION].contains(&header.format_version);
-    if header.format != FORMAT || !readable {
+        serde_json::from_slice(line).map_err(|e| SnapshotError::BadHeader(e.to_string()))?;
+    if header.format != FORMAT || !versions.contains(&header.format_version) {
         return Err(SnapshotError::BadHeader(format!(
             "{} version {}",
             header.format, header.format_version
         )));
     }
     Ok(header)
+}
+
+/// The header of a snapshot in any version this build reads.
+fn read_header(compressed: impl Read) -> Result<Header, SnapshotError> {
+    let mut reader = BufReader::with_capacity(1 << 16, zstd::Decoder::new(compressed)?);
+    let versions = [JSON_LINES_VERSION, FORMAT_VERSION];
+    header_line(&mut reader, &mut Vec::with_capacity(4096), &versions)
 }
 
 /// Version 2: every chunk decompressed (which verifies its checksum) and its records checked on
@@ -279,17 +288,7 @@ fn scan(
 ) -> Result<(Header, u64), SnapshotError> {
     let mut reader = BufReader::with_capacity(1 << 20, zstd::Decoder::new(compressed)?);
     let mut line = Vec::with_capacity(4096);
-    if read_line(&mut reader, &mut line)? == 0 {
-        return Err(SnapshotError::BadHeader("empty".into()));
-    }
-    let header: Header =
-        serde_json::from_slice(&line).map_err(|e| SnapshotError::BadHeader(e.to_string()))?;
-    if header.format != FORMAT || header.format_version != JSON_LINES_VERSION {
-        return Err(SnapshotError::BadHeader(format!(
-            "{} version {}",
-            header.format, header.format_version
-        )));
-    }
+    let header = header_line(&mut reader, &mut line, &[JSON_LINES_VERSION])?;
     check(&header)?;
     let mut records = 0u64;
     let mut line_no = 1u64;

@@ -32,7 +32,8 @@ impl Catalog {
                 .collect();
             let mut entries = Vec::with_capacity(products.len());
             for part in parts {
-                entries.extend(part.join().unwrap_or_default());
+                // A panic while summarizing is not to leave products unsummarized unnoticed.
+                entries.extend(part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             }
             entries
         });
