@@ -13,6 +13,7 @@ use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
 use crate::ingest::client::ConnectError;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
+use crate::reservations::decider::{spawn_decider, DeciderHandle, DeciderParts};
 use crate::reservations::ReservationDesk;
 use crate::server::listener::ConnectionLimits;
 use crate::server::live::LiveTimings;
@@ -46,6 +47,8 @@ pub enum AppError {
     MissingQuoteSecret,
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    ReservationsTopic(#[from] crate::reservations::topic_check::TopicCheckError),
 }
 
 /// A built application, listening but not yet serving.
@@ -55,6 +58,8 @@ pub struct App {
     brokers: String,
     state: AppState,
     consumer: ConsumerHandle,
+    /// Decides the reservations partitions this replica owns in the deciders' group.
+    decider: Option<DeciderHandle>,
     demo: Option<Demo>,
     snapshots: Option<SnapshotSchedule>,
     /// Ends every subscription when the server shuts down.
@@ -119,13 +124,37 @@ impl App {
             None => checked_client(&settings, &brokers).await?,
         };
         let consumer = spawn_consumer(&client, &settings.kafka, parts)?;
+        let reservations = &settings.topics.reservations;
+        if demo.is_none() && !reservations.is_empty() {
+            crate::reservations::topic_check::check_reservations_topic(
+                &client,
+                reservations,
+                &settings.reservations,
+                settings.snapshot.interval_secs,
+            )
+            .await?;
+        }
         let desk = ReservationDesk::new(
             Some(&client),
-            &settings.topics.reservations,
+            reservations,
             Arc::clone(&catalog),
             settings.reservations.clone(),
+            gateway.api_settings().ownership.clone(),
         )?;
         gateway.install_desk(desk);
+        let decider = (!reservations.is_empty())
+            .then(|| {
+                spawn_decider(
+                    &client,
+                    DeciderParts {
+                        topic: reservations.clone(),
+                        catalog: Arc::clone(&catalog),
+                        progress: Arc::clone(&progress),
+                        settings: settings.reservations.clone(),
+                    },
+                )
+            })
+            .transpose()?;
         let snapshots =
             (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotSchedule {
                 dir: settings.snapshot.dir.clone().into(),
@@ -160,6 +189,7 @@ impl App {
             brokers,
             state,
             consumer,
+            decider,
             demo,
             snapshots,
             shutdown,
@@ -237,6 +267,10 @@ impl App {
         upkeep.abort();
         clock.abort();
         drop(serve);
+        // Leaving the deciders' group first hands this replica's partitions over at once.
+        if let Some(decider) = self.decider {
+            let _ = tokio::task::spawn_blocking(move || decider.stop()).await;
+        }
         let rest = Self::stop_ingest(self.consumer, self.snapshots, self.demo);
         if tokio::time::timeout(self.shutdown_timeout / 2, rest)
             .await

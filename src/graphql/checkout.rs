@@ -130,11 +130,12 @@ fn checkout_object(cart: PricedCart) -> Checkout {
     }
 }
 
-/// The request's reads, with a reservation's own active holds counted as available to it: a
-/// held cart is not short of the stock held for it.
+/// The request's reads, with a reservation's own holds counted as available to it, as far as
+/// the stock on hand covers them after earlier holds: a held cart is not short of the stock
+/// held for it, and all held carts together are never promised more than is on hand.
 struct HeldCart<'a> {
     reader: &'a RecordingReader,
-    own: BTreeMap<String, i32>,
+    reservation: Option<&'a str>,
 }
 
 impl StockAndPrices for HeldCart<'_> {
@@ -145,8 +146,14 @@ impl StockAndPrices for HeldCart<'_> {
         self.reader.inventory(sku)
     }
     fn available(&self, sku: &str) -> i32 {
-        let own = self.own.get(sku).copied().unwrap_or(0);
-        self.reader.available(sku).saturating_add(own)
+        match self.reservation {
+            Some(id) => {
+                // Pin the stock and holds read for this request, then divide them.
+                let _ = self.reader.available(sku);
+                self.reader.scan().available_to(id, sku)
+            }
+            None => self.reader.available(sku),
+        }
     }
 }
 
@@ -156,11 +163,20 @@ impl CartReader for HeldCart<'_> {
     }
 }
 
-/// Units each SKU of reservation `id` holds now.
-fn own_holds(reader: &RecordingReader, id: &str) -> async_graphql::Result<BTreeMap<String, i32>> {
+/// Units each SKU of reservation `id` holds now, if `token` is its owner's.
+fn own_holds(
+    reader: &RecordingReader,
+    settings: &ApiSettings,
+    id: &str,
+    token: &str,
+) -> async_graphql::Result<BTreeMap<String, i32>> {
     let catalog = reader.scan();
+    let not = |e: ReserveError| ApiError::Reserve(e).extend();
+    if !settings.ownership.owns(id, token) {
+        return Err(not(ReserveError::NotOwner(id.to_string())));
+    }
     let Some(reservation) = catalog.reservation(id) else {
-        return Err(ApiError::Reserve(ReserveError::NotFound(id.to_string())).extend());
+        return Err(not(ReserveError::NotFound(id.to_string())));
     };
     let now = catalog.clock_ms();
     Ok(reservation
@@ -177,7 +193,7 @@ pub fn checkout(
     settings: &ApiSettings,
     market: &MarketContext,
     lines: Vec<CheckoutLineInput>,
-    reservation: Option<&str>,
+    reservation: Option<(&str, &str)>,
 ) -> async_graphql::Result<Checkout> {
     let span =
         crate::telemetry::traced_span(|| tracing::info_span!("checkout", lines = lines.len()));
@@ -197,12 +213,12 @@ pub fn checkout(
         market: &market.market,
     };
     let own = match reservation {
-        Some(id) => Some(own_holds(reader, id)?),
+        Some((id, token)) => Some(own_holds(reader, settings, id, token)?),
         None => None,
     };
     let cart = HeldCart {
         reader,
-        own: own.clone().unwrap_or_default(),
+        reservation: reservation.map(|(id, _)| id),
     };
     let mut answer = price_cart(&cart, &settings.checkout, market, lines, unix_secs())
         .map(checkout_object)

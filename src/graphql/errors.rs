@@ -89,6 +89,8 @@ impl ApiError {
                 ReserveError::TooLarge { .. } => "RESERVATION_TOO_LARGE",
                 ReserveError::TooManyHolds { .. } => "TOO_MANY_HOLDS",
                 ReserveError::NotFound(_) => "RESERVATION_NOT_FOUND",
+                ReserveError::UnknownSku(_) => "UNKNOWN_SKU",
+                ReserveError::NotOwner(_) => "RESERVATION_NOT_OWNED",
                 ReserveError::Timeout { .. } => "RESERVATION_TIMEOUT",
                 ReserveError::Unavailable(_) => "RESERVATION_UNAVAILABLE",
             },

@@ -83,6 +83,11 @@ impl Gateway {
     }
 
     /// Turns `reserve`/`releaseReservation` on (once).
+    /// What resolvers read from the schema's data (quote signer, reservation ownership).
+    pub fn api_settings(&self) -> &super::ApiSettings {
+        &self.settings
+    }
+
     pub fn install_desk(&self, desk: crate::reservations::ReservationDesk) {
         let _ = self.desk.set(desk);
     }

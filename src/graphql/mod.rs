@@ -51,6 +51,8 @@ pub struct ApiSettings {
     pub base_currency: String,
     /// Quotes are signed with `checkout.quotes`; carts are priced under these rules.
     pub checkout: CheckoutRules,
+    /// Reservation ids and owners' tokens, derived from the same secret as quotes.
+    pub ownership: crate::reservations::Ownership,
 }
 
 impl ApiSettings {
@@ -65,14 +67,18 @@ impl ApiSettings {
         } else {
             settings.checkout.quote_secret.expose().as_bytes().to_vec()
         };
+        let quotes = QuoteSigner::new(secret, settings.checkout.quote_ttl_secs);
+        let ownership =
+            crate::reservations::Ownership::new(quotes.derive_key("vitrine reservation ownership"));
         Self {
+            ownership,
             max_page_size: settings.graphql.max_page_size,
             default_page_size: settings.graphql.default_page_size,
             base_country: settings.pricing.base_country.clone(),
             base_currency: settings.pricing.base_currency.clone(),
             checkout: CheckoutRules {
                 policy: settings.checkout.reprice_policy,
-                quotes: QuoteSigner::new(secret, settings.checkout.quote_ttl_secs),
+                quotes,
                 base_currency: settings.pricing.base_currency.clone(),
                 max_quoted_quantity: settings.checkout.max_quoted_quantity,
             },

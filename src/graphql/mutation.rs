@@ -8,10 +8,11 @@ use async_graphql::{
 };
 
 use super::errors::ApiError;
+use super::limits::Deadline;
 use super::product::{reader, DateTime};
 use super::subscription::ClientId;
-use crate::reservations::{ReservationDesk, ReserveError, ReserveLine};
-use crate::views::holds::{self, ReservationStatus as Status};
+use crate::reservations::{Owned, ReservationDesk, ReserveError, ReserveLine};
+use crate::views::holds::ReservationStatus as Status;
 
 /// Where the app puts the reservation desk once it has a Kafka client (empty: reservations
 /// are off).
@@ -47,6 +48,9 @@ pub struct ReservationLine {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Reservation {
     pub id: ID,
+    /// Proof of ownership: `releaseReservation` and `checkout` against this reservation need
+    /// it. Keep it with the cart; it is the same on every replica.
+    pub token: String,
     pub status: ReservationStatus,
     /// When the holds end (the earliest line's), by the log's clock.
     pub expires_at: Option<DateTime>,
@@ -54,7 +58,8 @@ pub struct Reservation {
 }
 
 impl Reservation {
-    pub fn of(r: &holds::Reservation, now_ms: i64) -> Self {
+    pub fn of(owned: &Owned, now_ms: i64) -> Self {
+        let r = &owned.reservation;
         let status = match r.status(now_ms) {
             Status::Held => ReservationStatus::Held,
             Status::Partial | Status::Pending => ReservationStatus::Partial,
@@ -64,6 +69,7 @@ impl Reservation {
         };
         Self {
             id: ID(r.id.clone()),
+            token: owned.token.clone(),
             status,
             expires_at: r.expires_at_ms().and_then(rfc3339),
             lines: r
@@ -86,6 +92,12 @@ fn rfc3339(ms: i64) -> Option<DateTime> {
         .map(DateTime)
 }
 
+/// What is left of the request's time budget.
+fn budget(ctx: &Context<'_>) -> Option<std::time::Duration> {
+    ctx.data_opt::<Deadline>()
+        .map(|d| d.at.saturating_duration_since(std::time::Instant::now()))
+}
+
 fn desk<'a>(ctx: &Context<'a>) -> Result<&'a ReservationDesk> {
     ctx.data_unchecked::<DeskSlot>()
         .get()
@@ -96,10 +108,12 @@ pub struct MutationRoot;
 
 #[Object]
 impl MutationRoot {
-    /// Holds stock for a shopper. One event per line goes to the reservations topic (keyed by
-    /// SKU); the answer is what this replica decided on applying them, which every replica
-    /// decides alike. The same `idempotencyKey` always returns the same reservation and never
-    /// holds twice. `RESERVATION_TIMEOUT` means the outcome is unknown: retry with the key.
+    /// Holds stock for a shopper. One request per line goes to the reservations topic (keyed by
+    /// SKU); the replica that owns the line's partition decides it and records the decision in
+    /// the log, which every replica applies alike. The same `idempotencyKey` from the same
+    /// client always returns the same reservation and never holds twice; from another client
+    /// it is another reservation. `UNKNOWN_SKU` for a SKU no variant has;
+    /// `RESERVATION_TIMEOUT` means the outcome is unknown: retry with the key.
     async fn reserve(
         &self,
         ctx: &Context<'_>,
@@ -120,18 +134,30 @@ impl MutationRoot {
             })
             .collect();
         let reserved = desk(ctx)?
-            .reserve(lines, &idempotency_key, ttl_seconds.map(i64::from), client)
+            .reserve(
+                lines,
+                &idempotency_key,
+                ttl_seconds.map(i64::from),
+                client,
+                budget(ctx),
+            )
             .await
             .map_err(|e| ApiError::Reserve(e).extend())?;
         Ok(Reservation::of(&reserved, reader.scan().clock_ms()))
     }
 
-    /// Ends a reservation's holds at once.
-    async fn release_reservation(&self, ctx: &Context<'_>, id: ID) -> Result<Reservation> {
+    /// Ends a reservation's holds at once. Only its owner may: `token` is the one `reserve`
+    /// returned (`RESERVATION_NOT_OWNED` otherwise).
+    async fn release_reservation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        token: String,
+    ) -> Result<Reservation> {
         let reader = reader(ctx);
         reader.unmemoizable();
         let released = desk(ctx)?
-            .release(&id.0)
+            .release(&id.0, &token, budget(ctx))
             .await
             .map_err(|e| ApiError::Reserve(e).extend())?;
         Ok(Reservation::of(&released, reader.scan().clock_ms()))

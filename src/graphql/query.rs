@@ -76,13 +76,18 @@ impl QueryRoot {
     }
 
     /// Prices a cart in `country` from the views, as the listing and product page do, and
-    /// reports per line any difference from the quote the shopper saw and any shortage.
+    /// reports per line any difference from the quote the shopper saw and any shortage. With
+    /// a reservation (and its token), its holds count as the cart's own, as far as the stock on
+    /// hand covers them.
     async fn checkout(
         &self,
         ctx: &Context<'_>,
         country: CountryCode,
         lines: Vec<CheckoutLineInput>,
         reservation_id: Option<ID>,
+        #[graphql(desc = "The token `reserve` returned with `reservationId`: only the \
+                          reservation's owner may check out against it.")]
+        reservation_token: Option<String>,
     ) -> Result<Checkout> {
         Deadline::check(ctx)?;
         let market = MarketContext::resolve(ctx, Some(country))?;
@@ -91,7 +96,9 @@ impl QueryRoot {
             ctx.data_unchecked::<ApiSettings>(),
             &market,
             lines,
-            reservation_id.as_ref().map(|id| id.as_str()),
+            reservation_id
+                .as_ref()
+                .map(|id| (id.as_str(), reservation_token.as_deref().unwrap_or(""))),
         )
     }
 }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::clock::unix_ms;
 use crate::events::{decode, DecodeError};
 use crate::live::{change_key, ChangeHub, Held};
 use crate::status::IngestStats;
@@ -15,7 +14,7 @@ pub struct Origin<'a> {
     pub topic: &'a str,
     pub partition: i32,
     pub offset: i64,
-    /// The message's Kafka timestamp: the log time reservation holds are decided at.
+    /// The message's Kafka timestamp (freshness).
     pub timestamp_ms: Option<i64>,
 }
 
@@ -80,10 +79,18 @@ impl Applier {
 
     /// Rules that need the deployment's settings or the message, after decoding.
     fn check(&self, mut change: Change, origin: Origin<'_>) -> Result<Change, DecodeError> {
-        if let Change::Reservation(ReservationEvent::Hold { at_ms, .. }) = &mut change {
-            // Decided at the message's log time; a record without one (not from Kafka) at now.
-            *at_ms = origin.timestamp_ms.unwrap_or_else(unix_ms);
-            return Ok(change);
+        match &mut change {
+            // A decision's and a tick's place in the log is the message's, whatever it says.
+            Change::Reservation(ReservationEvent::Decision(decision)) => {
+                decision.partition = origin.partition;
+                decision.offset = origin.offset;
+                return Ok(change);
+            }
+            Change::Reservation(ReservationEvent::Tick { partition, .. }) => {
+                *partition = origin.partition;
+                return Ok(change);
+            }
+            _ => {}
         }
         if let (Change::Price(price), Some(base)) = (&change, &self.base_currency) {
             if price.currency != **base {

@@ -60,6 +60,14 @@ impl QuoteSigner {
         HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
     }
 
+    /// A key for another purpose, derived from this secret (HMAC of `label`): every replica
+    /// sharing the quote secret derives the same one, and neither reveals the other.
+    pub fn derive_key(&self, label: &str) -> Vec<u8> {
+        let mut mac = self.mac();
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// `base64url(claims JSON) . base64url(HMAC of that JSON)`.
     pub fn sign(&self, claims: &QuoteClaims) -> String {
         let payload = serde_json::to_vec(claims).expect("claims serialize");

@@ -1,20 +1,25 @@
-//! The write half of stock reservations: `reserve` and `releaseReservation` put one event per
-//! line on `vitrine.reservations` (keyed by SKU) and wait, bounded, until this replica has
-//! applied them. What is held is decided by the log, identically on every replica (see
-//! `views::holds`); this desk only asks and reads the answer back. "There is only one path."
+//! The write half of stock reservations. `reserve` puts one hold request per line on
+//! `vitrine.reservations` (keyed by SKU); the replica that owns the line's partition decides it
+//! and records the decision in the log ([`decider`]); every replica applies the decisions alike
+//! (`views::holds`), and the desk waits, bounded, until this replica shows them. Releases and
+//! checkout against a reservation need its owner's token ([`ownership`]).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+pub mod decider;
+pub mod ownership;
+pub mod topic_check;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::digest::sha256_hex;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
 use crate::config::ReservationSettings;
 use crate::events::reservation::{hold, release};
 use crate::ingest::KafkaClient;
-use crate::views::holds::Reservation;
+use crate::views::holds::{HoldRequest, Reservation};
 use crate::views::Catalog;
+pub use ownership::Ownership;
 
 /// Why a reservation call was refused; each has a stable GraphQL code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,10 +30,16 @@ pub enum ReserveError {
     Invalid(String),
     #[error("a reservation takes at most {max} lines of at most {max_quantity} units each")]
     TooLarge { max: usize, max_quantity: i32 },
-    #[error("this client already holds {max} reservations")]
+    #[error("this client already has {max} reservations")]
     TooManyHolds { max: usize },
+    #[error("no variant has SKU `{0}`")]
+    UnknownSku(String),
     #[error("no reservation `{0}`")]
     NotFound(String),
+    /// The token does not prove ownership (said the same way as a missing reservation would
+    /// not be: the caller learns nothing about others' reservations but that it is not theirs).
+    #[error("reservation `{0}` is not yours (wrong or missing token)")]
+    NotOwner(String),
     /// The outcome is unknown: retry with the same idempotency key to read it back.
     #[error(
         "not applied within {ms} ms; the outcome is unknown: retry with the same idempotency key"
@@ -45,11 +56,22 @@ pub struct ReserveLine {
     pub quantity: i32,
 }
 
-/// Produces reservation events and reads their decisions back from the views.
+/// A reservation with its owner's token.
+#[derive(Debug, Clone)]
+pub struct Owned {
+    pub reservation: Arc<Reservation>,
+    pub token: String,
+}
+
+/// Produces reservation requests and reads their decisions back from the views.
 pub struct ReservationDesk {
     producer: Option<(FutureProducer, String)>,
     catalog: Arc<Catalog>,
     settings: ReservationSettings,
+    ownership: Ownership,
+    /// Reservations under way per client: counted with the remembered ones, under this lock,
+    /// so concurrent calls cannot pass the limit together.
+    under_way: Mutex<HashMap<String, usize>>,
 }
 
 impl std::fmt::Debug for ReservationDesk {
@@ -60,37 +82,44 @@ impl std::fmt::Debug for ReservationDesk {
     }
 }
 
-/// The reservation id an idempotency key stands for: the same on every replica.
-pub fn reservation_id(idempotency_key: &str) -> String {
-    format!("r_{}", &sha256_hex(idempotency_key)[..32])
+/// Frees a client's slot under way when the call ends (or is dropped).
+struct UnderWay<'a> {
+    desk: &'a ReservationDesk,
+    client: String,
+}
+
+impl Drop for UnderWay<'_> {
+    fn drop(&mut self) {
+        let mut under_way = self.desk.lock_under_way();
+        if let Some(n) = under_way.get_mut(&self.client) {
+            *n -= 1;
+            if *n == 0 {
+                under_way.remove(&self.client);
+            }
+        }
+    }
 }
 
 impl ReservationDesk {
-    /// A desk writing to `topic` on `client`'s cluster; `None` topic: reservations are off.
+    /// A desk writing to `topic` on `client`'s cluster; no client or topic: reservations are
+    /// off.
     pub fn new(
         client: Option<&KafkaClient>,
         topic: &str,
         catalog: Arc<Catalog>,
         settings: ReservationSettings,
+        ownership: Ownership,
     ) -> Result<Self, rdkafka::error::KafkaError> {
         let producer = match client.filter(|_| !topic.is_empty()) {
-            Some(client) => {
-                let producer: FutureProducer = client
-                    .config(|c| {
-                        c.set("linger.ms", "0")
-                            .set("acks", "all")
-                            .set("enable.idempotence", "true")
-                            .set("message.timeout.ms", settings.wait_ms.max(1).to_string());
-                    })
-                    .create()?;
-                Some((producer, topic.to_string()))
-            }
+            Some(client) => Some((decider::producer(client, &settings)?, topic.to_string())),
             None => None,
         };
         Ok(Self {
             producer,
             catalog,
             settings,
+            ownership,
+            under_way: Mutex::default(),
         })
     }
 
@@ -100,21 +129,40 @@ impl ReservationDesk {
             producer: None,
             catalog,
             settings,
+            ownership: Ownership::new(Vec::new()),
+            under_way: Mutex::default(),
         }
     }
 
-    fn wait(&self) -> Duration {
-        Duration::from_millis(self.settings.wait_ms.max(1))
+    fn lock_under_way(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.under_way
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Holds stock for `lines`; the same `idempotency_key` always means the same reservation.
+    /// How long to wait: `wait_ms`, or less when the request's own budget ends sooner.
+    fn wait(&self, budget: Option<Duration>) -> Duration {
+        let wait = Duration::from_millis(self.settings.wait_ms.max(1));
+        budget
+            .map_or(wait, |b| wait.min(b))
+            .max(Duration::from_millis(1))
+    }
+
+    fn owned(&self, reservation: Arc<Reservation>) -> Owned {
+        let token = self.ownership.token(&reservation.id);
+        Owned { reservation, token }
+    }
+
+    /// Holds stock for `lines`; the same `idempotency_key` from the same client always means
+    /// the same reservation. `budget`: what is left of the request's time.
     pub async fn reserve(
         &self,
         lines: Vec<ReserveLine>,
         idempotency_key: &str,
         ttl_secs: Option<i64>,
         client: &str,
-    ) -> Result<Arc<Reservation>, ReserveError> {
+        budget: Option<Duration>,
+    ) -> Result<Owned, ReserveError> {
         let Some((producer, topic)) = &self.producer else {
             return Err(ReserveError::Disabled);
         };
@@ -131,50 +179,85 @@ impl ReservationDesk {
                 self.settings.max_ttl_secs
             )));
         }
-        let id = reservation_id(idempotency_key);
+        let id = self.ownership.reservation_id(client, idempotency_key);
         if let Some(known) = self.catalog.reservation(&id).filter(|r| r.is_decided()) {
-            return Ok(known);
+            return Ok(self.owned(known));
         }
-        self.check_client(client)?;
-        let count = lines.len() as u32;
+        let _slot = self.take_slot(client, &id)?;
         let started = Instant::now();
-        for (sku, quantity) in &lines {
-            let payload = hold(&id, sku, *quantity, ttl_secs * 1000, client, count).to_string();
-            self.send(producer, topic, sku, &payload).await?;
-        }
+        let wait = self.wait(budget);
+        let requests: Vec<HoldRequest> = lines
+            .iter()
+            .map(|(sku, quantity)| HoldRequest {
+                id: id.clone(),
+                sku: sku.clone(),
+                quantity: *quantity,
+                ttl_ms: ttl_secs * 1000,
+                client: client.to_string(),
+                lines: lines.len() as u32,
+            })
+            .collect();
+        let payloads: Vec<(String, String)> = requests
+            .iter()
+            .map(|r| (r.sku.clone(), hold(r).to_string()))
+            .collect();
+        self.send_all(producer, topic, &payloads, wait).await?;
         let decided = |c: &Catalog| c.reservation(&id).filter(|r| r.is_decided());
-        self.read_back(started, decided).await
+        let found = self.read_back(started, wait, decided).await?;
+        Ok(self.owned(found))
     }
 
-    /// Ends a reservation's holds.
-    pub async fn release(&self, id: &str) -> Result<Arc<Reservation>, ReserveError> {
+    /// Ends a reservation's holds; only its owner's token may.
+    pub async fn release(
+        &self,
+        id: &str,
+        token: &str,
+        budget: Option<Duration>,
+    ) -> Result<Owned, ReserveError> {
         let Some((producer, topic)) = &self.producer else {
             return Err(ReserveError::Disabled);
         };
-        let Some(known) = self.catalog.reservation(id) else {
-            return Err(ReserveError::NotFound(id.to_string()));
-        };
+        let known = self.owned_reservation(id, token)?;
         let started = Instant::now();
+        let wait = self.wait(budget);
         let held: Vec<String> = known
             .lines
             .values()
             .filter(|l| l.held > 0 && l.ended.is_none())
             .map(|l| l.sku.clone())
             .collect();
-        for sku in &held {
-            self.send(producer, topic, sku, &release(id, sku).to_string())
-                .await?;
-        }
+        // Written only now that this replica shows the decisions: each release is in the log
+        // after the decision it ends, on every replica.
+        let payloads: Vec<(String, String)> = held
+            .iter()
+            .map(|sku| (sku.clone(), release(id, sku).to_string()))
+            .collect();
+        self.send_all(producer, topic, &payloads, wait).await?;
         let ended = |c: &Catalog| {
             c.reservation(id).filter(|r| {
                 held.iter()
-                    .all(|s| r.lines.get(s).is_some_and(|l| l.ended.is_some()))
+                    .all(|s| r.lines.get(s).is_none_or(|l| l.ended.is_some()))
             })
         };
-        self.read_back(started, ended).await
+        let found = self.read_back(started, wait, ended).await?;
+        Ok(self.owned(found))
     }
 
-    /// Lines of one SKU are merged; sizes checked.
+    /// The reservation `id`, if `token` is its owner's.
+    pub fn owned_reservation(
+        &self,
+        id: &str,
+        token: &str,
+    ) -> Result<Arc<Reservation>, ReserveError> {
+        if !self.ownership.owns(id, token) {
+            return Err(ReserveError::NotOwner(id.to_string()));
+        }
+        self.catalog
+            .reservation(id)
+            .ok_or_else(|| ReserveError::NotFound(id.to_string()))
+    }
+
+    /// Lines of one SKU are merged; sizes checked; every SKU must be a known variant's.
     fn merged(&self, lines: Vec<ReserveLine>) -> Result<BTreeMap<String, i32>, ReserveError> {
         let too_large = ReserveError::TooLarge {
             max: self.settings.max_lines,
@@ -196,39 +279,71 @@ impl ReservationDesk {
                 return Err(too_large);
             }
         }
+        if let Some(unknown) = merged
+            .keys()
+            .find(|sku| self.catalog.product_of_sku(sku).is_none())
+        {
+            return Err(ReserveError::UnknownSku(unknown.clone()));
+        }
         Ok(merged)
     }
 
-    /// Active holds of one client, as this replica sees them.
-    fn check_client(&self, client: &str) -> Result<(), ReserveError> {
+    /// Counts the client's remembered reservations and those under way, and takes a slot if
+    /// there is room, in one step (`tests::concurrent_calls_cannot_pass_the_client_limit`).
+    fn take_slot(&self, client: &str, id: &str) -> Result<UnderWay<'_>, ReserveError> {
         let max = self.settings.max_per_client;
-        if self.catalog.active_reservations_of(client) >= max {
+        let mut under_way = self.lock_under_way();
+        let pending = self.catalog.reservation(id).is_some();
+        let count = self.catalog.reservations_of(client) + under_way.get(client).unwrap_or(&0);
+        // A retry of a reservation already counted takes no new slot's worth of room.
+        if count >= max + usize::from(pending) {
             return Err(ReserveError::TooManyHolds { max });
         }
-        Ok(())
+        *under_way.entry(client.to_string()).or_default() += 1;
+        Ok(UnderWay {
+            desk: self,
+            client: client.to_string(),
+        })
     }
 
-    async fn send(
+    /// Enqueues every record before waiting for any, so a request cut short (its deadline, a
+    /// client gone) can never leave a reservation with some lines asked and others not.
+    async fn send_all(
         &self,
         producer: &FutureProducer,
         topic: &str,
-        key: &str,
-        payload: &str,
+        records: &[(String, String)],
+        wait: Duration,
     ) -> Result<(), ReserveError> {
-        let record = FutureRecord::to(topic).key(key).payload(payload);
-        match tokio::time::timeout(self.wait(), producer.send(record, self.wait())).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err((error, _))) => Err(ReserveError::Unavailable(error.to_string())),
+        let mut deliveries = Vec::with_capacity(records.len());
+        for (key, payload) in records {
+            let record = FutureRecord::to(topic).key(key).payload(payload);
+            match producer.send_result(record) {
+                Ok(delivery) => deliveries.push(delivery),
+                Err((error, _)) => return Err(ReserveError::Unavailable(error.to_string())),
+            }
+        }
+        let all = futures::future::join_all(deliveries);
+        match tokio::time::timeout(wait, all).await {
             Err(_) => Err(ReserveError::Timeout {
-                ms: self.settings.wait_ms,
+                ms: wait.as_millis() as u64,
             }),
+            Ok(results) => match results.into_iter().find_map(|r| match r {
+                Ok(Ok(_)) => None,
+                Ok(Err((error, _))) => Some(error.to_string()),
+                Err(_) => Some("the producer dropped the message".to_string()),
+            }) {
+                Some(error) => Err(ReserveError::Unavailable(error)),
+                None => Ok(()),
+            },
         }
     }
 
-    /// Waits (bounded by `wait_ms` from `started`) until this replica's views show `done`.
+    /// Waits (bounded by `wait` from `started`) until this replica's views show `done`.
     async fn read_back(
         &self,
         started: Instant,
+        wait: Duration,
         done: impl Fn(&Catalog) -> Option<Arc<Reservation>>,
     ) -> Result<Arc<Reservation>, ReserveError> {
         let mut pause = Duration::from_millis(1);
@@ -236,9 +351,9 @@ impl ReservationDesk {
             if let Some(found) = done(&self.catalog) {
                 return Ok(found);
             }
-            if started.elapsed() >= self.wait() {
+            if started.elapsed() >= wait {
                 return Err(ReserveError::Timeout {
-                    ms: self.settings.wait_ms,
+                    ms: wait.as_millis() as u64,
                 });
             }
             tokio::time::sleep(pause).await;
@@ -246,3 +361,6 @@ impl ReservationDesk {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -178,7 +178,8 @@ fn a_stalled_download_fails_instead_of_hanging() {
 
 #[test]
 fn holds_survive_a_snapshot() {
-    use crate::events::reservation::{hold, release};
+    use crate::events::reservation::{decision, release};
+    use crate::views::holds::HoldRequest;
     let dir = std::env::temp_dir().join(format!("vitrine-holds-{}", std::process::id()));
     let a = applier();
     let origin = |offset| crate::ingest::Origin {
@@ -191,25 +192,25 @@ fn holds_survive_a_snapshot() {
         let bytes = value.to_string().into_bytes();
         a.apply_record(kind, Some(key.as_bytes()), Some(&bytes), origin(offset));
     };
+    let request = |id: &str| HoldRequest {
+        id: id.into(),
+        sku: "s".into(),
+        quantity: 3,
+        ttl_ms: 60_000,
+        client: "c".into(),
+        lines: 1,
+    };
     put(
         ViewKind::Inventory,
         "s",
         serde_json::json!({"sku": "s", "version": 1, "available": 5}),
         0,
     );
-    put(
-        ViewKind::Reservations,
-        "s",
-        hold("r1", "s", 3, 60_000, "c", 1),
-        1,
-    );
-    put(
-        ViewKind::Reservations,
-        "s",
-        hold("r2", "s", 3, 60_000, "c", 1),
-        2,
-    );
-    put(ViewKind::Reservations, "s", release("r1", "s"), 3);
+    let decided = |id, offset: i64| decision(&request(id), 5, 1_000 + offset, 0, 100);
+    put(ViewKind::Reservations, "s", decided("r1", 1), 1);
+    put(ViewKind::Reservations, "s", decided("r2", 2), 2);
+    put(ViewKind::Reservations, "s", decided("r3", 3), 3);
+    put(ViewKind::Reservations, "s", release("r1", "s"), 4);
     let (path, _) = write_snapshot(&dir, a.catalog(), vec![], 1).unwrap();
     let b = applier();
     load(
@@ -220,8 +221,9 @@ fn holds_survive_a_snapshot() {
         HttpTimeouts::default(),
     )
     .unwrap();
-    assert_eq!(a.catalog().all_holds(), b.catalog().all_holds());
-    for id in ["r1", "r2"] {
+    assert_eq!(a.catalog().holds("s"), b.catalog().holds("s"));
+    assert_eq!(a.catalog().all_lines(), b.catalog().all_lines());
+    for id in ["r1", "r2", "r3"] {
         assert_eq!(
             a.catalog().reservation(id),
             b.catalog().reservation(id),
@@ -232,7 +234,7 @@ fn holds_survive_a_snapshot() {
     assert_eq!(
         b.catalog().available("s"),
         3,
-        "r2 holds 2 of 5, r1 released"
+        "r2 holds 2 of 5, r3 nothing (decided while r1 held 3), r1 released"
     );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -159,15 +159,12 @@ pub fn write_snapshot(
 /// The few records kept as JSON in a version 2 snapshot: countries and decided holds.
 fn json_records(catalog: &Catalog) -> Vec<SnapshotRecord> {
     let intl = catalog.all_intl();
-    let holds = catalog.all_holds();
     let countries = intl
         .iter()
         .map(|i| (ViewKind::Intl, i.country.clone(), intl::encode(i)));
-    let lines = holds.iter().flat_map(|h| {
-        h.lines.iter().map(|line| {
-            let record = reservation::decided(line);
-            (ViewKind::Reservations, line.sku.clone(), record)
-        })
+    let lines = catalog.all_lines().into_iter().map(|line| {
+        let record = reservation::decided(&line);
+        (ViewKind::Reservations, line.sku, record)
     });
     countries.chain(lines).collect()
 }

@@ -58,8 +58,11 @@ pub struct Catalog {
     /// use (Unix ms; 0 until set: every hold counts).
     pub(super) holds: Map<SharedHolds>,
     pub(super) reservations: Map<Arc<Reservation>>,
-    /// Client -> ids of its reservations (pruned as they end), for per-client limits.
+    /// Client -> ids of its remembered reservations (forgotten with them), for per-client
+    /// limits.
     pub(super) by_client: Map<Vec<String>>,
+    /// When remembered lines are forgotten and active holds end.
+    pub(super) hold_schedule: super::catalog_holds::HoldSchedule,
     pub(super) clock_ms: AtomicI64,
     /// SKUs that have had holds (never decreases); 0: no reservation ever applied.
     pub(super) held_skus: std::sync::atomic::AtomicUsize,

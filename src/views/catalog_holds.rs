@@ -1,49 +1,106 @@
-//! The catalog's side of reservations: applying hold requests, releases and decided holds (see
-//! `holds` for the rule), inventory records that account for reservations, and availability
-//! net of the holds active at the catalog's clock.
+//! The catalog's side of reservations: applying decisions, releases, ticks and decided lines
+//! (see `holds` for the rule), inventory records that account for reservations, forgetting
+//! lines on the log's schedule, and availability net of the holds active at the read clock.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::catalog::{ApplyOutcome, Catalog, Key};
-use super::holds::{HoldEnd, Reservation, ReservationEvent, SharedHolds};
+use super::holds::{Decision, HeldLine, HoldEnd, Reservation, ReservationEvent, SharedHolds};
+use super::holds::{ReservationStatus, SkuHolds};
 use super::{Inventory, StockAndPrices};
 
-fn lock(m: &std::sync::Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// When remembered lines are forgotten and when active holds run out: ordered queues, so the
+/// work of each is proportional to what ends, never to everything held.
+#[derive(Debug, Default)]
+pub(super) struct HoldSchedule {
+    /// Per partition: (expires at, reservation, SKU) of every remembered line, forgotten in
+    /// order as the partition's decider moves `forget_before` past them.
+    remembered: Mutex<HashMap<i32, BTreeSet<(i64, Key, Key)>>>,
+    /// (expires at, SKU) of lines holding stock: the read clock refreshes exactly these.
+    expiries: Mutex<BTreeSet<(i64, Key)>>,
+}
+
+/// How many holds and lines the views keep (bounds, tests and metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HoldCounts {
+    /// SKUs with at least one line holding stock.
+    pub held_skus: usize,
+    /// Lines holding stock (or expired and not yet cleared).
+    pub active_lines: usize,
+    /// Reservations remembered (any outcome), and their lines.
+    pub reservations: usize,
+    pub remembered_lines: usize,
+    /// Entries of the read clock's expiry queue.
+    pub expiry_entries: usize,
 }
 
 impl Catalog {
     /// Applies one reservation event in log order.
     pub(super) fn apply_reservation(&self, event: ReservationEvent) -> ApplyOutcome {
         let _writing = lock(&self.hold_writes);
-        match &event {
-            ReservationEvent::Hold { id, sku, lines, .. } => {
-                // A retry of a decided line is recognised by the SKU's own holds (one partition,
-                // so every replica agrees), and holds nothing.
-                let on_hand = self.inventory(sku).map_or(0, |i| i.available);
-                let current = self.holds(sku).unwrap_or_default();
-                let Some((next, line)) = current.decide(on_hand, &event) else {
-                    return ApplyOutcome::Stale;
-                };
-                self.put_holds(sku, next);
-                self.record_line(id, *lines, line);
-                ApplyOutcome::Applied
-            }
-            ReservationEvent::Release { id, sku } => self.end_hold(sku, id, HoldEnd::Released),
-            ReservationEvent::Decided(line) => {
-                let mut next = (*self.holds(&line.sku).unwrap_or_default()).clone();
-                next.lines.retain(|l| l.reservation != line.reservation);
-                next.lines.push(line.clone());
-                self.put_holds(&line.sku, next);
-                self.record_line(&line.reservation.clone(), line.lines, line.clone());
-                ApplyOutcome::Applied
-            }
+        match event {
+            // Requests wait for the decider's record; nothing to apply.
+            ReservationEvent::Request(_) => ApplyOutcome::Stale,
+            ReservationEvent::Decision(decision) => self.apply_decision(&decision),
+            ReservationEvent::Release { id, sku } => self.end_hold(&sku, &id, HoldEnd::Released),
+            ReservationEvent::Tick {
+                partition,
+                forget_before_ms,
+            } => match self.forget(partition, forget_before_ms) {
+                0 => ApplyOutcome::Stale,
+                _ => ApplyOutcome::Applied,
+            },
+            ReservationEvent::Decided(line) => self.restore_line(line),
         }
     }
 
-    fn put_holds(&self, sku: &str, holds: super::holds::SkuHolds) {
-        if self.holds.insert(Key::from(sku), Arc::new(holds)).is_none() {
+    fn apply_decision(&self, decision: &Decision) -> ApplyOutcome {
+        let request = &decision.request;
+        self.forget(decision.partition, decision.forget_before_ms);
+        // A second decision for a line already decided (a retried request, or two deciders
+        // during a hand-over) changes nothing: the first in the log wins on every replica.
+        if self
+            .reservation(&request.id)
+            .is_some_and(|r| r.lines.contains_key(&request.sku))
+        {
+            return ApplyOutcome::Stale;
+        }
+        let current = self.holds(&request.sku).unwrap_or_default();
+        let (next, line) = current.decide(decision);
+        self.put_holds(&request.sku, next);
+        self.remember(line, request.lines);
+        ApplyOutcome::Applied
+    }
+
+    /// A line from a snapshot: remembered, and holding stock again if it did.
+    fn restore_line(&self, line: HeldLine) -> ApplyOutcome {
+        if self
+            .reservation(&line.reservation)
+            .is_some_and(|r| r.lines.contains_key(&line.sku))
+        {
+            return ApplyOutcome::Stale;
+        }
+        if line.held > 0 && line.ended.is_none() {
+            let mut next = (*self.holds(&line.sku).unwrap_or_default()).clone();
+            let at = next.active.partition_point(|l| l.offset < line.offset);
+            next.active.insert(at, line.clone());
+            self.put_holds(&line.sku, next);
+        }
+        let lines = line.lines;
+        self.remember(line, lines);
+        ApplyOutcome::Applied
+    }
+
+    fn put_holds(&self, sku: &str, holds: SkuHolds) {
+        if holds.active.is_empty() {
+            self.holds.remove(sku);
+        } else if self.holds.insert(Key::from(sku), Arc::new(holds)).is_none() {
             self.held_skus.fetch_add(1, Ordering::Release);
         }
     }
@@ -53,28 +110,80 @@ impl Catalog {
         self.held_skus.load(Ordering::Acquire) == 0
     }
 
-    fn record_line(&self, id: &str, lines: u32, line: super::holds::HeldLine) {
-        let mut reservation = self
-            .reservation(id)
-            .map(|r| (*r).clone())
-            .unwrap_or_else(|| {
+    /// Records a decided line in its reservation and the schedules.
+    fn remember(&self, line: HeldLine, lines: u32) {
+        let id = Key::from(line.reservation.as_str());
+        let sku = Key::from(line.sku.as_str());
+        lock(&self.hold_schedule.remembered)
+            .entry(line.partition)
+            .or_default()
+            .insert((line.expires_at_ms, id.clone(), sku.clone()));
+        if line.holding_at(i64::MIN) > 0 {
+            lock(&self.hold_schedule.expiries).insert((line.expires_at_ms, sku));
+        }
+        let mut reservation = match self.reservation(&id) {
+            Some(known) => (*known).clone(),
+            None => {
                 self.by_client
                     .entry(Key::from(line.client.as_str()))
                     .or_default()
-                    .push(id.to_string());
+                    .push(line.reservation.clone());
                 Reservation {
-                    id: id.to_string(),
+                    id: line.reservation.clone(),
                     lines_expected: lines.max(1),
+                    client: line.client.clone(),
                     lines: Default::default(),
                 }
-            });
+            }
+        };
         reservation.lines.insert(line.sku.clone(), line);
-        self.reservations
-            .insert(Key::from(id), Arc::new(reservation));
+        self.reservations.insert(id, Arc::new(reservation));
+    }
+
+    /// Forgets the lines of `partition` that expired before `before_ms` (the partition's own
+    /// log time, so every replica forgets the same lines at the same offset); returns how many.
+    fn forget(&self, partition: i32, before_ms: i64) -> usize {
+        let over: Vec<(i64, Key, Key)> = {
+            let mut remembered = lock(&self.hold_schedule.remembered);
+            let Some(queue) = remembered.get_mut(&partition) else {
+                return 0;
+            };
+            let mut over = Vec::new();
+            while queue.first().is_some_and(|(at, _, _)| *at < before_ms) {
+                over.extend(queue.pop_first());
+            }
+            over
+        };
+        for (_, id, sku) in &over {
+            self.forget_line(id, sku);
+        }
+        over.len()
+    }
+
+    fn forget_line(&self, id: &str, sku: &str) {
+        if let Some(next) = self.holds(sku).and_then(|h| h.without(id)) {
+            self.put_holds(sku, next);
+        }
+        let Some(known) = self.reservation(id) else {
+            return;
+        };
+        let mut reservation = (*known).clone();
+        reservation.lines.remove(sku);
+        if !reservation.lines.is_empty() {
+            self.reservations
+                .insert(Key::from(id), Arc::new(reservation));
+            return;
+        }
+        self.reservations.remove(id);
+        if let Some(mut ids) = self.by_client.get_mut(reservation.client.as_str()) {
+            ids.retain(|r| r != id);
+        }
+        self.by_client
+            .remove_if(reservation.client.as_str(), |_, ids| ids.is_empty());
     }
 
     fn end_hold(&self, sku: &str, id: &str, how: HoldEnd) -> ApplyOutcome {
-        let Some(next) = self.holds(sku).and_then(|h| h.end(id, how)) else {
+        let Some(next) = self.holds(sku).and_then(|h| h.without(id)) else {
             return ApplyOutcome::Stale;
         };
         self.put_holds(sku, next);
@@ -99,7 +208,7 @@ impl Catalog {
         }
     }
 
-    /// The holds on `sku` (every decided line, ended or not).
+    /// The lines holding stock of `sku`, in decision order.
     pub fn holds(&self, sku: &str) -> Option<SharedHolds> {
         self.holds.get(sku).map(|h| Arc::clone(h.value()))
     }
@@ -108,32 +217,51 @@ impl Catalog {
         self.reservations.get(id).map(|r| Arc::clone(r.value()))
     }
 
-    /// Every reservation the API still knows (per-client limits).
-    pub fn all_reservations(&self) -> Vec<Arc<Reservation>> {
-        self.reservations
+    /// Every remembered line (snapshots write these), in log order per partition.
+    pub fn all_lines(&self) -> Vec<HeldLine> {
+        let mut lines: Vec<HeldLine> = self
+            .reservations
             .iter()
-            .map(|r| Arc::clone(r.value()))
-            .collect()
+            .flat_map(|r| r.value().lines.values().cloned().collect::<Vec<_>>())
+            .collect();
+        lines.sort_by_key(|l| (l.partition, l.offset, l.sku.clone()));
+        lines
     }
 
-    /// Reservations of `client` still pending or holding stock now (ended ones are pruned from
-    /// the client's list as a side effect).
+    /// Reservations of `client` the views remember, whatever their outcome (pending lines
+    /// aside): what the per-client limit counts.
+    pub fn reservations_of(&self, client: &str) -> usize {
+        self.by_client.get(client).map_or(0, |ids| ids.len())
+    }
+
+    /// Reservations of `client` pending or holding stock now.
     pub fn active_reservations_of(&self, client: &str) -> usize {
-        use super::holds::ReservationStatus::{Held, Partial, Pending};
+        use ReservationStatus::{Held, Partial, Pending};
         let now = self.clock_ms();
-        let Some(mut ids) = self.by_client.get_mut(client) else {
-            return 0;
-        };
-        ids.retain(|id| {
-            self.reservation(id)
-                .is_some_and(|r| matches!(r.status(now), Held | Partial | Pending))
-        });
-        ids.len()
+        self.by_client.get(client).map_or(0, |ids| {
+            ids.iter()
+                .filter(|id| {
+                    self.reservation(id)
+                        .is_some_and(|r| matches!(r.status(now), Held | Partial | Pending))
+                })
+                .count()
+        })
     }
 
-    /// Every SKU's holds, as decided by the log (snapshots write these).
-    pub fn all_holds(&self) -> Vec<SharedHolds> {
-        self.holds.iter().map(|h| Arc::clone(h.value())).collect()
+    /// Reservations the views remember (any outcome).
+    pub fn remembered_reservations(&self) -> usize {
+        self.reservations.len()
+    }
+
+    /// What the views keep for reservations.
+    pub fn hold_counts(&self) -> HoldCounts {
+        HoldCounts {
+            held_skus: self.holds.len(),
+            active_lines: self.holds.iter().map(|h| h.active.len()).sum(),
+            reservations: self.reservations.len(),
+            remembered_lines: self.reservations.iter().map(|r| r.lines.len()).sum(),
+            expiry_entries: lock(&self.hold_schedule.expiries).len(),
+        }
     }
 
     /// The time reads of availability use (Unix ms).
@@ -142,34 +270,23 @@ impl Catalog {
     }
 
     /// Moves the read clock to `now_ms`; the summaries of SKUs whose holds ended in between are
-    /// recomputed (listings' `inStock` follows expiries). Decisions never read this clock.
-    pub fn advance_clock(&self, now_ms: i64) {
-        let before = self.clock_ms.swap(now_ms, Ordering::Relaxed);
-        let expired: Vec<String> = self
-            .holds
-            .iter()
-            .filter(|h| {
-                h.lines
-                    .iter()
-                    .any(|l| l.expires_at_ms > before && l.expires_at_ms <= now_ms)
-            })
-            .map(|h| h.key().to_string())
-            .collect();
-        for sku in expired {
-            self.refresh_owner_of(&sku, ApplyOutcome::Applied);
-            self.changed(Some(&sku));
+    /// recomputed (listings' `inStock` follows expiries). The work is the holds that ended,
+    /// taken off an ordered queue. Decisions never read this clock; returns how many SKUs.
+    pub fn advance_clock(&self, now_ms: i64) -> usize {
+        self.clock_ms.fetch_max(now_ms, Ordering::Relaxed);
+        let ended: Vec<Key> = {
+            let mut expiries = lock(&self.hold_schedule.expiries);
+            let mut ended = Vec::new();
+            while expiries.first().is_some_and(|(at, _)| *at <= now_ms) {
+                ended.extend(expiries.pop_first().map(|(_, sku)| sku));
+            }
+            ended
+        };
+        for sku in &ended {
+            self.refresh_owner_of(sku, ApplyOutcome::Applied);
+            self.changed(Some(sku));
         }
-        // Reservations over for a day are forgotten by the API (decisions never read this map).
-        let forget = now_ms.saturating_sub(super::holds::REMEMBER_MS);
-        let known = self.reservations.len();
-        self.reservations
-            .retain(|_, r| r.expires_at_ms().is_none_or(|t| t > forget));
-        if self.reservations.len() < known {
-            self.by_client.retain(|_, ids| {
-                ids.retain(|id| self.reservations.contains_key(id.as_str()));
-                !ids.is_empty()
-            });
-        }
+        ended.len()
     }
 
     /// Units of `sku` held now.
@@ -180,6 +297,16 @@ impl Catalog {
         self.holds
             .get(sku)
             .map_or(0, |h| h.held_at(self.clock_ms()))
+    }
+
+    /// Units of `sku` a cart holding `reservation` may buy now: its own holds as far as the
+    /// stock on hand covers them after earlier holds, plus what nobody holds.
+    pub fn available_to(&self, reservation: &str, sku: &str) -> i32 {
+        let on_hand = self.inventory(sku).map_or(0, |i| i.available);
+        match self.holds(sku) {
+            Some(holds) => holds.available_to(reservation, on_hand, self.clock_ms()),
+            None => on_hand.max(0),
+        }
     }
 
     /// The inventory record of `sku` with its holds taken off (what subscriptions report).

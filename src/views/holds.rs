@@ -1,39 +1,76 @@
-//! Stock reservations decided by the log: holds on SKUs, and the reservations they belong to.
+//! Stock reservations decided once, in the log: hold requests, the decisions recorded for them,
+//! and the holds on SKUs those decisions make.
 //!
-//! Every replica applies the reservation topic in order and decides each hold request the same
-//! way, from the log alone: a line is held up to what is available at that point of the log,
-//! on-hand stock (the inventory view) minus the holds still active at the request's *log*
-//! timestamp (never the local clock). Holds end when they expire (their log time plus their
-//! TTL), when released, or when an inventory record names their reservation (the warehouse has
-//! taken the order and its on-hand count already accounts for it).
+//! A `hold` request is only a request: the one replica that owns its reservations partition
+//! (through a consumer group) writes a `decision` record for it, carrying what it read from
+//! outside the partition: the SKU's on-hand count and the time it decided at. Every replica,
+//! the decider included, then applies the decision by the rule below, which reads nothing but
+//! the decision and the earlier records of the same partition. So every replica that has
+//! applied the same offsets holds the same units, whatever its inventory view says meanwhile,
+//! and a replica replaying from scratch or from any snapshot comes to the same state
+//! (`tests::replicas_applying_the_same_records_agree_whatever_their_stock`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// What a reservation event asks for (topic `vitrine.reservations`, key = SKU).
+/// A shopper's request to hold `quantity` units of `sku` (one line of reservation `id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldRequest {
+    pub id: String,
+    pub sku: String,
+    pub quantity: i32,
+    pub ttl_ms: i64,
+    /// Who asked (for per-client limits at the desk).
+    pub client: String,
+    /// Lines (one request each) the reservation has.
+    pub lines: u32,
+}
+
+/// The decider's record of one request: the request itself and the inputs it read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub request: HoldRequest,
+    /// `available` of the SKU's latest inventory record as the decider had applied it.
+    pub on_hand: i32,
+    /// The decider's clock when it decided (never earlier than its previous decision in the
+    /// partition): the hold runs from here for `ttl_ms`.
+    pub at_ms: i64,
+    /// Lines whose hold ended before this are forgotten first (the decider's remember window).
+    pub forget_before_ms: i64,
+    /// Most lines one SKU may hold at once (the decider's setting): past it, the line holds 0.
+    pub max_active: u32,
+    /// Where the decision sits in the log (set from the message, not the payload).
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// What a reservation record asks of the views (topic `vitrine.reservations`, key = SKU).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReservationEvent {
-    /// Hold `quantity` units of `sku` for reservation `id`, for `ttl_ms` from the event's log
-    /// time. `lines` is how many lines (one event each) the reservation has.
-    Hold {
-        id: String,
-        sku: String,
-        quantity: i32,
-        ttl_ms: i64,
-        client: String,
-        lines: u32,
-        at_ms: i64,
-    },
-    /// Release reservation `id`'s hold on `sku`.
+    /// A request: the views wait for its decision.
+    Request(HoldRequest),
+    /// Decided by the partition's owner.
+    Decision(Decision),
+    /// Release reservation `id`'s hold on `sku` (written only once the decision is applied).
     Release { id: String, sku: String },
+    /// The decider's clock for a partition with nothing to decide: lines of that partition
+    /// over before `forget_before_ms` are forgotten.
+    Tick {
+        partition: i32,
+        forget_before_ms: i64,
+    },
     /// A decided line, as Vitrine's own snapshots carry it.
     Decided(HeldLine),
 }
 
 impl ReservationEvent {
+    /// The SKU the record is about (empty for a tick).
     pub fn sku(&self) -> &str {
         match self {
-            ReservationEvent::Hold { sku, .. } | ReservationEvent::Release { sku, .. } => sku,
+            ReservationEvent::Request(r) => &r.sku,
+            ReservationEvent::Decision(d) => &d.request.sku,
+            ReservationEvent::Release { sku, .. } => sku,
+            ReservationEvent::Tick { .. } => "",
             ReservationEvent::Decided(line) => &line.sku,
         }
     }
@@ -47,13 +84,16 @@ pub struct HeldLine {
     pub requested: i32,
     /// Units the log granted (0 to `requested`).
     pub held: i32,
-    /// Log time (Unix ms) the hold ends.
+    /// Log time (Unix ms) the hold ends; a line that holds nothing ended when decided.
     pub expires_at_ms: i64,
     pub client: String,
     /// Lines of its reservation.
     pub lines: u32,
     /// Released, or accounted for by an inventory record: no longer holds stock.
     pub ended: Option<HoldEnd>,
+    /// The decision's place in the log: holds on one SKU rank by it.
+    pub partition: i32,
+    pub offset: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +120,7 @@ pub struct Reservation {
     pub id: String,
     /// Lines the reservation has; it is decided once all are.
     pub lines_expected: u32,
+    pub client: String,
     /// Decided lines, by SKU.
     pub lines: BTreeMap<String, HeldLine>,
 }
@@ -101,9 +142,13 @@ impl Reservation {
         self.lines.len() as u32 >= self.lines_expected
     }
 
-    /// The earliest end of its holds (log time).
+    /// The earliest end of the holds that held anything (log time).
     pub fn expires_at_ms(&self) -> Option<i64> {
-        self.lines.values().map(|l| l.expires_at_ms).min()
+        self.lines
+            .values()
+            .filter(|l| l.held > 0)
+            .map(|l| l.expires_at_ms)
+            .min()
     }
 
     pub fn status(&self, now_ms: i64) -> ReservationStatus {
@@ -134,152 +179,100 @@ impl Reservation {
     }
 }
 
-/// The holds on one SKU (decided lines of every reservation touching it).
+/// The lines holding units of one SKU, in decision order. Only lines that hold stock are here
+/// (rejected and ended lines live on in their reservation until forgotten), so deciding a hold
+/// costs the SKU's active lines, never its history.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SkuHolds {
-    pub lines: Vec<HeldLine>,
+    pub active: Vec<HeldLine>,
 }
 
 impl SkuHolds {
     /// Units held at `now_ms`.
     pub fn held_at(&self, now_ms: i64) -> i32 {
-        self.lines
+        self.active
             .iter()
             .map(|l| l.holding_at(now_ms))
             .fold(0i32, i32::saturating_add)
     }
 
-    /// Decides a hold request at log time `at_ms` against `on_hand` units: holds up to what
-    /// is left after the holds active then. Lines that have ended by `at_ms` are dropped.
-    pub fn decide(&self, on_hand: i32, request: &ReservationEvent) -> Option<(SkuHolds, HeldLine)> {
-        let ReservationEvent::Hold {
-            id,
-            sku,
-            quantity,
-            ttl_ms,
-            client,
-            at_ms,
-            lines,
-        } = request
-        else {
-            return None;
+    /// Applies a decision: the line holds what is left of the recorded on-hand after the lines
+    /// still holding at the decision's time (or nothing past `max_active` lines). Lines over
+    /// by then leave the active set.
+    pub fn decide(&self, decision: &Decision) -> (SkuHolds, HeldLine) {
+        let at = decision.at_ms;
+        let active: Vec<HeldLine> = self
+            .active
+            .iter()
+            .filter(|l| l.holding_at(at) > 0)
+            .cloned()
+            .collect();
+        let free = decision
+            .on_hand
+            .saturating_sub(active.iter().map(|l| l.held).fold(0, i32::saturating_add))
+            .max(0);
+        let request = &decision.request;
+        let held = if active.len() >= decision.max_active as usize {
+            0
+        } else {
+            request.quantity.min(free).max(0)
         };
-        if self.lines.iter().any(|l| l.reservation == *id) {
-            return None; // a retry of a line already decided
-        }
-        // Lines long over (by log time) are forgotten; everything else is kept.
-        let mut next = SkuHolds {
-            lines: self
-                .lines
-                .iter()
-                .filter(|l| l.expires_at_ms > at_ms.saturating_sub(REMEMBER_MS))
-                .cloned()
-                .collect(),
-        };
-        let free = on_hand.saturating_sub(next.held_at(*at_ms)).max(0);
         let line = HeldLine {
-            reservation: id.clone(),
-            sku: sku.clone(),
-            requested: *quantity,
-            held: (*quantity).min(free).max(0),
-            expires_at_ms: at_ms.saturating_add(*ttl_ms),
-            client: client.clone(),
-            lines: *lines,
+            reservation: request.id.clone(),
+            sku: request.sku.clone(),
+            requested: request.quantity,
+            held,
+            expires_at_ms: if held > 0 {
+                at.saturating_add(request.ttl_ms)
+            } else {
+                at
+            },
+            client: request.client.clone(),
+            lines: request.lines,
             ended: None,
+            partition: decision.partition,
+            offset: decision.offset,
         };
-        next.lines.push(line.clone());
-        Some((next, line))
+        let mut next = SkuHolds { active };
+        if held > 0 {
+            next.active.push(line.clone());
+        }
+        (next, line)
     }
 
-    /// The holds with `reservation`'s line ended as `how`; `None` if it holds nothing here.
-    pub fn end(&self, reservation: &str, how: HoldEnd) -> Option<SkuHolds> {
+    /// The holds without `reservation`'s line; `None` if it holds nothing here.
+    pub fn without(&self, reservation: &str) -> Option<SkuHolds> {
+        let at = self
+            .active
+            .iter()
+            .position(|l| l.reservation == reservation)?;
         let mut next = self.clone();
-        let line = next
-            .lines
-            .iter_mut()
-            .find(|l| l.reservation == reservation && l.ended.is_none())?;
-        line.ended = Some(how);
+        next.active.remove(at);
         Some(next)
     }
-}
 
-/// How long (log time) a line is remembered after its hold ended, so that a retry of the same
-/// reservation on the same SKU is recognised (and holds nothing) on every replica.
-pub const REMEMBER_MS: i64 = 24 * 3_600_000;
+    /// What `reservation` may take of `on_hand` at `now_ms`, with every other hold respected:
+    /// stock that shrank below the holds goes to the earliest decisions first, so all carts
+    /// together are never promised more than is on hand
+    /// (`tests::shrunken_stock_goes_to_the_earliest_holds`).
+    pub fn available_to(&self, reservation: &str, on_hand: i32, now_ms: i64) -> i32 {
+        let mut left = on_hand.max(0);
+        let mut own = 0;
+        for line in &self.active {
+            let granted = line.holding_at(now_ms).min(left);
+            left -= granted;
+            if line.reservation == reservation {
+                own += granted;
+            }
+        }
+        own + left
+    }
+}
 
 /// Shared, immutable snapshots of a SKU's holds (replaced whole on every change, so a reader
 /// pins one state).
 pub type SharedHolds = Arc<SkuHolds>;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hold(id: &str, quantity: i32, at_ms: i64) -> ReservationEvent {
-        ReservationEvent::Hold {
-            id: id.into(),
-            sku: "s".into(),
-            quantity,
-            ttl_ms: 1_000,
-            client: "c".into(),
-            lines: 1,
-            at_ms,
-        }
-    }
-
-    #[test]
-    fn holds_up_to_what_is_left_at_log_time() {
-        let h = SkuHolds::default();
-        let (h, a) = h.decide(5, &hold("a", 3, 0)).unwrap();
-        assert_eq!(a.held, 3);
-        let (h, b) = h.decide(5, &hold("b", 3, 10)).unwrap();
-        assert_eq!(b.held, 2, "partial: only 2 left");
-        let (h, c) = h.decide(5, &hold("c", 1, 20)).unwrap();
-        assert_eq!(c.held, 0, "rejected");
-        assert!(
-            h.decide(5, &hold("a", 3, 30)).is_none(),
-            "a retry holds nothing more"
-        );
-        // `a` expires at 1000 (log time): a request after it finds its units free again.
-        let (h, d) = h.decide(5, &hold("d", 5, 1_000)).unwrap();
-        assert_eq!(d.held, 3, "b still holds 2 until 1010");
-        assert_eq!(h.held_at(1_005), 5);
-        assert_eq!(h.held_at(1_010), 3);
-        // Release frees at once.
-        let h = h.end("d", HoldEnd::Released).unwrap();
-        assert_eq!(h.held_at(1_005), 2);
-        assert!(h.end("d", HoldEnd::Released).is_none());
-    }
-
-    #[test]
-    fn status_of_a_reservation() {
-        let line = |sku: &str, requested, held| HeldLine {
-            reservation: "r".into(),
-            sku: sku.into(),
-            requested,
-            held,
-            expires_at_ms: 100,
-            client: "c".into(),
-            lines: 2,
-            ended: None,
-        };
-        let mut r = Reservation {
-            id: "r".into(),
-            lines_expected: 2,
-            lines: BTreeMap::new(),
-        };
-        r.lines.insert("a".into(), line("a", 2, 2));
-        assert_eq!(r.status(0), ReservationStatus::Pending);
-        r.lines.insert("b".into(), line("b", 2, 1));
-        assert_eq!(r.status(0), ReservationStatus::Partial);
-        assert_eq!(r.status(100), ReservationStatus::Expired);
-        r.lines.get_mut("b").unwrap().held = 2;
-        assert_eq!(r.status(0), ReservationStatus::Held);
-        r.lines.get_mut("a").unwrap().ended = Some(HoldEnd::Released);
-        assert_eq!(r.status(0), ReservationStatus::Released);
-        for l in r.lines.values_mut() {
-            l.held = 0;
-        }
-        assert_eq!(r.status(0), ReservationStatus::Rejected);
-    }
-}
+#[path = "holds_tests.rs"]
+mod tests;

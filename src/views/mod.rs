@@ -67,6 +67,34 @@ pub(crate) mod testing {
         }
     }
 
+    /// The decider's record of a one-line hold of `quantity` units of `sku` against `on_hand`.
+    pub fn decision(
+        id: &str,
+        sku: &str,
+        quantity: i32,
+        on_hand: i32,
+        at_ms: i64,
+        ttl_ms: i64,
+    ) -> Change {
+        use holds::{Decision, HoldRequest, ReservationEvent};
+        Change::Reservation(ReservationEvent::Decision(Decision {
+            request: HoldRequest {
+                id: id.into(),
+                sku: sku.into(),
+                quantity,
+                ttl_ms,
+                client: "c".into(),
+                lines: 1,
+            },
+            on_hand,
+            at_ms,
+            forget_before_ms: at_ms - 60_000,
+            max_active: 1000,
+            partition: 0,
+            offset: at_ms,
+        }))
+    }
+
     pub fn stock(sku: &str, version: u64, available: i32) -> Inventory {
         Inventory {
             sku: sku.into(),

@@ -113,7 +113,7 @@ impl RecordingReader {
         };
         let now = self.catalog.clock_ms();
         let ends = holds
-            .lines
+            .active
             .iter()
             .filter(|l| l.holding_at(now) > 0)
             .map(|l| l.expires_at_ms)

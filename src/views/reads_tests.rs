@@ -118,22 +118,13 @@ fn variant_reads_are_shared_within_a_request() {
 /// outdates what was read that way.
 #[test]
 fn the_first_hold_outdates_answers_that_read_stock() {
-    use crate::views::holds::ReservationEvent;
     let c = catalog();
     c.apply(Change::Inventory(stock("a", 1, 5)));
     let reader = RecordingReader::new(Arc::clone(&c));
     assert_eq!(reader.available("a"), 5);
     let log = reader.log();
     assert!(log.still_current(&c));
-    c.apply(Change::Reservation(ReservationEvent::Hold {
-        id: "r".into(),
-        sku: "a".into(),
-        quantity: 2,
-        ttl_ms: 60_000,
-        client: "c".into(),
-        lines: 1,
-        at_ms: 1,
-    }));
+    c.apply(crate::views::testing::decision("r", "a", 2, 5, 1, 60_000));
     assert!(!log.still_current(&c));
     assert_eq!(reader.available("a"), 5, "the request keeps its first view");
     assert_eq!(RecordingReader::new(Arc::clone(&c)).available("a"), 3);
@@ -155,19 +146,10 @@ fn scans_are_never_checkable() {
 /// clock still ends it when a hold it read ends.
 #[test]
 fn a_verified_log_is_rechecked_only_after_changes() {
-    use crate::views::holds::ReservationEvent;
     use std::sync::atomic::AtomicU64;
     let c = catalog();
     c.apply(Change::Inventory(stock("a", 1, 5)));
-    c.apply(Change::Reservation(ReservationEvent::Hold {
-        id: "r".into(),
-        sku: "a".into(),
-        quantity: 2,
-        ttl_ms: 1_000,
-        client: "c".into(),
-        lines: 1,
-        at_ms: 1,
-    }));
+    c.apply(crate::views::testing::decision("r", "a", 2, 5, 1, 1_000));
     let reader = RecordingReader::new(Arc::clone(&c));
     reader.price("a");
     assert_eq!(reader.available("a"), 3);

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use vitrine::events::reservation::{hold, release};
+use vitrine::events::reservation::{decided_hold, release};
 use vitrine::views::ViewKind;
 
 use crate::support::{Shop, CHECKOUT};
@@ -35,7 +35,7 @@ async fn check(items: Vec<Vec<(i32, i32)>>, released: usize) {
                 shop.put(
                     ViewKind::Reservations,
                     sku,
-                    hold(&id, sku, *asked, 60_000, "c", 1),
+                    decided_hold(&id, sku, *asked, *on_hand, vitrine::clock::unix_ms()),
                 );
                 free -= (*asked).min(*on_hand);
             }

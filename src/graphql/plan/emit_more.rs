@@ -18,13 +18,16 @@ pub fn checkout(out: &mut Out, env: &Env, node: &Node) -> Res<()> {
     let country: CountryCode = vars.arg(&node.field, "country")?;
     let lines: Vec<CheckoutLineInput> = vars.arg(&node.field, "lines")?;
     let reservation: Option<ID> = vars.arg(&node.field, "reservationId")?;
+    let token: Option<String> = vars.arg(&node.field, "reservationToken")?;
     let market = super::emit::market(env, Some(country))?;
     let cart = price_cart(
         env.reader,
         env.settings,
         &market,
         lines,
-        reservation.as_ref().map(|id| id.as_str()),
+        reservation
+            .as_ref()
+            .map(|id| (id.as_str(), token.as_deref().unwrap_or(""))),
     )
     .map_err(|_| Fallback)?;
     object(out, &node.children, "Checkout", |out, n| {
