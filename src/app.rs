@@ -93,6 +93,7 @@ impl App {
             readiness: Arc::clone(&readiness),
             progress: Arc::clone(&progress),
             unready_past_lag_ms: settings.server.unready_past_lag_ms as i64,
+            decider: Arc::default(),
         });
         let gateway = build_gateway_with(Arc::clone(&status), &settings);
         let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats))
@@ -150,6 +151,7 @@ impl App {
                         topic: reservations.clone(),
                         catalog: Arc::clone(&catalog),
                         progress: Arc::clone(&progress),
+                        status: Arc::clone(&status.decider),
                         settings: settings.reservations.clone(),
                     },
                 )

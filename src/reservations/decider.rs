@@ -27,7 +27,7 @@ use crate::config::ReservationSettings;
 use crate::events::decode;
 use crate::events::reservation::{decision, tick, TICK_KEY};
 use crate::ingest::KafkaClient;
-use crate::status::Progress;
+use crate::status::{DeciderStatus, Progress};
 use crate::views::holds::{HoldRequest, ReservationEvent};
 use crate::views::{Catalog, Change, StockAndPrices, ViewKind};
 
@@ -76,6 +76,7 @@ pub struct DeciderParts {
     pub topic: String,
     pub catalog: Arc<Catalog>,
     pub progress: Arc<Progress>,
+    pub status: Arc<DeciderStatus>,
     pub settings: ReservationSettings,
 }
 
@@ -93,6 +94,10 @@ pub fn spawn_decider(
                 .set("auto.offset.reset", "earliest")
                 .set("session.timeout.ms", session.to_string())
                 .set("heartbeat.interval.ms", (session / 3).max(100).to_string())
+                // Incremental hand-over: a member joining or dying moves only the partitions
+                // that must move, the others keep being decided (and tansu, the test broker,
+                // reassigns a dead member's partitions only this way).
+                .set("partition.assignment.strategy", "cooperative-sticky")
                 .set("fetch.wait.max.ms", "10")
                 .set("enable.partition.eof", "false");
         })
@@ -141,6 +146,14 @@ struct Decider {
 
 type Delivery = rdkafka::producer::DeliveryFuture;
 
+/// One polled message: partition, offset, key and payload.
+struct Polled {
+    partition: i32,
+    offset: i64,
+    key: Option<Vec<u8>>,
+    payload: Option<Vec<u8>>,
+}
+
 impl Decider {
     fn run(mut self) {
         tracing::info!(topic = %self.parts.topic, group = %self.parts.settings.decider_group, "reservation decider started");
@@ -153,21 +166,22 @@ impl Decider {
             self.tick();
         }
         self.consumer.unsubscribe();
+        self.parts.status.set_partitions(vec![]);
         tracing::info!("reservation decider stopped");
     }
 
     /// Up to 256 messages, waiting at most 50 ms for the first.
-    fn poll_batch(&self) -> Vec<(i32, i64, Option<Vec<u8>>, Option<Vec<u8>>)> {
+    fn poll_batch(&self) -> Vec<Polled> {
         let mut batch = Vec::new();
         let mut wait = Duration::from_millis(50);
         while batch.len() < 256 {
             match self.consumer.poll(wait) {
-                Some(Ok(m)) => batch.push((
-                    m.partition(),
-                    m.offset(),
-                    m.key().map(<[u8]>::to_vec),
-                    m.payload().map(<[u8]>::to_vec),
-                )),
+                Some(Ok(m)) => batch.push(Polled {
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key().map(<[u8]>::to_vec),
+                    payload: m.payload().map(<[u8]>::to_vec),
+                }),
                 Some(Err(error)) => {
                     tracing::warn!(%error, "reservation decider: consumer error");
                     break;
@@ -189,6 +203,7 @@ impl Decider {
             .iter()
             .map(|e| e.partition())
             .collect();
+        self.parts.status.set_partitions(now.clone());
         self.owned.retain(|p, _| {
             let keep = now.contains(p);
             if !keep {
@@ -246,15 +261,21 @@ impl Decider {
         }
     }
 
-    fn decide(&mut self, batch: Vec<(i32, i64, Option<Vec<u8>>, Option<Vec<u8>>)>) {
-        if batch.iter().any(|(p, ..)| !self.owned.contains_key(p)) {
+    fn decide(&mut self, batch: Vec<Polled>) {
+        if batch.iter().any(|m| !self.owned.contains_key(&m.partition)) {
             self.follow_assignment();
         }
         let mut deliveries: Vec<(i32, i64, Delivery)> = Vec::new();
         let mut first_of: HashMap<i32, i64> = HashMap::new();
         let mut next_of: HashMap<i32, i64> = HashMap::new();
         let mut retry: Vec<(i32, i64)> = Vec::new();
-        for (partition, offset, key, payload) in batch {
+        for Polled {
+            partition,
+            offset,
+            key,
+            payload,
+        } in batch
+        {
             first_of.entry(partition).or_insert(offset);
             if retry.iter().any(|(p, _)| *p == partition) {
                 continue; // already going back for this partition
@@ -334,7 +355,10 @@ impl Decider {
             .key(&request.sku)
             .payload(&record);
         match self.producer.send_result(message) {
-            Ok(delivery) => Some(delivery),
+            Ok(delivery) => {
+                self.parts.status.record_decided();
+                Some(delivery)
+            }
             Err((error, _)) => {
                 tracing::warn!(%error, partition, "reservation decider: cannot enqueue a decision");
                 None
@@ -373,6 +397,7 @@ impl Decider {
                 .key(TICK_KEY)
                 .payload(&record);
             if let Ok(delivery) = self.producer.send_result(message) {
+                self.parts.status.record_tick();
                 sent.push(delivery);
             }
         }

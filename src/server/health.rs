@@ -42,6 +42,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         "snapshot": report.snapshot,
         "views": views,
         "subscriptions": {"active": state.gateway.hub().active()},
+        "reservations": {"decider": report.decider},
     });
     (status, Json(body)).into_response()
 }

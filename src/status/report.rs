@@ -20,6 +20,8 @@ pub struct IngestStatus {
     pub progress: Arc<Progress>,
     /// Readiness ends while any view lags more than this (ms); 0: never for staleness.
     pub unready_past_lag_ms: i64,
+    /// The reservations partitions this replica decides.
+    pub decider: Arc<super::DeciderStatus>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +68,7 @@ pub struct StatusReport {
     pub ready_after_ms: i64,
     pub snapshot: Option<SnapshotReport>,
     pub views: Vec<ViewReport>,
+    pub decider: super::decider::DeciderReport,
 }
 
 impl IngestStatus {
@@ -112,6 +115,7 @@ impl IngestStatus {
                     }
                 })
                 .collect(),
+            decider: self.decider.report(),
         }
     }
 }

@@ -15,13 +15,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A remembered line: when its hold ended (or ends), its reservation and its SKU.
+type Remembered = (i64, Key, Key);
+
 /// When remembered lines are forgotten and when active holds run out: ordered queues, so the
 /// work of each is proportional to what ends, never to everything held.
 #[derive(Debug, Default)]
 pub(super) struct HoldSchedule {
     /// Per partition: (expires at, reservation, SKU) of every remembered line, forgotten in
     /// order as the partition's decider moves `forget_before` past them.
-    remembered: Mutex<HashMap<i32, BTreeSet<(i64, Key, Key)>>>,
+    remembered: Mutex<HashMap<i32, BTreeSet<Remembered>>>,
     /// (expires at, SKU) of lines holding stock: the read clock refreshes exactly these.
     expiries: Mutex<BTreeSet<(i64, Key)>>,
 }
@@ -143,7 +146,7 @@ impl Catalog {
     /// Forgets the lines of `partition` that expired before `before_ms` (the partition's own
     /// log time, so every replica forgets the same lines at the same offset); returns how many.
     fn forget(&self, partition: i32, before_ms: i64) -> usize {
-        let over: Vec<(i64, Key, Key)> = {
+        let over: Vec<Remembered> = {
             let mut remembered = lock(&self.hold_schedule.remembered);
             let Some(queue) = remembered.get_mut(&partition) else {
                 return 0;

@@ -1,6 +1,7 @@
-//! Reservations on the embedded demo (its mock cluster carries the reservations topic): holds
-//! decided by the log and read back, availability net of holds, idempotent retries, release,
-//! expiry, limits, and the cross-site rules for mutations.
+//! Reservations on the embedded demo (its mock cluster carries the reservations topic, and this
+//! replica is the only member of the deciders' group): holds decided by the log and read back,
+//! availability net of holds, idempotent retries, ownership, release, expiry, limits, and the
+//! cross-site rules for mutations.
 
 use std::time::Duration;
 
@@ -11,9 +12,9 @@ use crate::helpers::spawn_app;
 
 const RESERVE: &str = "mutation($lines: [ReserveLineInput!]!, $key: String!, $ttl: Int) {
     reserve(lines: $lines, idempotencyKey: $key, ttlSeconds: $ttl) {
-      id status expiresAt lines { sku requested held } } }";
-const RELEASE: &str =
-    "mutation($id: ID!) { releaseReservation(id: $id) { id status lines { sku held } } }";
+      id token status expiresAt lines { sku requested held } } }";
+const RELEASE: &str = "mutation($id: ID!, $token: String!) {
+    releaseReservation(id: $id, token: $token) { id status lines { sku held } } }";
 const STOCK: &str =
     "query($id: ID!) { product(id: $id) { availableForSale variants { sku quantityAvailable } } }";
 
@@ -93,10 +94,13 @@ async fn holds_are_decided_by_the_log_and_read_back() {
 
     // Checkout of the held cart: not short of its own held units; without the reservation, it
     // is (they are held for someone).
-    let cart = "query($sku: ID!, $n: Int!, $r: ID) { checkout(country: \"US\", lines: [{sku: $sku, quantity: $n}], reservationId: $r) { lines { held unavailable { available } } } }";
+    let cart = "query($sku: ID!, $n: Int!, $r: ID, $t: String) { checkout(country: \"US\", lines: [{sku: $sku, quantity: $n}], reservationId: $r, reservationToken: $t) { lines { held unavailable { available } } } }";
     let held_cart = app
         .client
-        .query(cart, json!({"sku": sku, "n": on_hand, "r": r["id"]}))
+        .query(
+            cart,
+            json!({"sku": sku, "n": on_hand, "r": r["id"], "t": r["token"]}),
+        )
         .await;
     let line = &held_cart["data"]["checkout"]["lines"][0];
     assert_eq!(line["held"], on_hand, "{held_cart}");
@@ -110,7 +114,10 @@ async fn holds_are_decided_by_the_log_and_read_back() {
     assert_eq!(line["held"], Value::Null);
 
     // Release frees the stock at once.
-    let released = app.client.query(RELEASE, json!({"id": r["id"]})).await;
+    let released = app
+        .client
+        .query(RELEASE, json!({"id": r["id"], "token": r["token"]}))
+        .await;
     assert_eq!(
         released["data"]["releaseReservation"]["status"], "RELEASED",
         "{released}"
@@ -118,7 +125,10 @@ async fn holds_are_decided_by_the_log_and_read_back() {
     assert_eq!(available(&app.client, &product, &sku).await, on_hand);
     let released_cart = app
         .client
-        .query(cart, json!({"sku": sku, "n": 1, "r": r["id"]}))
+        .query(
+            cart,
+            json!({"sku": sku, "n": 1, "r": r["id"], "t": r["token"]}),
+        )
         .await;
     assert_eq!(
         released_cart["data"]["checkout"]["lines"][0]["held"], 0,
@@ -201,14 +211,25 @@ async fn reservation_limits_and_errors() {
         )
         .await;
     assert_eq!(error_code(&r), "TOO_MANY_HOLDS", "{r}");
-    let r = app.client.query(RELEASE, json!({"id": "r_nope"})).await;
-    assert_eq!(error_code(&r), "RESERVATION_NOT_FOUND", "{r}");
+    let r = app
+        .client
+        .query(RELEASE, json!({"id": "r_nope", "token": "0"}))
+        .await;
+    assert_eq!(error_code(&r), "RESERVATION_NOT_OWNED", "{r}");
+    let r = app
+        .client
+        .query(
+            RESERVE,
+            json!({"lines": [{"sku": "no-such-sku", "quantity": 1}], "key": "k6"}),
+        )
+        .await;
+    assert_eq!(error_code(&r), "UNKNOWN_SKU", "{r}");
 
     // Never over GET, never from a simple (form) request.
     let url = format!(
         "{}/graphql?query={}",
         app.client.base,
-        "mutation%20%7B%20releaseReservation(id%3A%20%22x%22)%20%7B%20id%20%7D%20%7D"
+        "mutation%20%7B%20releaseReservation(id%3A%20%22x%22%2C%20token%3A%20%22t%22)%20%7B%20id%20%7D%20%7D"
     );
     let get = app.client.http.get(url).send().await.unwrap();
     assert_eq!(get.status(), 405);
@@ -217,7 +238,7 @@ async fn reservation_limits_and_errors() {
         .http
         .post(format!("{}/graphql", app.client.base))
         .header("content-type", "text/plain")
-        .body(r#"{"query":"mutation { releaseReservation(id: \"x\") { id } }"}"#)
+        .body(r#"{"query":"mutation { releaseReservation(id: \"x\", token: \"t\") { id } }"}"#)
         .send()
         .await
         .unwrap();
@@ -272,5 +293,109 @@ async fn subscribers_see_holds_as_stock_changes() {
     assert_eq!(e["quantityAvailable"], 0, "{event}");
     assert_eq!(e["status"], "OUT_OF_STOCK", "{event}");
     ws.close().await;
+    app.stop().await;
+}
+
+/// Posts `query` as client `who` (the configured client header).
+async fn as_client(client: &Client, who: &str, query: &str, variables: Value) -> Value {
+    client
+        .http
+        .post(format!("{}/graphql", client.base))
+        .header("x-shopper", who)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The same idempotency key from two clients is two reservations; only the owner's token
+/// releases or checks out against one.
+#[tokio::test]
+async fn reservations_belong_to_the_shopper_who_made_them() {
+    let app = spawn_app("[subscriptions]\nclient_header = \"x-shopper\"\n").await;
+    app.client.wait_ready().await;
+    let (_, sku, _) = stocked_sku(&app.client).await;
+    let vars = json!({"lines": [{"sku": sku, "quantity": 1}], "key": "cart-1"});
+    let alice = as_client(&app.client, "alice", RESERVE, vars.clone()).await;
+    let mallory = as_client(&app.client, "mallory", RESERVE, vars.clone()).await;
+    let (a, m) = (reservation(&alice), reservation(&mallory));
+    assert_ne!(
+        a["id"], m["id"],
+        "same key, another client: another reservation"
+    );
+    assert_eq!(a["status"], "HELD", "{alice}");
+    assert_eq!(
+        reservation(&as_client(&app.client, "alice", RESERVE, vars).await)["id"],
+        a["id"],
+        "the owner's retry finds hers"
+    );
+
+    // Mallory knows Alice's id: with her own token, or none, she can neither release it nor
+    // check out against it.
+    let steal = json!({"id": a["id"], "token": m["token"]});
+    let r = as_client(&app.client, "mallory", RELEASE, steal).await;
+    assert_eq!(error_code(&r), "RESERVATION_NOT_OWNED", "{r}");
+    let cart = "query($sku: ID!, $r: ID, $t: String) { checkout(country: \"US\", lines: [{sku: $sku, quantity: 1}], reservationId: $r, reservationToken: $t) { lines { held } } }";
+    for token in [m["token"].clone(), Value::Null] {
+        let r = as_client(
+            &app.client,
+            "mallory",
+            cart,
+            json!({"sku": sku, "r": a["id"], "t": token}),
+        )
+        .await;
+        assert_eq!(error_code(&r), "RESERVATION_NOT_OWNED", "{r}");
+    }
+    // Alice's token works from any client address (a phone changing networks).
+    let r = as_client(
+        &app.client,
+        "alice-on-4g",
+        cart,
+        json!({"sku": sku, "r": a["id"], "t": a["token"]}),
+    )
+    .await;
+    assert_eq!(r["data"]["checkout"]["lines"][0]["held"], 1, "{r}");
+    let r = as_client(
+        &app.client,
+        "alice",
+        RELEASE,
+        json!({"id": a["id"], "token": a["token"]}),
+    )
+    .await;
+    assert_eq!(r["data"]["releaseReservation"]["status"], "RELEASED", "{r}");
+    app.stop().await;
+}
+
+/// A reserve whose request runs out of time after some lines were asked for leaves no
+/// reservation half asked: every line is decided, and a retry reads the whole of it back.
+#[tokio::test]
+async fn a_reserve_is_never_cut_between_its_lines() {
+    let app =
+        spawn_app("[graphql]\nrequest_timeout_ms = 3\n[reservations]\nmax_per_client = 1000\n")
+            .await;
+    app.client.wait_ready().await;
+    let lines: Vec<Value> = (0..20)
+        .map(|i| json!({"sku": format!("p{i:06}-0"), "quantity": 1}))
+        .collect();
+    let vars = json!({"lines": lines, "key": "big-cart"});
+    let first = app.client.query(RESERVE, vars.clone()).await;
+    let client = app.client.clone();
+    let whole = wait_until("all 20 lines decided", Duration::from_secs(20), || {
+        let (c, v) = (client.clone(), vars.clone());
+        async move {
+            let r = c.query(RESERVE, v).await;
+            let lines = r["data"]["reserve"]["lines"].as_array().map_or(0, Vec::len);
+            (lines == 20).then_some(r)
+        }
+    })
+    .await;
+    assert_ne!(
+        whole["data"]["reserve"]["status"],
+        Value::Null,
+        "{first} {whole}"
+    );
     app.stop().await;
 }

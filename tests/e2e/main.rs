@@ -12,6 +12,7 @@ mod faults;
 mod intl;
 mod model;
 mod process;
+mod reservation_race;
 mod reservations;
 mod secured;
 mod shutdown;

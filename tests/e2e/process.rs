@@ -28,6 +28,12 @@ fn command(brokers: &str, topics: &TopicSettings) -> Command {
         .env("VITRINE_TOPICS__INVENTORY", &topics.inventory)
         .env("VITRINE_TOPICS__INTL", &topics.intl)
         .env("VITRINE_TOPICS__RESERVATIONS", &topics.reservations)
+        // A deciders' group per test: tests sharing the broker never rebalance each other.
+        .env(
+            "VITRINE_RESERVATIONS__DECIDER_GROUP",
+            format!("{}.deciders", topics.reservations),
+        )
+        .env("VITRINE_RESERVATIONS__DECIDER_SESSION_TIMEOUT_MS", "6000")
         .env("VITRINE_CHECKOUT__QUOTE_SECRET", "e2e-quote-secret")
         .env("VITRINE_LOG__FORMAT", "json")
         .env("RUST_LOG", "info");

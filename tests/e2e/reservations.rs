@@ -18,7 +18,7 @@ use crate::snapshots::temp_dir;
 const SKU: &str = "p000001-0";
 const RESERVE: &str = "mutation($key: String!, $sku: ID!) {
     reserve(lines: [{sku: $sku, quantity: 1}], idempotencyKey: $key) {
-      id status lines { sku requested held } } }";
+      id token status lines { sku requested held } } }";
 const STOCK: &str = "{ product(id: \"p000001\") { variants { sku quantityAvailable } } }";
 
 /// Reserves one unit under `key`, retrying while the outcome is unknown (as clients must).
@@ -146,17 +146,14 @@ async fn two_replicas_hold_exactly_the_stock_and_agree() {
     );
 
     // Ten shoppers let go: their units are free again, on both replicas.
-    let held_ids: Vec<Value> = answers
-        .values()
-        .filter(|r| r["status"] == "HELD")
-        .map(|r| r["id"].clone())
-        .collect();
-    for id in &held_ids[..10] {
+    let held: Vec<&Value> = answers.values().filter(|r| r["status"] == "HELD").collect();
+    let held_ids: Vec<Value> = held.iter().map(|r| r["id"].clone()).collect();
+    for r in &held[..10] {
         let r = a
             .client
             .query(
-                "mutation($id: ID!) { releaseReservation(id: $id) { status } }",
-                json!({"id": id}),
+                "mutation($id: ID!, $t: String!) { releaseReservation(id: $id, token: $t) { status } }",
+                json!({"id": r["id"], "t": r["token"]}),
             )
             .await;
         assert_eq!(r["data"]["releaseReservation"]["status"], "RELEASED", "{r}");
