@@ -7,7 +7,10 @@
 //! Then `reserve` of one unit, one call at a time (same shape: produce, wait until applied),
 //! then `workers` concurrent callers for `seconds`.
 //!
-//! Usage: reserve_latency BROKERS VITRINE_URL SKU [samples=300] [workers=16] [seconds=10]
+//! With several replicas (`VITRINE_URL` a comma-separated list) calls go to each in turn, as a
+//! load balancer would send them; every decision is written by the partition's owner.
+//!
+//! Usage: reserve_latency BROKERS VITRINE_URL[,URL...] SKU [samples=300] [workers=16] [seconds=10]
 
 use std::time::{Duration, Instant};
 
@@ -160,7 +163,9 @@ async fn stock_up(brokers: &str, http: &reqwest::Client, base: &str, sku: &str) 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (brokers, url, sku) = (&args[1], format!("{}/graphql", args[2]), args[3].clone());
+    let bases: Vec<String> = args[2].split(',').map(String::from).collect();
+    let urls: Vec<String> = bases.iter().map(|b| format!("{b}/graphql")).collect();
+    let (brokers, sku) = (&args[1], args[3].clone());
     let arg = |i: usize, d: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(d);
     let (samples, workers, seconds) = (arg(4, 300), arg(5, 16), arg(6, 10));
     let run = std::process::id();
@@ -169,11 +174,14 @@ async fn main() {
     let (f50, f99) = report("floor_produce_to_consume", floor_ms);
 
     let http = reqwest::Client::new();
-    stock_up(brokers, &http, &args[2], &sku).await;
+    for base in &bases {
+        stock_up(brokers, &http, base, &sku).await;
+    }
     let mut ms = vec![];
     for i in 0..samples + 20 {
         let started = Instant::now();
-        let r = reserve(&http, &url, &sku, &format!("seq-{run}-{i}")).await;
+        let url = &urls[i % urls.len()];
+        let r = reserve(&http, url, &sku, &format!("seq-{run}-{i}")).await;
         assert_eq!(r["data"]["reserve"]["status"], "HELD", "{r}");
         if i >= 20 {
             ms.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -189,12 +197,13 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(seconds as u64);
     let mut tasks = tokio::task::JoinSet::new();
     for w in 0..workers {
-        let (http, url, sku) = (http.clone(), url.clone(), sku.clone());
+        let (http, urls, sku) = (http.clone(), urls.clone(), sku.clone());
         tasks.spawn(async move {
             let (mut done, mut ms) = (0usize, vec![]);
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let r = reserve(&http, &url, &sku, &format!("par-{run}-{w}-{done}")).await;
+                let url = &urls[(w + done) % urls.len()];
+                let r = reserve(&http, url, &sku, &format!("par-{run}-{w}-{done}")).await;
                 assert_eq!(r["data"]["reserve"]["status"], "HELD", "{r}");
                 ms.push(started.elapsed().as_secs_f64() * 1000.0);
                 done += 1;
@@ -210,5 +219,6 @@ async fn main() {
         "RESULT sustained workers={workers} reservations_per_s={:.0}",
         all.len() as f64 / seconds as f64
     );
+    println!("RESULT holds_total={}", all.len() + samples + 20);
     report("reserve_under_load", all);
 }
