@@ -40,7 +40,12 @@ fn append(record: &BinaryRecord<&str>, out: &mut Vec<u8>) -> Result<(), BinaryEr
     Ok(())
 }
 
+/// A product; one with a correction in force goes as its JSON text, which carries it (the
+/// binary record's fields are the topic record's, without the correction's).
 pub fn append_product(p: &Product, out: &mut Vec<u8>) -> Result<(), BinaryError> {
+    if p.corrected_at.is_some() {
+        return append_json(ViewKind::Products, &p.id, &product::encode(p), out);
+    }
     append(&BinaryRecord::Product(product::record_of(p)), out)
 }
 
@@ -166,6 +171,32 @@ mod tests {
             json_change(ViewKind::Inventory, "p1-s", &inventory::encode(&st)),
             Change::Inventory(st)
         );
+    }
+
+    /// A product correction (an HS-code typo fixed) survives a snapshot, as one still in force
+    /// carried by a later record does.
+    #[test]
+    fn a_corrected_product_keeps_its_correction_through_a_snapshot() {
+        let mut fixed = serde_json::json!({"id":"p1","version":5,"title":"T","brand":"B",
+            "hsCode":"6110.12","correction":true,"variants":[{"sku":"p1-s"}]});
+        let Change::Product(p) = json_change(ViewKind::Products, "p1", &fixed) else {
+            panic!()
+        };
+        assert_eq!(p.corrected_at, Some(5));
+        fixed["version"] = serde_json::json!(6);
+        fixed["correction"] = serde_json::json!(false);
+        fixed["correctedAt"] = serde_json::json!(5);
+        let Change::Product(later) = json_change(ViewKind::Products, "p1", &fixed) else {
+            panic!()
+        };
+        assert_eq!(later.corrected_at, Some(5));
+        for product in [p, later] {
+            let mut bytes = Vec::new();
+            append_product(&product, &mut bytes).unwrap();
+            let ((_, change), rest) = decode_first(&bytes).unwrap();
+            assert!(rest.is_empty());
+            assert_eq!(change.unwrap(), Change::Product(product));
+        }
     }
 
     #[test]

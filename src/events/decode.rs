@@ -68,7 +68,9 @@ pub fn decode(
         return Ok(Change::Delete(kind, key.to_string()));
     };
     match kind {
-        ViewKind::Products => product::decode(key, parse(payload)?).map(Change::Product),
+        ViewKind::Products => product::decode(key, parse(payload)?)
+            .map(|p| product::with_correction(p, payload))
+            .map(Change::Product),
         ViewKind::Prices => price::decode(key, parse(payload)?).map(Change::Price),
         ViewKind::Inventory => inventory::decode(key, parse(payload)?).map(Change::Inventory),
         ViewKind::Intl => intl::decode(key, parse(payload)?).map(Change::Intl),

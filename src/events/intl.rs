@@ -22,6 +22,11 @@ pub(super) struct IntlRecord {
     tax_rate: u32,
     rounding: Option<RoundingRecord>,
     shipping: ShippingRecord,
+    /// This record corrects an erroneous one: quotes for earlier versions are void.
+    #[serde(default)]
+    correction: bool,
+    /// The version of an earlier correction still in force (written by Vitrine's snapshots).
+    corrected_at: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +157,11 @@ pub(super) fn decode(key: &str, record: IntlRecord) -> Result<IntlContext, Decod
             flat_minor: shipping.flat,
             free_over_minor: shipping.free_over,
         },
+        corrected_at: super::correction_in_force(
+            record.version,
+            record.correction,
+            record.corrected_at,
+        ),
     })
 }
 
@@ -177,6 +187,7 @@ pub fn encode(i: &IntlContext) -> Value {
     if let Some(r) = i.rounding {
         value["rounding"] = json!({"increment": r.increment, "minus": r.minus});
     }
+    super::write_correction(&mut value, i.version, i.corrected_at);
     value
 }
 
@@ -189,6 +200,23 @@ mod tests {
     const GB: &str = r#"{"country":"GB","version":3,"currency":"GBP","minorUnits":2,"fxRate":"0.7893",
         "dutyRates":{"61":1200,"6110":1600,"*":500},"taxRate":2000,
         "rounding":{"increment":100,"minus":1},"shipping":{"flat":1500,"freeOver":25000}}"#;
+
+    /// A corrected context says so, and keeps saying so through a snapshot's JSON.
+    #[test]
+    fn a_correction_is_decoded_and_written_back() {
+        let fixed = GB.replace("\"version\":3", "\"version\":4,\"correction\":true");
+        let Ok(Change::Intl(gb)) = decode(ViewKind::Intl, Some(b"GB"), Some(fixed.as_bytes()))
+        else {
+            panic!("GB decodes")
+        };
+        assert_eq!(gb.corrected_at, Some(4));
+        let again = encode(&gb).to_string();
+        let Ok(Change::Intl(back)) = decode(ViewKind::Intl, Some(b"GB"), Some(again.as_bytes()))
+        else {
+            panic!("round trip")
+        };
+        assert_eq!(back, gb);
+    }
 
     #[test]
     fn decodes_the_documented_example() {

@@ -13,5 +13,24 @@ pub mod reservation;
 mod topics;
 
 pub use decode::{decode, DecodeError};
+
+/// The correction in force after a record of `version` (prices, products and countries alike):
+/// this one if it says `"correction": true`, else the earlier one it carries (`correctedAt`).
+fn correction_in_force(version: u64, correction: bool, corrected_at: Option<u64>) -> Option<u64> {
+    if correction {
+        Some(version)
+    } else {
+        corrected_at
+    }
+}
+
+/// Writes a correction in force into a record's JSON (the inverse of [`correction_in_force`]).
+fn write_correction(value: &mut serde_json::Value, version: u64, corrected_at: Option<u64>) {
+    match corrected_at {
+        Some(v) if v == version => value["correction"] = serde_json::json!(true),
+        Some(v) => value["correctedAt"] = serde_json::json!(v),
+        None => {}
+    }
+}
 pub use record::Record;
 pub use topics::TopicMap;

@@ -52,11 +52,11 @@ pub(super) fn checked(record: PriceRecord) -> Result<Price, DecodeError> {
         currency: record.currency,
         list_minor: record.list,
         sale_minor: record.sale,
-        corrected_at: if record.correction {
-            Some(record.version)
-        } else {
-            record.corrected_at
-        },
+        corrected_at: super::correction_in_force(
+            record.version,
+            record.correction,
+            record.corrected_at,
+        ),
     })
 }
 
@@ -81,11 +81,7 @@ pub fn encode(p: &Price) -> Value {
     if let Some(sale) = p.sale_minor {
         value["sale"] = json!(sale);
     }
-    match p.corrected_at {
-        Some(v) if v == p.version => value["correction"] = json!(true),
-        Some(v) => value["correctedAt"] = json!(v),
-        None => {}
-    }
+    super::write_correction(&mut value, p.version, p.corrected_at);
     value
 }
 

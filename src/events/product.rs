@@ -121,6 +121,7 @@ pub(super) fn checked(record: ProductRecord) -> Result<Product, DecodeError> {
                 color: v.color,
             })
             .collect(),
+        corrected_at: None,
     })
 }
 
@@ -151,7 +152,29 @@ pub fn encode(p: &Product) -> Value {
     if let Some(at) = &p.published_at {
         value["publishedAt"] = json!(at);
     }
+    super::write_correction(&mut value, p.version, p.corrected_at);
     value
+}
+
+/// The correction fields of a product record. They are read apart from the record (and only
+/// when the text names them) because the record's fields are also the binary snapshot's layout;
+/// a snapshot writes a product with a correction in force as JSON.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CorrectionFields {
+    #[serde(default)]
+    correction: bool,
+    corrected_at: Option<u64>,
+}
+
+/// `product` with the correction `payload` (its JSON text) carries, if any.
+pub(super) fn with_correction(mut product: Product, payload: &[u8]) -> Product {
+    if memchr::memmem::find(payload, b"\"correct").is_some() {
+        let fields: CorrectionFields = serde_json::from_slice(payload).unwrap_or_default();
+        product.corrected_at =
+            super::correction_in_force(product.version, fields.correction, fields.corrected_at);
+    }
+    product
 }
 
 #[cfg(test)]

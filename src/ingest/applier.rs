@@ -178,6 +178,34 @@ mod tests {
         assert_eq!(applier.stats().counts(ViewKind::Prices).malformed, 0);
     }
 
+    /// A hold runs from the time its decider recorded, whatever the message's own timestamp
+    /// (a producer's wall clock) says: every replica measures its expiry on the same clock.
+    #[test]
+    fn a_hold_expires_by_the_deciders_recorded_time_not_the_messages() {
+        use crate::events::reservation::decided_hold;
+        let applier = Applier::new(Arc::new(Catalog::new()), Arc::new(IngestStats::default()));
+        let decision = decided_hold("r", "a", 1, 5, 1_000_000).to_string();
+        let skewed = Origin {
+            topic: "t",
+            partition: 2,
+            offset: 9,
+            timestamp_ms: Some(9_999_999_999),
+        };
+        applier.apply_record(
+            ViewKind::Reservations,
+            Some(b"a"),
+            Some(decision.as_bytes()),
+            skewed,
+        );
+        let line = applier.catalog().reservation("r").unwrap().lines["a"].clone();
+        assert_eq!(line.expires_at_ms, 1_000_000 + 3_600_000);
+        assert_eq!(
+            (line.partition, line.offset),
+            (2, 9),
+            "its place in the log"
+        );
+    }
+
     #[test]
     fn a_price_in_another_currency_than_the_base_is_malformed() {
         let applier = Applier::new(Arc::new(Catalog::new()), Arc::new(IngestStats::default()))

@@ -88,7 +88,8 @@ pub enum RepriceReason {
     PriceChanged,
     /// The quote expired and the price is no longer the quoted one.
     QuoteExpired,
-    /// The quoted price was an error, since corrected (a price record with `correction`).
+    /// The quoted price was an error, since corrected (a price, product or country record with
+    /// `correction`).
     PriceCorrected,
 }
 
@@ -181,19 +182,38 @@ fn verified_quote(
     Ok(Some(claims))
 }
 
+/// The corrections in force for the records a line is priced from: a quote priced from a
+/// version before any of them is void (an FX typo corrected a minute later is not honoured for
+/// the quote's remaining lifetime).
+#[derive(Debug, Clone, Copy, Default)]
+struct Corrections {
+    price: Option<u64>,
+    product: Option<u64>,
+    intl: Option<u64>,
+}
+
+impl Corrections {
+    fn void(&self, quote: &QuoteClaims) -> bool {
+        let before = |corrected: Option<u64>, version: Option<u64>| matches!((corrected, version), (Some(c), Some(v)) if v < c);
+        before(self.price, Some(quote.price_version))
+            || before(self.product, Some(quote.product_version))
+            || before(self.intl, quote.intl_version)
+    }
+}
+
 /// The unit price charged for a line, and the repricing to report, under the rules.
 fn charged_unit(
     rules: &CheckoutRules,
     current: &ShownPrice,
     quote: Option<QuoteClaims>,
     now_secs: i64,
-    corrected_at: Option<u64>,
+    corrections: Corrections,
 ) -> (i64, Option<Repricing>) {
     let Some(quote) = quote.filter(|q| q.amount_minor != current.amount_minor) else {
         return (current.amount_minor, None);
     };
     let expired = quote.expires_at < now_secs;
-    let corrected = corrected_at.is_some_and(|v| quote.price_version < v);
+    let corrected = corrections.void(&quote);
     let same_currency = quote.currency == current.currency;
     let honour = !expired && !corrected && same_currency && rules.policy == RepricePolicy::Honor;
     // Honoured, but never above today's price: a quote is a promise to the shopper.
@@ -252,8 +272,12 @@ fn price_line(
             short_of,
         });
     };
-    let corrected_at = price.as_ref().and_then(|p| p.corrected_at);
-    let (unit, repriced) = charged_unit(rules, &current, quote, now_secs, corrected_at);
+    let corrections = Corrections {
+        price: price.as_ref().and_then(|p| p.corrected_at),
+        product: product.corrected_at,
+        intl: market.market.corrected_at(),
+    };
+    let (unit, repriced) = charged_unit(rules, &current, quote, now_secs, corrections);
     let quoted_quantity = if unit == current.amount_minor {
         0
     } else {

@@ -206,6 +206,76 @@ fn quotes_for_a_corrected_price_are_void() {
     assert_eq!(cart.lines[0].amounts.unwrap().unit_minor, 100);
 }
 
+/// An FX rate typed wrong on the intl topic, corrected a minute later: quotes priced in that
+/// country from the wrong context are void, though their price record never changed; so are
+/// quotes priced from a product record corrected since (an HS-code typo moves the duty).
+#[test]
+fn quotes_from_a_corrected_country_or_product_are_void() {
+    use crate::pricing::landed::tests_support::intl;
+    let rules = rules(RepricePolicy::Honor);
+    let c = catalog();
+    let quote = |intl_version: Option<u64>, product_version: u64, country: &str| {
+        Some(rules.quotes.sign(&QuoteClaims {
+            sku: "a".into(),
+            country: country.into(),
+            amount_minor: 100, // priced from the typo
+            currency: if intl_version.is_some() { "GBP" } else { "USD" }.into(),
+            price_version: 1,
+            product_version,
+            intl_version,
+            expires_at: 1_000,
+        }))
+    };
+    let mut typo = intl("GBP", 2, "0.7893", 2000, None);
+    typo.version = 3;
+    let mut fixed = typo.clone();
+    fixed.version = 4;
+    fixed.corrected_at = Some(4);
+    for (context, reason) in [
+        (typo, RepriceReason::PriceChanged),
+        (fixed, RepriceReason::PriceCorrected),
+    ] {
+        let market = Market::Intl(std::sync::Arc::new(context));
+        let gb = CartMarket {
+            country: "XX",
+            market: &market,
+        };
+        let cart = price_cart(
+            &c,
+            &rules,
+            gb,
+            vec![line("a", 1, quote(Some(3), 1, "XX"))],
+            50,
+        )
+        .unwrap();
+        let repriced = cart.lines[0].repriced.as_ref().unwrap();
+        assert_eq!(repriced.reason, reason);
+        let honoured = cart.lines[0].amounts.unwrap().unit_minor == 100;
+        assert_eq!(
+            honoured,
+            reason == RepriceReason::PriceChanged,
+            "{reason:?}"
+        );
+    }
+
+    let mut hs_fixed = product("p", 2, &["a", "b"]);
+    hs_fixed.corrected_at = Some(2);
+    c.apply(Change::Product(hs_fixed));
+    c.apply(Change::Product(product("p", 3, &["a", "b"])));
+    let cart = price_cart(&c, &rules, US, vec![line("a", 1, quote(None, 1, "US"))], 50).unwrap();
+    assert_eq!(
+        cart.lines[0].repriced.as_ref().unwrap().reason,
+        RepriceReason::PriceCorrected,
+        "the product's correction is carried forward and voids the quote"
+    );
+    let cart = price_cart(&c, &rules, US, vec![line("a", 1, quote(None, 3, "US"))], 50).unwrap();
+    assert_eq!(
+        cart.lines[0].amounts.unwrap().unit_minor,
+        100,
+        "priced after it"
+    );
+}
+
 #[test]
 fn totals_past_the_range_are_an_error_not_a_clamped_amount() {
     // The largest price a record may carry, in quantities checkout accepts: the line total is

@@ -152,6 +152,14 @@ impl Market {
         }
     }
 
+    /// The version of the country's latest correction in force (none for the base market).
+    pub fn corrected_at(&self) -> Option<u64> {
+        match self {
+            Market::Base => None,
+            Market::Intl(intl) => intl.corrected_at,
+        }
+    }
+
     /// Shows `base_minor` (an amount of `price`'s currency) for `product` in this market.
     pub fn show(
         &self,
@@ -213,13 +221,14 @@ impl Market {
     }
 }
 
+/// A country's context for tests across the crate.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod tests_support {
     use crate::events::intl::parse_rate;
     use crate::views::model::{CharmRounding, Shipping};
+    use crate::views::IntlContext;
 
-    fn intl(
+    pub fn intl(
         currency: &str,
         minor_units: u32,
         fx: &str,
@@ -241,8 +250,16 @@ mod tests {
                 flat_minor: 1500,
                 free_over_minor: Some(25000),
             },
+            corrected_at: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::intl;
+    use super::*;
+    use crate::events::intl::parse_rate;
 
     #[test]
     fn gb_worked_example() {

@@ -205,7 +205,10 @@ impl Catalog {
                 outcome
             }
             Change::Delete(ViewKind::Reservations, _) => ApplyOutcome::Stale,
-            Change::Intl(i) => {
+            Change::Intl(mut i) => {
+                if let Some(held) = self.intl.get(i.country.as_str()) {
+                    i.corrected_at = i.corrected_at.max(held.corrected_at);
+                }
                 let country = i.country.clone();
                 upsert_versioned(&self.intl, &country, i, |i| i.version)
             }
@@ -236,7 +239,7 @@ impl Catalog {
         }
     }
 
-    fn apply_product(&self, product: Product) -> ApplyOutcome {
+    fn apply_product(&self, mut product: Product) -> ApplyOutcome {
         let _writing = self.product_writes.lock(&product.id);
         let previous = self
             .products
@@ -248,6 +251,10 @@ impl Catalog {
         {
             return ApplyOutcome::Stale;
         }
+        // A correction stays in force: later records carry its version forward.
+        product.corrected_at = product
+            .corrected_at
+            .max(previous.as_ref().and_then(|p| p.corrected_at));
         let product = Arc::new(product);
         if let Some(previous) = previous {
             for variant in &previous.variants {

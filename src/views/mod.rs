@@ -53,6 +53,7 @@ pub(crate) mod testing {
                 })
                 .collect(),
             title_key: format!("title {id}"),
+            corrected_at: None,
         }
     }
 

@@ -19,6 +19,9 @@ pub struct Product {
     pub variants: Vec<Variant>,
     /// `title` lower-cased once at decode time: the `TITLE` sort key.
     pub title_key: String,
+    /// Version of the latest product record that corrected an error (`"correction": true`,
+    /// carried forward by later records): quotes priced from an earlier version are void.
+    pub corrected_at: Option<u64>,
 }
 
 /// One purchasable size/color of a product.
@@ -115,6 +118,9 @@ pub struct IntlContext {
     pub tax_bp: u32,
     pub rounding: Option<CharmRounding>,
     pub shipping: Shipping,
+    /// Version of the latest record of this country that corrected an error (an FX, duty or
+    /// tax typo): quotes priced from an earlier version are void.
+    pub corrected_at: Option<u64>,
 }
 
 /// A change to one view, as carried by one Kafka message.

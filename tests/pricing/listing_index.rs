@@ -87,6 +87,7 @@ fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
                 let title = title.join(" ");
                 let brand = BRANDS[brand as usize].to_string();
                 Change::Product(Product {
+                    corrected_at: None,
                     id: format!("p{id:02}"),
                     version: v,
                     title_key: title.to_lowercase(),
@@ -165,6 +166,7 @@ fn gb() -> Market {
             increment: 500,
             minus: 1,
         }),
+        corrected_at: None,
         shipping: Shipping {
             flat_minor: 0,
             free_over_minor: None,
@@ -317,6 +319,7 @@ proptest! {
 fn changes_during_a_rebuild_are_replayed() {
     let catalog = Catalog::new();
     let product = |i: usize, version: u64| Product {
+        corrected_at: None,
         id: format!("q{i:05}"),
         version,
         title: format!("{} {i}", TITLES[i % TITLES.len()]),
