@@ -191,3 +191,47 @@ async fn two_replicas_hold_exactly_the_stock_and_agree() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// A reservations topic that compacts (or forgets holds still running) is refused at start-up,
+/// with what to set; the broker's own description of the topic is what is judged.
+#[tokio::test]
+async fn a_compacted_or_short_lived_reservations_topic_is_refused_at_start() {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    let broker = Broker::start();
+    for (config, value, says, fix) in [
+        (
+            "cleanup.policy",
+            "compact",
+            "cleanup.policy=compact",
+            "cleanup.policy=delete",
+        ),
+        (
+            "retention.ms",
+            "60000",
+            "retention.ms=60000",
+            "retention.ms >= 4500000",
+        ),
+    ] {
+        let topics = fresh_topics("e2e-topic-check");
+        let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", &broker.address)
+            .create()
+            .unwrap();
+        let topic =
+            NewTopic::new(&topics.reservations, 1, TopicReplication::Fixed(1)).set(config, value);
+        for created in admin
+            .create_topics(&[topic], &AdminOptions::new())
+            .await
+            .unwrap()
+        {
+            created.unwrap();
+        }
+        feed(&broker.address, &topics, 2);
+        let (status, output) =
+            crate::process::run_to_exit(&broker.address, &topics, &[], Duration::from_secs(60));
+        assert!(!status.success(), "{output}");
+        assert!(output.contains(says), "names the setting: {output}");
+        assert!(output.contains(fix), "says what to set: {output}");
+    }
+}
