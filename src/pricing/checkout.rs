@@ -182,32 +182,13 @@ fn verified_quote(
     Ok(Some(claims))
 }
 
-/// The corrections in force for the records a line is priced from: a quote priced from a
-/// version before any of them is void (an FX typo corrected a minute later is not honoured for
-/// the quote's remaining lifetime).
-#[derive(Debug, Clone, Copy, Default)]
-struct Corrections {
-    price: Option<u64>,
-    product: Option<u64>,
-    intl: Option<u64>,
-}
-
-impl Corrections {
-    fn void(&self, quote: &QuoteClaims) -> bool {
-        let before = |corrected: Option<u64>, version: Option<u64>| matches!((corrected, version), (Some(c), Some(v)) if v < c);
-        before(self.price, Some(quote.price_version))
-            || before(self.product, Some(quote.product_version))
-            || before(self.intl, quote.intl_version)
-    }
-}
-
 /// The unit price charged for a line, and the repricing to report, under the rules.
 fn charged_unit(
     rules: &CheckoutRules,
     current: &ShownPrice,
     quote: Option<QuoteClaims>,
     now_secs: i64,
-    corrections: Corrections,
+    corrections: super::quote::Corrections,
 ) -> (i64, Option<Repricing>) {
     let Some(quote) = quote.filter(|q| q.amount_minor != current.amount_minor) else {
         return (current.amount_minor, None);
@@ -272,7 +253,7 @@ fn price_line(
             short_of,
         });
     };
-    let corrections = Corrections {
+    let corrections = super::quote::Corrections {
         price: price.as_ref().and_then(|p| p.corrected_at),
         product: product.corrected_at,
         intl: market.market.corrected_at(),

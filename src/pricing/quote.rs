@@ -25,6 +25,26 @@ pub struct QuoteClaims {
     pub expires_at: i64,
 }
 
+/// The corrections in force for the records a line is priced from: a quote priced from a
+/// version before any of them is void (an FX typo corrected a minute later is not honoured for
+/// the quote's remaining lifetime).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Corrections {
+    pub price: Option<u64>,
+    pub product: Option<u64>,
+    pub intl: Option<u64>,
+}
+
+impl Corrections {
+    /// Whether `quote` was priced from a version before one of these corrections.
+    pub fn void(&self, quote: &QuoteClaims) -> bool {
+        let before = |corrected: Option<u64>, version: Option<u64>| matches!((corrected, version), (Some(c), Some(v)) if v < c);
+        before(self.price, Some(quote.price_version))
+            || before(self.product, Some(quote.product_version))
+            || before(self.intl, quote.intl_version)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuoteError {
     #[error("quote is malformed")]

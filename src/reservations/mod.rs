@@ -5,6 +5,7 @@
 //! checkout against a reservation need its owner's token ([`ownership`]).
 
 pub mod decider;
+mod deciding;
 pub mod ownership;
 pub mod topic_check;
 

@@ -11,6 +11,7 @@ use super::catalog_index::CatalogIndex;
 use super::changes::{key_hash, ChangeLog};
 use super::claims::Claims;
 use super::holds::{Reservation, SharedHolds};
+pub(super) use super::stripes::ProductStripes;
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
 
@@ -78,25 +79,6 @@ pub struct Catalog {
     /// Holds and reservations change by read-modify-write across SKUs (a reservation's lines)
     /// and views (stock records that account for holds): one writer at a time.
     pub(super) hold_writes: std::sync::Mutex<()>,
-}
-
-/// Writer-only locks striped by product id (see `Catalog::product_writes`).
-#[derive(Debug)]
-pub(super) struct ProductStripes([std::sync::Mutex<()>; 64]);
-
-impl Default for ProductStripes {
-    fn default() -> Self {
-        Self(std::array::from_fn(|_| std::sync::Mutex::new(())))
-    }
-}
-
-impl ProductStripes {
-    pub(super) fn lock(&self, id: &str) -> std::sync::MutexGuard<'_, ()> {
-        let stripe = (key_hash(id) % self.0.len() as u64) as usize;
-        self.0[stripe]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }
 
 /// Insert `value` under `key` only if its version is greater than the stored one.

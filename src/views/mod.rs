@@ -20,6 +20,7 @@ pub mod listing;
 pub mod model;
 mod read_log;
 pub mod reads;
+mod stripes;
 pub mod summary;
 pub mod text;
 
