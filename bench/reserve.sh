@@ -19,16 +19,16 @@ target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 1000 >"$work
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# replica BINARY PORT: a replica serving on PORT; prints its pid.
+# replica BINARY PORT [ENV=VALUE...]: a replica serving on PORT; its pid in $last_pid (not
+# run in a subshell, so the exit trap stops it).
 replica() {
-  VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn \
-    VITRINE_RESERVATIONS__MAX_PER_CLIENT=100000000 VITRINE_RESERVATIONS__MAX_QUANTITY=10 \
-    VITRINE_RESERVATIONS__MAX_ACTIVE_PER_SKU=100000000 \
-    "$1" --brokers "127.0.0.1:$kport" --listen "127.0.0.1:$2" >>"$work/vitrine-$2.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 1 300); do curl -sf "localhost:$2/health/ready" >/dev/null && break; sleep 0.1; done
-  echo "$pid"
+  local binary="$1" port="$2"; shift 2
+  env VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn \
+    VITRINE_RESERVATIONS__MAX_PER_CLIENT=100000000 VITRINE_RESERVATIONS__MAX_QUANTITY=10 "$@" \
+    "$binary" --brokers "127.0.0.1:$kport" --listen "127.0.0.1:$port" >>"$work/vitrine-$port.log" 2>&1 &
+  last_pid=$!
+  pids+=("$last_pid")
+  for _ in $(seq 1 300); do curl -sf "localhost:$port/health/ready" >/dev/null && break; sleep 0.1; done
 }
 
 # A replica's deciders own a partition before calls start (the group's first assignment).
@@ -51,14 +51,19 @@ run() {
 }
 
 if [ -n "$baseline" ]; then
-  pid=$(replica "$baseline" 18570)
-  run baseline_one_replica p000003-0 "http://127.0.0.1:18570" "$pid"
-  kill "$pid"
+  replica "$baseline" 18570
+  run baseline_one_replica p000003-0 "http://127.0.0.1:18570" "$last_pid"
+  kill "$last_pid"
 fi
-pid=$(replica target/release/vitrine 18580)
+# Every hold lands on one SKU: the per-SKU bound on active lines is lifted for the run.
+many=VITRINE_RESERVATIONS__MAX_ACTIVE_PER_SKU=100000000
+replica target/release/vitrine 18580 "$many"
+pid=$last_pid
 wait_deciding 18580
 run one_replica p000001-0 "http://127.0.0.1:18580" "$pid"
-pid2=$(replica target/release/vitrine 18581)
-# Both replicas decide some partitions once the group has rebalanced.
+replica target/release/vitrine 18581 "$many"
+# Both replicas decide some partitions once the group has rebalanced (cooperative: a second
+# round may follow the first; give it time to settle).
 wait_deciding 18581
+sleep 5
 run two_replicas p000002-0 "http://127.0.0.1:18580,http://127.0.0.1:18581" "$pid"

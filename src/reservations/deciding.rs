@@ -222,7 +222,8 @@ impl Decider {
             }
         }
         if commit.count() > 0 {
-            if let Err(error) = self.consumer.commit(&commit, CommitMode::Sync) {
+            // Asynchronous: the loop goes on deciding; librdkafka sends commits in order.
+            if let Err(error) = self.consumer.commit(&commit, CommitMode::Async) {
                 tracing::warn!(%error, "reservation decider: commit failed (requests may be decided again, harmlessly)");
             }
         }
