@@ -55,6 +55,8 @@ struct Polled {
     offset: i64,
     key: Option<Vec<u8>>,
     payload: Option<Vec<u8>>,
+    /// The message's own timestamp (its producer's clock), to leave requests nobody waits for.
+    timestamp_ms: Option<i64>,
 }
 
 impl Decider {
@@ -84,6 +86,7 @@ impl Decider {
                     offset: m.offset(),
                     key: m.key().map(<[u8]>::to_vec),
                     payload: m.payload().map(<[u8]>::to_vec),
+                    timestamp_ms: m.timestamp().to_millis(),
                 }),
                 Some(Err(error)) => {
                     tracing::warn!(%error, "reservation decider: consumer error");
@@ -177,6 +180,7 @@ impl Decider {
             offset,
             key,
             payload,
+            timestamp_ms,
         } in batch
         {
             first_of.entry(partition).or_insert(offset);
@@ -187,7 +191,9 @@ impl Decider {
                 retry.push((partition, offset));
                 continue;
             }
-            if let Some(request) = requested(key.as_deref(), payload.as_deref()) {
+            let request = requested(key.as_deref(), payload.as_deref())
+                .filter(|_| !self.long_past(timestamp_ms));
+            if let Some(request) = request {
                 match self.decide_one(partition, &request) {
                     Outcome::Sent(delivery) => deliveries.push((partition, offset, delivery)),
                     Outcome::AlreadyDecided => {}
@@ -316,6 +322,16 @@ impl Decider {
         for delivery in sent {
             let _ = futures::executor::block_on(delivery);
         }
+    }
+}
+
+impl Decider {
+    /// A request older than the longest hold is left undecided: nobody waits for it any more
+    /// (a client retries with its key), and a decision now would hold stock for a cart long
+    /// gone; e.g. the requests a topic still holds from before deciders existed.
+    fn long_past(&self, timestamp_ms: Option<i64>) -> bool {
+        let max_ttl_ms = self.parts.settings.max_ttl_secs.saturating_mul(1000);
+        timestamp_ms.is_some_and(|at| unix_ms().saturating_sub(at) > max_ttl_ms)
     }
 }
 

@@ -238,3 +238,41 @@ fn holds_survive_a_snapshot() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Spam reservations fill the snapshot with remembered lines; once their holds are over and
+/// each partition's clock moved past the remember window, a snapshot is back to its size
+/// before the spam (the holds' part of `views::holds` spam test, measured in bytes).
+#[test]
+fn a_snapshot_shrinks_back_after_spam_is_forgotten() {
+    use crate::views::holds::ReservationEvent;
+    use crate::views::testing::{decision, stock};
+    use crate::views::Change;
+    let dir = std::env::temp_dir().join(format!("vitrine-spam-{}", std::process::id()));
+    let a = applier();
+    let catalog = a.catalog();
+    for i in 0..1_000 {
+        catalog.apply(Change::Inventory(stock(&format!("s{i}"), 1, 2)));
+    }
+    let size = |catalog| {
+        let (path, _) = write_snapshot(&dir, catalog, vec![], 1).unwrap();
+        std::fs::metadata(path).unwrap().len()
+    };
+    let before = size(catalog);
+    for n in 0..20_000i64 {
+        let sku = format!("s{}", n * 7919 % 1_000);
+        catalog.apply(decision(&format!("spam-{n}"), &sku, 1, 2, n, 1_000));
+    }
+    let full = size(catalog);
+    catalog.apply(Change::Reservation(ReservationEvent::Tick {
+        partition: 0,
+        forget_before_ms: 60_000,
+    }));
+    let after = size(catalog);
+    assert!(full > before * 5, "{before} -> {full}");
+    // (The header's creation time is in the bytes: a few bytes either way.)
+    assert!(
+        after.abs_diff(before) < 64,
+        "every remembered line forgotten: {before} -> {full} -> {after}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -425,3 +425,59 @@ async fn a_reserve_is_never_cut_between_its_lines() {
     assert!(first.is_object());
     app.stop().await;
 }
+
+/// Two carts hold 2 units each of 4; the warehouse count drops to 2: the earlier hold keeps its
+/// 2 at checkout and the later one is short, so together they are never promised more than is
+/// on hand.
+#[tokio::test]
+async fn held_carts_are_never_promised_more_than_is_on_hand() {
+    use crate::subscriptions::{publish, stock};
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    let (product, sku, _) = stocked_sku(&app.client).await;
+    publish(&app, &[stock(&sku, 1_000, 4)]).await;
+    let client = app.client.clone();
+    let (p, s) = (product.clone(), sku.clone());
+    wait_until("4 on hand", Duration::from_secs(10), || {
+        let (c, p, s) = (client.clone(), p.clone(), s.clone());
+        async move { (available(&c, &p, &s).await == 4).then_some(()) }
+    })
+    .await;
+    let mut holds = vec![];
+    for key in ["first", "second"] {
+        let lines = json!([{"sku": sku, "quantity": 2}]);
+        let r = app
+            .client
+            .query(RESERVE, json!({"lines": lines, "key": key}))
+            .await;
+        assert_eq!(reservation(&r)["status"], "HELD", "{r}");
+        holds.push(reservation(&r).clone());
+    }
+    publish(&app, &[stock(&sku, 1_001, 2)]).await;
+    let client = app.client.clone();
+    let cart = "query($sku: ID!, $r: ID, $t: String) { checkout(country: \"US\", lines: [{sku: $sku, quantity: 2}], reservationId: $r, reservationToken: $t) { lines { held unavailable { available } } } }";
+    let checkout = |r: Value| {
+        let (c, sku) = (client.clone(), sku.clone());
+        async move {
+            let vars = json!({"sku": sku, "r": r["id"], "t": r["token"]});
+            c.query(cart, vars).await["data"]["checkout"]["lines"][0].clone()
+        }
+    };
+    let first = wait_until("the drop to 2 on hand", Duration::from_secs(10), || {
+        let (c, p, s) = (app.client.clone(), product.clone(), sku.clone());
+        let first = checkout(holds[0].clone());
+        async move { (available(&c, &p, &s).await == 0).then_some(first.await) }
+    })
+    .await;
+    assert_eq!(
+        first["unavailable"],
+        Value::Null,
+        "the earlier hold keeps its 2: {first}"
+    );
+    let second = checkout(holds[1].clone()).await;
+    assert_eq!(
+        second["unavailable"]["available"], 0,
+        "nothing left for the later hold: {second}"
+    );
+    app.stop().await;
+}
