@@ -145,6 +145,35 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// An end line whose per-view counts are absurd (they only size the maps before the load)
+    /// cannot take the process down: the sizes are capped by the records the snapshot holds,
+    /// and the snapshot loads as any other.
+    #[test]
+    fn absurd_view_counts_in_the_end_line_are_capped_by_the_records() {
+        use super::format::{End, EndLine};
+        let dir = std::env::temp_dir().join(format!("vitrine-counts-{}", std::process::id()));
+        let original = applier();
+        load_baseline(&original, 2, 100);
+        let (path, written) = write_snapshot(&dir, original.catalog(), vec![], 1).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let parts = frames::split(&bytes).unwrap();
+        let end: EndLine = frames::read_line(parts[parts.len() - 1]).unwrap();
+        let mut views = end.end.views.clone();
+        views.insert("products".into(), 10_000_000_000_000);
+        views.insert("prices".into(), u64::MAX / 2);
+        let hostile = frames::line_frame(&EndLine {
+            end: End { views, ..end.end },
+        })
+        .unwrap();
+        let mut forged: Vec<u8> = parts[..parts.len() - 1].concat();
+        forged.extend(hostile);
+        let copy = applier();
+        let loaded = load_from(&forged, &copy, &Progress::new()).unwrap();
+        assert_eq!(loaded.records, written);
+        same_views(original.catalog(), copy.catalog());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     /// A chunk whose checksum holds but whose second record is not one (a writer's bug, or a
     /// layout change without a new version) is refused before its first record is applied.
     #[test]
