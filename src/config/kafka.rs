@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// How to reach Kafka.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// How to reach Kafka (`Debug` names the passthrough's keys, never its values).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSettings {
     /// Bootstrap servers, `host:port[,host:port]`; empty runs the embedded demo cluster.
@@ -37,6 +37,46 @@ pub struct KafkaSettings {
     /// everything Vitrine sets. Values are strings, as librdkafka takes them.
     #[serde(default)]
     pub librdkafka: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for KafkaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The passthrough may hold anything (a `sasl.password`, a key's password): keys only.
+        let passthrough: Vec<&String> = self.librdkafka.keys().collect();
+        f.debug_struct("KafkaSettings")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("fetch_wait_max_ms", &self.fetch_wait_max_ms)
+            .field("metadata_timeout_ms", &self.metadata_timeout_ms)
+            .field("contact_timeout_ms", &self.contact_timeout_ms)
+            .field("partition_refresh_ms", &self.partition_refresh_ms)
+            .field("apply_workers", &self.apply_workers)
+            .field("security", &self.security)
+            .field("librdkafka (values redacted)", &passthrough)
+            .finish()
+    }
+}
+
+/// Passthrough keys that would quietly undo `[kafka.security]` (plaintext, no certificate or
+/// host checks, other credentials) while the logs still name the configured protocol: refused.
+const WEAKENING_KEYS: [&str; 7] = [
+    "security.protocol",
+    "ssl.endpoint.identification.algorithm",
+    "enable.ssl.certificate.verification",
+    "sasl.mechanism",
+    "sasl.mechanisms",
+    "sasl.username",
+    "sasl.password",
+];
+
+impl KafkaSettings {
+    /// A `[kafka.librdkafka]` key that overrides what `[kafka.security]` decides, if any.
+    pub fn weakening_passthrough(&self) -> Option<&str> {
+        self.librdkafka
+            .keys()
+            .map(String::as_str)
+            .find(|key| WEAKENING_KEYS.contains(&key.trim().to_ascii_lowercase().as_str()))
+    }
 }
 
 /// librdkafka's `security.protocol`.
@@ -103,10 +143,43 @@ impl SaslMechanism {
     }
 }
 
-/// A secret: its value is used, never printed (`Debug` shows `"[redacted]"`).
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+/// A secret: its value is used, never printed (`Debug` shows `"[redacted]"`, and no error
+/// about it quotes it).
+#[derive(Clone, Serialize, PartialEq, Eq, Default)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+/// Text, or a number or boolean a settings layer read as one (digits in a file, `true`): taken as
+/// its text. Anything else is refused without saying what it was.
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Secret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a secret as text")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
+                Ok(Secret::new(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Secret, E> {
+                Ok(Secret::new(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Secret, E> {
+                Ok(Secret::new(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Secret, E> {
+                Ok(Secret::new(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Secret, E> {
+                Err(E::custom(
+                    "a secret must be text: quote it (its value is not shown)",
+                ))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {

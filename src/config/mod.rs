@@ -204,6 +204,15 @@ pub enum ConfigError {
     Rejected { field: &'static str, reason: String },
 }
 
+/// Secret settings read from the environment as raw text: (variable, settings key).
+const SECRET_VARS: [(&str, &str); 2] = [
+    (
+        "VITRINE_KAFKA__SECURITY__PASSWORD",
+        "kafka.security.password",
+    ),
+    ("VITRINE_CHECKOUT__QUOTE_SECRET", "checkout.quote_secret"),
+];
+
 impl Settings {
     /// Defaults, then `file` if given, then `VITRINE_SECTION__KEY` environment variables.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -217,11 +226,11 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        let settings: Settings = figment
-            .merge(Env::prefixed("VITRINE_").split("__"))
-            .extract()
-            .map_err(Box::new)?;
-        let settings = settings.with_secret_files()?;
+        let env = Env::prefixed("VITRINE_")
+            .split("__")
+            .ignore(&SECRET_VARS.map(|(_, key)| key));
+        let settings: Settings = figment.merge(env).extract().map_err(Box::new)?;
+        let settings = settings.with_secret_vars()?.with_secret_files()?;
         settings.validate()?;
         Ok(settings)
     }
@@ -242,6 +251,26 @@ impl Settings {
         let settings = settings.with_secret_files()?;
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// Takes the secrets set in the environment as their exact text (a settings layer would
+    /// read `0123` as the number 123, and its errors quote what it read).
+    fn with_secret_vars(mut self) -> Result<Self, ConfigError> {
+        for (var, key) in SECRET_VARS {
+            let Some(raw) = std::env::var_os(var) else {
+                continue;
+            };
+            let text = raw.into_string().map_err(|_| ConfigError::Rejected {
+                field: key,
+                reason: format!("{var} is not UTF-8 (its value is not shown)"),
+            })?;
+            let secret = Secret::new(text);
+            match key {
+                "kafka.security.password" => self.kafka.security.password = secret,
+                _ => self.checkout.quote_secret = secret,
+            }
+        }
+        Ok(self)
     }
 
     /// Reads `checkout.quote_secret_file`, if named, into `checkout.quote_secret`.
@@ -301,6 +330,16 @@ impl Settings {
                 "max_per_connection and buffer_variants must be positive, hub_capacity at least 16",
             );
         }
+        if let Some(key) = self.kafka.weakening_passthrough() {
+            return Err(ConfigError::Rejected {
+                field: "kafka.librdkafka",
+                reason: format!(
+                    "`{key}` would override [kafka.security] (the protocol, certificate checks \
+                     or credentials) while the logs name the configured ones: set it in \
+                     [kafka.security]"
+                ),
+            });
+        }
         if self.snapshot.keep == 0 {
             return reject("snapshot.keep", "must be at least 1");
         }
@@ -333,6 +372,65 @@ mod tests {
         assert_eq!(s.graphql.max_page_size, 100);
         assert!(s.kafka.brokers.is_empty());
         s.validate().unwrap();
+    }
+
+    /// Secrets that look like numbers or booleans are taken as their exact text, from the
+    /// environment (the only test here that sets it) and from files; nothing about them is
+    /// ever printed, not even in an error.
+    #[test]
+    fn secrets_are_text_whatever_they_look_like_and_never_printed() {
+        std::env::set_var("VITRINE_KAFKA__SECURITY__PASSWORD", "0123456");
+        std::env::set_var("VITRINE_CHECKOUT__QUOTE_SECRET", "true");
+        let loaded = Settings::load(None);
+        std::env::remove_var("VITRINE_KAFKA__SECURITY__PASSWORD");
+        std::env::remove_var("VITRINE_CHECKOUT__QUOTE_SECRET");
+        let s = loaded.unwrap();
+        assert_eq!(s.kafka.security.password.expose(), "0123456");
+        assert_eq!(s.checkout.quote_secret.expose(), "true");
+        assert!(!format!("{s:?}").contains("0123456"));
+
+        let digits = Settings::defaults()
+            .with_overrides("[kafka.security]\npassword = 98765\n")
+            .unwrap();
+        assert_eq!(digits.kafka.security.password.expose(), "98765");
+        let refused = Settings::defaults()
+            .with_overrides("[kafka.security]\npassword = 31.4159\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!refused.contains("31.4159"), "{refused}");
+
+        let passthrough = Settings::defaults()
+            .with_overrides("[kafka.librdkafka]\n\"ssl.key.password\" = \"hunter2\"\n")
+            .unwrap();
+        let shown = format!("{passthrough:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("ssl.key.password"),
+            "{shown}"
+        );
+    }
+
+    /// A passthrough key that would undo `[kafka.security]` is refused, naming it.
+    #[test]
+    fn the_passthrough_cannot_weaken_security() {
+        for key in [
+            "security.protocol",
+            "enable.ssl.certificate.verification",
+            "ssl.endpoint.identification.algorithm",
+            "sasl.password",
+            "SASL.Mechanisms",
+        ] {
+            let refused = Settings::defaults()
+                .with_overrides(&format!("[kafka.librdkafka]\n\"{key}\" = \"x\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                refused.contains(key) && refused.contains("[kafka.security]"),
+                "{refused}"
+            );
+        }
+        assert!(Settings::defaults()
+            .with_overrides("[kafka.librdkafka]\n\"socket.keepalive.enable\" = \"true\"\n")
+            .is_ok());
     }
 
     #[test]
