@@ -24,6 +24,67 @@ fn bad(message: String) -> ServerError {
     with_code(ServerError::new(message, None), "BAD_USER_INPUT")
 }
 
+/// The directive's arguments, as a declaration would have them:
+/// `directive @inContext(country: CountryCode, language: LanguageCode) on QUERY | MUTATION`.
+const ARGUMENTS: [&str; 2] = ["country", "language"];
+
+fn invalid(message: String, at: async_graphql::Pos) -> ServerError {
+    with_code(
+        ServerError::new(message, Some(at)),
+        "GRAPHQL_VALIDATION_FAILED",
+    )
+}
+
+/// Validates the hand-read directive as the schema validates everything else: an unknown or
+/// repeated argument, a value of the wrong kind, or the directive twice on one operation is a
+/// validation error, never a silent answer in the base country
+/// (`tests::unknown_arguments_wrong_kinds_and_repeats_are_validation_errors`).
+fn validate(operation: &OperationDefinition) -> Result<(), ServerError> {
+    let mut found = operation
+        .directives
+        .iter()
+        .filter(|d| d.node.name.node.as_str() == DIRECTIVE);
+    let Some(directive) = found.next() else {
+        return Ok(());
+    };
+    if let Some(again) = found.next() {
+        return Err(invalid(
+            format!("The directive \"@{DIRECTIVE}\" can only be used once at this location."),
+            again.pos,
+        ));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, value) in &directive.node.arguments {
+        let name_text = name.node.as_str();
+        if !ARGUMENTS.contains(&name_text) {
+            return Err(invalid(
+                format!("Unknown argument \"{name_text}\" on directive \"@{DIRECTIVE}\"."),
+                name.pos,
+            ));
+        }
+        if seen.contains(&name_text) {
+            return Err(invalid(
+                format!("There can be only one argument named \"{name_text}\"."),
+                name.pos,
+            ));
+        }
+        seen.push(name_text);
+        if !matches!(
+            value.node,
+            Value::Enum(_) | Value::String(_) | Value::Variable(_)
+        ) {
+            return Err(invalid(
+                format!(
+                    "Invalid value for argument \"{name_text}\" of \"@{DIRECTIVE}\": \
+                     expected a code such as GB or EN."
+                ),
+                value.pos,
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn value_uses(value: &Value, var: &str) -> bool {
     match value {
         Value::Variable(name) => name.as_str() == var,
@@ -79,6 +140,7 @@ fn take_from(
     variables: &Variables,
     fragments: &[&FragmentDefinition],
 ) -> Result<Option<ContextCountry>, ServerError> {
+    validate(operation)?;
     let Some(index) = operation
         .directives
         .iter()
@@ -107,6 +169,7 @@ pub fn context_country(
     operation: &OperationDefinition,
     variables: &Variables,
 ) -> Result<Option<ContextCountry>, ServerError> {
+    validate(operation)?;
     match operation
         .directives
         .iter()
@@ -124,7 +187,7 @@ fn country_in(
     let mut country = None;
     for (name, value) in &directive.arguments {
         if name.node.as_str() != "country" {
-            continue; // e.g. `language`, `buyer`: accepted, not used here.
+            continue; // `language`: accepted, not used here.
         }
         let text = match &value.node {
             Value::Enum(code) => Some(code.to_string()),
@@ -219,6 +282,26 @@ mod tests {
         assert_eq!(take("{ a }", serde_json::json!({})).unwrap(), None);
         assert!(take("query @inContext(country: gb) { a }", serde_json::json!({})).is_err());
         assert!(take("query @inContext(country: 3) { a }", serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn unknown_arguments_wrong_kinds_and_repeats_are_validation_errors() {
+        let code = |query: &str| {
+            let error = take(query, serde_json::json!({})).unwrap_err();
+            error.extensions.unwrap().get("code").cloned()
+        };
+        let failed = Some(ConstValue::String("GRAPHQL_VALIDATION_FAILED".into()));
+        for query in [
+            "query @inContext(contry: GB) { a }",
+            "query @inContext(country: GB, nosuch: 1) { a }",
+            "query @inContext(banner: \"x\", nosuch: 1) { a }",
+            "query @inContext(country: GB, country: JP) { a }",
+            "query @inContext(country: [GB]) { a }",
+            "query @inContext(country: {code: GB}) { a }",
+            "query @inContext(country: GB) @inContext(country: JP) { a }",
+        ] {
+            assert_eq!(code(query), failed, "{query}");
+        }
     }
 
     #[test]

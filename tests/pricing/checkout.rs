@@ -274,4 +274,15 @@ async fn in_context_sets_the_country_of_every_priced_field_without_one() {
         )
         .await;
     assert_eq!(code(&r), "BAD_USER_INPUT");
+    // A typo in the directive is refused like a typo in a field's arguments, never answered
+    // silently in the base country.
+    for typo in [
+        "query @inContext(contry: GB) { product(id: \"p1\") { id } }",
+        "query @inContext(country: GB, nosuch: 1) { product(id: \"p1\") { id } }",
+        "query { product(id: \"p1\", nosuch: 1) { id } }",
+    ] {
+        let r = shop.query(typo, json!({})).await;
+        assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{typo}: {r}");
+        assert!(r["data"].is_null(), "{r}");
+    }
 }
