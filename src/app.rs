@@ -175,6 +175,7 @@ impl App {
             max_body_bytes: settings.server.max_body_bytes,
             max_batch_size: settings.graphql.max_batch_size,
             cors_allowed_origins: settings.server.cors_allowed_origins.clone(),
+            ws_allowed_origins: settings.server.allowed_origins.clone(),
             body_read_timeout: Duration::from_millis(settings.server.body_read_timeout_ms.max(1)),
             client_header: client_header(&subs.client_header),
             graphiql: settings.server.graphiql,

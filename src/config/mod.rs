@@ -162,6 +162,10 @@ pub struct ServerSettings {
     pub unready_past_lag_ms: u64,
     /// Origins browsers may call the API from (CORS); `["*"]` allows any.
     pub cors_allowed_origins: Vec<String>,
+    /// Origins whose pages may open a WebSocket, besides the server's own (same host); a
+    /// client that sends no `Origin` (an app, a server) is not a browser page and may.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
     /// How often the metrics exporter folds recorded samples into its histograms, scraped or not.
     pub metrics_upkeep_ms: u64,
     /// Longest a graceful shutdown may take (close subscriptions, finish requests, stop

@@ -166,12 +166,17 @@ pub async fn graphql_get(
         Ok(request) => request,
         Err(error) => return persisted_refusal(error),
     };
+    let operation = state.gateway.operation_type(&request);
+    // Before any answer, streamed or not: `new EventSource(url)` from any page is a GET with
+    // `Accept: text/event-stream` and no preflight, so a mutation must never run over it.
+    if operation == Some(OperationType::Mutation) {
+        return refuse_over_get("mutation");
+    }
     if super::live::wants_event_stream(headers) {
         let client = super::live::client_id(&state, &parts);
         return super::live::event_stream(&state, request, client);
     }
-    match state.gateway.operation_type(&request) {
-        Some(OperationType::Mutation) => refuse_over_get("mutation"),
+    match operation {
         Some(OperationType::Subscription) => refuse_over_get("subscription"),
         _ => {
             let media = Media::of(headers);

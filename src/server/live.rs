@@ -76,7 +76,36 @@ pub fn client_id(state: &AppState, parts: &Parts) -> Option<ClientId> {
 
 /// Upgrades to a GraphQL WebSocket; each connection counts its own subscriptions, and its
 /// client's.
+/// Whether a WebSocket upgrade may proceed: no `Origin` (not a browser page), the server's own
+/// origin (the same host), or a listed one. A page elsewhere is refused, so it cannot open a
+/// socket with a shopper's browser (`tests/api/connections.rs`).
+fn origin_allowed(headers: &axum::http::HeaderMap, allowed: &[String]) -> bool {
+    use axum::http::header::{HOST, ORIGIN};
+    let Some(origin) = headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return !headers.contains_key(ORIGIN); // present but not text: refused
+    };
+    let origin = origin.trim().trim_end_matches('/');
+    if allowed
+        .iter()
+        .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h.trim()))
+}
+
 pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
+    if !origin_allowed(&parts.headers, &state.ws_allowed_origins) {
+        return (
+            StatusCode::FORBIDDEN,
+            "this origin may not open a WebSocket here",
+        )
+            .into_response();
+    }
     let Some(protocol) = protocol(parts) else {
         return (StatusCode::BAD_REQUEST, "unsupported websocket subprotocol").into_response();
     };

@@ -53,6 +53,8 @@ pub struct AppParts {
     pub max_batch_size: usize,
     /// Origins browsers may call from (`*`: any).
     pub cors_allowed_origins: Vec<String>,
+    /// Origins whose pages may open a WebSocket besides the server's own (`*`: any).
+    pub ws_allowed_origins: Vec<String>,
     pub graphiql: bool,
     pub live: live::LiveTimings,
     /// Longest a client may take to send a request body.

@@ -122,3 +122,36 @@ async fn one_client_cannot_take_every_subscription() {
     wait_for_active(&app, 3).await;
     app.stop().await;
 }
+
+/// A WebSocket upgrade from another site's page is refused before the upgrade (403); the
+/// server's own pages, a listed origin and clients that send no Origin (apps) connect.
+#[tokio::test]
+async fn websockets_from_other_sites_are_refused() {
+    let app = spawn_app("[server]\nallowed_origins = [\"https://shop.example.com\"]\n").await;
+    let own = format!("http://{}", addr(&app.client.base));
+    let upgrade = |origin: Option<&str>| {
+        let mut request = app
+            .client
+            .http
+            .get(format!("{}/graphql", app.client.base))
+            .header("connection", "Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header("sec-websocket-protocol", "graphql-transport-ws");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(upgrade(Some("https://evil.example")).await, 403);
+    assert_eq!(upgrade(Some("null")).await, 403);
+    assert_eq!(upgrade(Some(&own)).await, 101, "the server's own page");
+    assert_eq!(
+        upgrade(Some("https://shop.example.com")).await,
+        101,
+        "listed"
+    );
+    assert_eq!(upgrade(None).await, 101, "an app sends no Origin");
+    app.stop().await;
+}

@@ -231,8 +231,18 @@ async fn reservation_limits_and_errors() {
         app.client.base,
         "mutation%20%7B%20releaseReservation(id%3A%20%22x%22%2C%20token%3A%20%22t%22)%20%7B%20id%20%7D%20%7D"
     );
-    let get = app.client.http.get(url).send().await.unwrap();
+    let get = app.client.http.get(&url).send().await.unwrap();
     assert_eq!(get.status(), 405);
+    // Nor as the event stream `new EventSource(url)` asks for from any page (no preflight).
+    let stream = app
+        .client
+        .http
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 405);
     let form = app
         .client
         .http
