@@ -65,6 +65,9 @@ pub struct SubscriptionSettings {
     pub ws_pong_timeout_ms: u64,
     /// Subscriptions one client may hold open over all its connections.
     pub max_per_client: usize,
+    /// SKUs and product ids one subscription may name together (`TOO_MANY_IDS` above): a
+    /// filter is held in memory for the subscription's life.
+    pub max_filter_ids: usize,
     /// Header naming the client (its first comma-separated value), for deployments behind a
     /// proxy, e.g. `x-forwarded-for`; empty: the peer's IP address.
     pub client_header: String,

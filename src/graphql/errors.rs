@@ -43,6 +43,8 @@ pub enum ApiError {
     RequestTimeout { ms: u64 },
     #[error("too many subscriptions {limit} (at most {max})")]
     TooManySubscriptions { limit: &'static str, max: usize },
+    #[error("a subscription may name at most {max} SKUs and product ids together")]
+    TooManyIds { max: usize },
     #[error("the views lag {lag_ms} ms, more than the {bound_ms} ms the request allows")]
     StaleView { lag_ms: i64, bound_ms: i64 },
     #[error("the planned answer differs from async-graphql's (graphql.planner = \"verify\")")]
@@ -95,6 +97,7 @@ impl ApiError {
                 ReserveError::Unavailable(_) => "RESERVATION_UNAVAILABLE",
             },
             ApiError::TooManySubscriptions { .. } => "TOO_MANY_SUBSCRIPTIONS",
+            ApiError::TooManyIds { .. } => "TOO_MANY_IDS",
             ApiError::StaleView { .. } => "STALE_VIEW",
             ApiError::PlanMismatch => "PLAN_MISMATCH",
         }

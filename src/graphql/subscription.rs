@@ -137,17 +137,22 @@ fn open_slots(ctx: &Context<'_>, live: &LiveContext) -> Result<OpenedSlots> {
     Ok((slot, changes, held))
 }
 
-fn filter(skus: Option<Vec<ID>>, product_ids: Option<Vec<ID>>) -> Filter {
+/// The subscription's filter, refused past `max` ids before anything is held for it.
+fn filter(skus: Option<Vec<ID>>, product_ids: Option<Vec<ID>>, max: usize) -> Result<Filter> {
+    let named = skus.as_ref().map_or(0, Vec::len) + product_ids.as_ref().map_or(0, Vec::len);
+    if named > max {
+        return Err(ApiError::TooManyIds { max }.extend());
+    }
     let set = |ids: Option<Vec<ID>>| {
         ids.unwrap_or_default()
             .into_iter()
             .map(|id| id.0)
             .collect::<HashSet<_>>()
     };
-    Filter {
+    Ok(Filter {
         skus: set(skus),
         product_ids: set(product_ids),
-    }
+    })
 }
 
 /// A variant's shown price moved; or, with `resync: true` and nothing else set, updates were
@@ -259,13 +264,13 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = PriceChange>> {
         let market = MarketContext::resolve(ctx, country)?;
         let live = ctx.data_unchecked::<LiveContext>();
+        let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
         let settings = ctx.data_unchecked::<ApiSettings>().clone();
         let (slot, changes, connection_slot) = open_slots(ctx, live)?;
         let market_ref = match market.market {
             Market::Base => MarketRef::Base,
             Market::Intl(_) => MarketRef::Country(market.country.clone()),
         };
-        let filter = filter(skus, product_ids);
         let catalog = Arc::clone(&live.catalog);
         let render_catalog = Arc::clone(&live.catalog);
         let hub = Arc::clone(&live.hub);
@@ -290,8 +295,8 @@ impl SubscriptionRoot {
         product_ids: Option<Vec<ID>>,
     ) -> Result<impl Stream<Item = InventoryChange>> {
         let live = ctx.data_unchecked::<LiveContext>();
+        let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
         let (slot, changes, connection_slot) = open_slots(ctx, live)?;
-        let filter = filter(skus, product_ids);
         let catalog = Arc::clone(&live.catalog);
         let low = live.settings.low_stock_below;
         let hub = Arc::clone(&live.hub);

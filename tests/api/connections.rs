@@ -155,3 +155,35 @@ async fn websockets_from_other_sites_are_refused() {
     assert_eq!(upgrade(None).await, 101, "an app sends no Origin");
     app.stop().await;
 }
+
+/// A subscription naming more SKUs and product ids than `max_filter_ids` is refused with a code
+/// before anything is held for it; the same list within the bound subscribes.
+#[tokio::test]
+async fn subscription_filters_are_bounded() {
+    let app = spawn_app("[subscriptions]\nmax_filter_ids = 50\n").await;
+    let list = |n: usize| {
+        (0..n)
+            .map(|i| format!("\"p{i:06}-0\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut ws = WsClient::connect(&app.client.base, Protocol::TransportWs).await;
+    let too_many = format!(
+        "subscription {{ inventoryChanged(skus: [{}], productIds: [\"p000001\"]) {{ sku }} }}",
+        list(50)
+    );
+    ws.subscribe("1", &too_many).await;
+    let refused = ws.next_payload().await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "TOO_MANY_IDS",
+        "{refused}"
+    );
+    let fits = format!(
+        "subscription {{ priceChanged(skus: [{}]) {{ sku }} }}",
+        list(50)
+    );
+    ws.subscribe("2", &fits).await;
+    wait_for_active(&app, 1).await;
+    ws.close().await;
+    app.stop().await;
+}
