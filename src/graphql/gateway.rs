@@ -272,7 +272,14 @@ impl Gateway {
         (response, reader.take_log(), operation)
     }
 
+    /// Runs one request that came through a door other than a single POST or GET (a batch
+    /// entry, a WebSocket or SSE operation): persisted and trusted documents are resolved here,
+    /// so no such door can skip `trusted_documents_only`.
     pub async fn execute(&self, request: Request) -> Response {
+        let request = match self.resolve_persisted(request) {
+            Ok(request) => request,
+            Err(error) => return Response::from_errors(vec![error.to_server_error()]),
+        };
         let (max_lag, breakdown) = freshness_value(&self.status);
         let full = wants_breakdown(&request);
         let mut response = match stale_response(&request, max_lag) {

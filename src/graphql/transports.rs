@@ -38,9 +38,12 @@ impl Executor for Gateway {
     ) -> BoxStream<'static, Response> {
         // A subscription lives long: its reads are not logged (nothing would check them).
         let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
+        // Every operation over WebSocket or SSE comes here: trusted documents apply to them all.
         let prepared = self
-            .parse(&request)
-            .and_then(|parsed| self.with_document(request, &parsed));
+            .resolve_persisted(request)
+            .map_err(|error| error.to_server_error())
+            .and_then(|request| self.parse(&request).map(|parsed| (request, parsed)))
+            .and_then(|(request, parsed)| self.with_document(request, &parsed));
         let request = match prepared {
             Ok(request) => request.data(reader),
             Err(error) => {

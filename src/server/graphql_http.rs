@@ -294,8 +294,22 @@ pub async fn graphql_post(
     };
     let request = match parse_post(kind, &bytes, state.max_batch_size) {
         Ok(BatchRequest::Single(request)) => with_staleness_bound(request, headers),
-        Ok(batch) => {
-            return GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response()
+        Ok(BatchRequest::Batch(requests)) => {
+            // Each entry carries what a single request would: the caller (per-client limits)
+            // and the staleness bound; the gateway resolves its document like any other.
+            let client = super::live::client_id(&state, &parts);
+            let requests = requests
+                .into_iter()
+                .map(|request| {
+                    let request = with_staleness_bound(request, headers);
+                    match &client {
+                        Some(client) => request.data(client.clone()),
+                        None => request,
+                    }
+                })
+                .collect();
+            let batch = BatchRequest::Batch(requests);
+            return GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response();
         }
         Err(refused) => return refusal_response(refused),
     };

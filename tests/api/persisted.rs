@@ -116,6 +116,33 @@ async fn trusted_documents_only_refuses_anything_else() {
         .await
         .unwrap();
     assert_eq!(error_code(&r), "PERSISTED_QUERY_NOT_FOUND", "{r}");
+
+    // The other doors keep the rule: a batch entry, and an operation over WebSocket.
+    let batch: Value = app
+        .client
+        .http
+        .post(format!("{}/graphql", app.client.base))
+        .json(&json!([{"query": allowed}, {"query": "{ a: products(first: 0) { totalCount } }"}]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(batch[0]["data"]["viewStatus"]["ready"], true, "{batch}");
+    assert_eq!(error_code(&batch[1]), "PERSISTED_QUERY_REQUIRED", "{batch}");
+    use crate::common::live::{Protocol, WsClient};
+    for protocol in [Protocol::TransportWs, Protocol::Legacy] {
+        let mut ws = WsClient::connect(&app.client.base, protocol).await;
+        ws.subscribe("1", "{ a: products(first: 0) { totalCount } }")
+            .await;
+        let refused = ws.next_payload().await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_REQUIRED",
+            "{refused}"
+        );
+        ws.close().await;
+    }
     app.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }

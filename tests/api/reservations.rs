@@ -491,3 +491,38 @@ async fn held_carts_are_never_promised_more_than_is_on_hand() {
     );
     app.stop().await;
 }
+
+/// A reservation inside a batch is its caller's like any other: the same id as a single
+/// request from that client, and the same per-client limit.
+#[tokio::test]
+async fn a_batched_reserve_keeps_its_caller() {
+    let app = spawn_app(
+        "[subscriptions]\nclient_header = \"x-shopper\"\n[reservations]\nmax_per_client = 1\n",
+    )
+    .await;
+    app.client.wait_ready().await;
+    let (_, sku, _) = stocked_sku(&app.client).await;
+    let vars = json!({"lines": [{"sku": sku, "quantity": 1}], "key": "cart-1"});
+    let single = as_client(&app.client, "alice", RESERVE, vars.clone()).await;
+    let id = reservation(&single)["id"].clone();
+    let batch = |key: &str| {
+        let vars = json!({"lines": [{"sku": sku, "quantity": 1}], "key": key});
+        app.client
+            .http
+            .post(format!("{}/graphql", app.client.base))
+            .header("x-shopper", "alice")
+            .json(&json!([{"query": RESERVE, "variables": vars}]))
+            .send()
+    };
+    let again: Value = batch("cart-1").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        again[0]["data"]["reserve"]["id"], id,
+        "alice's own: {again}"
+    );
+    let more: Value = batch("cart-2").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        more[0]["errors"][0]["extensions"]["code"], "TOO_MANY_HOLDS",
+        "counted under alice: {more}"
+    );
+    app.stop().await;
+}
