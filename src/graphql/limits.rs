@@ -147,9 +147,11 @@ impl Limits {
         let Some(operation) = selected_operation(document, operation_name) else {
             return Ok(()); // execution says which operation is missing
         };
+        // Costed with the values execution will use: a variable not sent takes its default.
+        let with_defaults = with_defaults(operation, variables);
         let mut cost = Cost {
             limits: self,
-            variables,
+            variables: with_defaults.as_ref().unwrap_or(variables),
             fragments: &document.fragments,
             memo: HashMap::new(),
             scan_units: products.div_ceil(SCANNED_PRODUCTS_PER_UNIT),
@@ -162,6 +164,27 @@ impl Limits {
         )?;
         check(Limit::Cost, cost.of_set(root, 0), self.max_cost)
     }
+}
+
+/// `variables` with the operation's defaults for those not sent; `None` when nothing is added
+/// (the usual case costs no copy). A variable sent as `null` stays `null`, as in execution.
+fn with_defaults(
+    operation: &async_graphql::parser::types::OperationDefinition,
+    variables: &Variables,
+) -> Option<Variables> {
+    let missing = |d: &&Positioned<async_graphql::parser::types::VariableDefinition>| {
+        d.node.default_value.is_some() && !variables.contains_key(&d.node.name.node)
+    };
+    if !operation.variable_definitions.iter().any(|d| missing(&d)) {
+        return None;
+    }
+    let mut all = variables.clone();
+    for definition in operation.variable_definitions.iter().filter(missing) {
+        if let Some(default) = &definition.node.default_value {
+            all.insert(definition.node.name.node.clone(), default.node.clone());
+        }
+    }
+    Some(all)
 }
 
 /// Aliases and directives, counted once where they are written.

@@ -93,6 +93,26 @@ fn a_listing_costs_its_walk_and_its_page() {
     assert!(check_with(by_variable, vars, 10_000).is_err());
     let vars = serde_json::json!({"f": {"category": "x"}});
     assert_eq!(check_with(by_variable, vars, 10_000), Ok(()));
+    // A filter left to the variable's default is costed as the default: 20 aliases sent with
+    // `{}` were priced as unfiltered pages and executed as 20 scans of the catalog.
+    let by_default = format!(
+        "query($f: ProductFilter = {{inStock: true, minPrice: \"0.01\"}}) {{ {} }}",
+        (0..3)
+            .map(|i| format!("a{i}: products(first: 1, filter: $f) {{ totalCount }}"))
+            .collect::<String>()
+    );
+    assert_eq!(
+        check_with(&by_default, serde_json::json!({}), 10_000).map_err(|e| e.limit),
+        Err(Limit::Cost)
+    );
+    let sent = serde_json::json!({"f": {"category": "x"}});
+    assert_eq!(check_with(&by_default, sent, 10_000), Ok(()), "sent wins");
+    let null = serde_json::json!({"f": null});
+    assert_eq!(
+        check_with(&by_default, null, 10_000),
+        Ok(()),
+        "null stays null"
+    );
     let two = "{ a: products(first: 0, filter: {query: \"x\"}) { totalCount } b: products(first: 0, filter: {query: \"y\"}) { totalCount } }";
     assert_eq!(check(two, 4_000), Ok(()));
     assert_eq!(
