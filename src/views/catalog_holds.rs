@@ -185,19 +185,31 @@ impl Catalog {
             .remove_if(reservation.client.as_str(), |_, ids| ids.is_empty());
     }
 
+    /// Ends `id`'s line on `sku`: out of the SKU's active holds if still there, and marked
+    /// ended in its reservation even when its hold already ran out (a release after expiry is
+    /// still a release, and the desk waits to see it).
     fn end_hold(&self, sku: &str, id: &str, how: HoldEnd) -> ApplyOutcome {
-        let Some(next) = self.holds(sku).and_then(|h| h.without(id)) else {
-            return ApplyOutcome::Stale;
-        };
-        self.put_holds(sku, next);
-        if let Some(r) = self.reservation(id) {
-            let mut r = (*r).clone();
-            if let Some(line) = r.lines.get_mut(sku) {
-                line.ended = Some(how);
+        let was_active = match self.holds(sku).and_then(|h| h.without(id)) {
+            Some(next) => {
+                self.put_holds(sku, next);
+                true
             }
+            None => false,
+        };
+        let marked = self.reservation(id).is_some_and(|r| {
+            let mut r = (*r).clone();
+            let Some(line) = r.lines.get_mut(sku).filter(|l| l.ended.is_none()) else {
+                return false;
+            };
+            line.ended = Some(how);
             self.reservations.insert(Key::from(id), Arc::new(r));
+            true
+        });
+        if was_active || marked {
+            ApplyOutcome::Applied
+        } else {
+            ApplyOutcome::Stale
         }
-        ApplyOutcome::Applied
     }
 
     /// An inventory record counted these reservations' units out already: their holds end.

@@ -125,6 +125,28 @@ fn the_first_decision_of_a_line_wins() {
     assert_eq!(c.holds("s").unwrap().active.len(), 1);
 }
 
+/// A release after the hold ran out (it left the active set at a later decision) still ends the
+/// line: the reservation says RELEASED, which the desk waits to read.
+#[test]
+fn a_release_after_expiry_still_ends_the_line() {
+    let c = Catalog::new();
+    apply(&c, decision(request("r", "s", 1, 100), 5, 1, 1));
+    apply(&c, decision(request("later", "s", 1, 100), 5, 1_000, 2)); // r expired by then
+    assert!(c
+        .holds("s")
+        .unwrap()
+        .active
+        .iter()
+        .all(|l| l.reservation != "r"));
+    c.apply(Change::Reservation(E::Release {
+        id: "r".into(),
+        sku: "s".into(),
+    }));
+    let r = c.reservation("r").unwrap();
+    assert_eq!(r.lines["s"].ended, Some(HoldEnd::Released));
+    assert_eq!(r.status(2_000), ReservationStatus::Released);
+}
+
 /// Two carts hold 5 each of 10; stock drops to 4: together they may buy 4, the earlier first.
 #[test]
 fn shrunken_stock_goes_to_the_earliest_holds() {
