@@ -4,6 +4,7 @@
 mod common;
 
 mod connections;
+mod doors;
 mod graphiql;
 mod graphql_api;
 mod helpers;
