@@ -183,6 +183,7 @@ impl App {
                 sse_keepalive: Duration::from_millis(subs.sse_keepalive_ms.max(100)),
                 ws_ping_interval: Duration::from_millis(subs.ws_ping_interval_ms.max(10)),
                 ws_pong_timeout: Duration::from_millis(subs.ws_pong_timeout_ms),
+                ws_send_timeout: Duration::from_millis(subs.ws_send_timeout_ms.max(1)),
             },
             shutdown: listening,
             compression_min_bytes: settings.server.compression_min_bytes,

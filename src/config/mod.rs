@@ -63,6 +63,9 @@ pub struct SubscriptionSettings {
     /// How long past a ping interval a WebSocket client that sent nothing, not even a pong,
     /// keeps its connection.
     pub ws_pong_timeout_ms: u64,
+    /// Longest one message to a WebSocket client may wait to be sent; a client that stops
+    /// reading is closed past it (its slot freed, shutdown never waits on it).
+    pub ws_send_timeout_ms: u64,
     /// Subscriptions one client may hold open over all its connections.
     pub max_per_client: usize,
     /// SKUs and product ids one subscription may name together (`TOO_MANY_IDS` above): a

@@ -47,6 +47,8 @@ pub struct LiveTimings {
     pub ws_ping_interval: Duration,
     /// How long past a ping interval a silent client is given before it is closed.
     pub ws_pong_timeout: Duration,
+    /// Longest one message may wait to be written to a client that does not read.
+    pub ws_send_timeout: Duration,
 }
 
 /// The subprotocol the client asked for (the first one we speak).
@@ -181,6 +183,7 @@ async fn serve_socket(
     let mut ticker = tokio::time::interval(timings.ws_ping_interval);
     ticker.tick().await;
     let silent_after = timings.ws_ping_interval + timings.ws_pong_timeout;
+    let within = timings.ws_send_timeout;
     let stopping = shutdown.wait();
     tokio::pin!(stopping);
     loop {
@@ -194,25 +197,44 @@ async fn serve_socket(
                 let quiet = last_heard.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
                 if quiet > silent_after {
                     tracing::debug!(quiet_ms = quiet.as_millis() as u64, "websocket client stopped answering; closing");
-                    let _ = sink.send(close(CLOSE_TIMEOUT, "timeout")).await;
+                    send_within(&mut sink, close(CLOSE_TIMEOUT, "timeout"), within).await;
                     break;
                 }
-                if sink.send(Message::Ping(bytes::Bytes::new())).await.is_err() {
+                if !send_within(&mut sink, Message::Ping(bytes::Bytes::new()), within).await {
                     break;
                 }
                 Message::Text(keepalive_message(protocol).into())
             },
             _ = &mut stopping => {
-                let _ = sink.send(close(CLOSE_GOING_AWAY, "server shutting down")).await;
+                send_within(&mut sink, close(CLOSE_GOING_AWAY, "server shutting down"), within).await;
                 break;
             }
         };
         let closing = matches!(message, Message::Close(_));
-        if sink.send(message).await.is_err() || closing {
+        if !send_within(&mut sink, message, within).await || closing {
             break;
         }
     }
-    let _ = sink.close().await;
+    let _ = tokio::time::timeout(within, sink.close()).await;
+}
+
+/// Sends one message, waiting at most `within` for a client that does not read; false when
+/// it could not be sent (the connection is then dropped).
+async fn send_within(
+    sink: &mut futures::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+    within: Duration,
+) -> bool {
+    match tokio::time::timeout(within, sink.send(message)).await {
+        Ok(sent) => sent.is_ok(),
+        Err(_) => {
+            tracing::debug!(
+                within_ms = within.as_millis() as u64,
+                "websocket client does not read; closing"
+            );
+            false
+        }
+    }
 }
 
 /// The client asked for server-sent events.

@@ -187,3 +187,57 @@ async fn subscription_filters_are_bounded() {
     ws.close().await;
     app.stop().await;
 }
+
+/// A WebSocket client that stops reading while answers pile up is closed once one message has
+/// waited `ws_send_timeout_ms`: its connection slot comes back (here the only one), where
+/// before its task waited in `send` for ever.
+#[tokio::test]
+async fn a_websocket_client_that_stops_reading_is_closed_and_its_slot_freed() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = spawn_app(
+        "[server]\nmax_connections = 1\nheader_read_timeout_ms = 300\n\
+         [subscriptions]\nws_send_timeout_ms = 300\n",
+    )
+    .await;
+    let address = addr(&app.client.base);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(address.parse().unwrap()).await.unwrap();
+    let mut request = format!("ws://{address}/graphql")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    let init = json!({"type": "connection_init", "payload": {}}).to_string();
+    ws.send(Message::text(init)).await.unwrap();
+    // Hundreds of large answers asked for, none read.
+    let big = "{ products(first: 60) { edges { node { id title description brand images categories variants { sku quantityAvailable price { amount currencyCode } } } } } }";
+    for i in 0..400 {
+        let subscribe =
+            json!({"id": i.to_string(), "type": "subscribe", "payload": {"query": big}});
+        if ws.send(Message::text(subscribe.to_string())).await.is_err() {
+            break; // already closed by the server
+        }
+    }
+    // The only slot comes back: a new client is served.
+    let probe = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let answer = probe
+        .get(format!("{}/health/live", app.client.base))
+        .send()
+        .await
+        .expect("served once the stalled socket is closed");
+    assert_eq!(answer.status(), 200);
+    drop(ws);
+    app.stop().await;
+}
