@@ -17,7 +17,11 @@ start_tansu "$kport"
 target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 10000 >"$work/feed.log" 2>&1
 
 one() { # label binary
-  VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn \
+  # Every subscriber connects from this one address: lift the per-address connection cap
+  # (a setting the baseline may predate, so only for this build).
+  local cap=()
+  [ "$2" = target/release/vitrine ] && cap=(VITRINE_SERVER__MAX_CONNECTIONS_PER_CLIENT=0)
+  env "${cap[@]}" VITRINE_KAFKA__FETCH_WAIT_MAX_MS=10 VITRINE_LOG__FILTER=warn \
     VITRINE_SUBSCRIPTIONS__MAX_PER_CLIENT=100000 VITRINE_SUBSCRIPTIONS__MAX_TOTAL=100000 \
     "$2" --brokers "127.0.0.1:$kport" --listen "127.0.0.1:$hport" >"$work/vitrine-$1.log" 2>&1 &
   local vpid=$!; pids+=($vpid)

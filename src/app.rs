@@ -204,6 +204,7 @@ impl App {
                     settings.server.header_read_timeout_ms.max(1),
                 ),
                 max_connections: settings.server.max_connections,
+                max_per_client: settings.server.max_connections_per_client,
             },
         })
     }

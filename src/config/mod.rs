@@ -160,6 +160,10 @@ pub struct ServerSettings {
     pub body_read_timeout_ms: u64,
     /// Connections open at once (WebSockets included); more wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one peer address may hold open at once (WebSockets included); past it a
+    /// new one is answered 429 `TOO_MANY_CONNECTIONS` and closed. Behind a proxy every
+    /// connection comes from the proxy: raise it there. 0: no cap.
+    pub max_connections_per_client: usize,
     /// Responses of at least this many bytes are compressed (gzip or brotli, as the client's
     /// `Accept-Encoding` prefers); 0 turns compression off.
     pub compression_min_bytes: u16,

@@ -3,8 +3,9 @@
 //! connections, a cap on open connections (a WebSocket keeps its place while it lives), and a
 //! graceful shutdown that stops accepting and lets open connections finish.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -25,12 +26,57 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// Connections open at once; past it new ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one peer address may hold; past it a new one gets 429 and is closed
+    /// (0: no cap).
+    pub max_per_client: usize,
 }
+
+/// Open connections per peer address.
+#[derive(Default)]
+struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+/// One connection's count against its peer address, given back when the connection (or the
+/// WebSocket it became) is gone.
+struct ClientPlace {
+    clients: Arc<PerClient>,
+    ip: IpAddr,
+}
+
+impl PerClient {
+    fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<ClientPlace> {
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(ip).or_default();
+        if max > 0 && *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(ClientPlace {
+            clients: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+impl Drop for ClientPlace {
+    fn drop(&mut self) {
+        let mut open = self.clients.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// The answer to a connection over its peer's cap, written before closing it.
+const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: 111\r\nconnection: close\r\n\r\n{\"errors\":[{\"message\":\"too many connections from this address\",\"extensions\":{\"code\":\"TOO_MANY_CONNECTIONS\"}}]}\n";
 
 /// A connection's place under `max_connections`; in every request's extensions, so a
 /// WebSocket upgrade can keep it for as long as the socket lives.
 #[derive(Clone)]
-pub struct ConnectionPermit(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
+#[allow(dead_code)]
+pub struct ConnectionPermit(Arc<(OwnedSemaphorePermit, ClientPlace)>);
 
 /// Serves `router` on `listener` until `shutdown` fires, then waits for open connections.
 pub async fn serve(
@@ -40,13 +86,26 @@ pub async fn serve(
     shutdown: Shutdown,
 ) -> std::io::Result<()> {
     let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let clients = Arc::new(PerClient::default());
     loop {
         let accepted = tokio::select! {
             accepted = accept(&listener, &places) => accepted,
             _ = shutdown.clone().wait() => break,
         };
-        let (stream, peer, permit) = accepted;
-        let permit = ConnectionPermit(Arc::new(permit));
+        let (mut stream, peer, permit) = accepted;
+        let Some(place) = clients.take(peer.ip(), limits.max_per_client) else {
+            metrics::counter!("vitrine_connections_refused_total", "reason" => "per_client")
+                .increment(1);
+            // Said once, without waiting on the client, then closed.
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let write = stream.write_all(TOO_MANY_CONNECTIONS);
+                let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+                drop(permit);
+            });
+            continue;
+        };
+        let permit = ConnectionPermit(Arc::new((permit, place)));
         let service =
             router
                 .clone()

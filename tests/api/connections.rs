@@ -241,3 +241,37 @@ async fn a_websocket_client_that_stops_reading_is_closed_and_its_slot_freed() {
     drop(ws);
     app.stop().await;
 }
+
+/// One address cannot hold every connection place: past `max_connections_per_client` a new
+/// connection is answered 429 with a code and closed; one closed makes room again.
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    let app = spawn_app("[server]\nmax_connections_per_client = 3\n").await;
+    let address = addr(&app.client.base);
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(TcpStream::connect(&address).await.unwrap());
+    }
+    // The listener counts a connection once it has accepted it: wait until the fourth is
+    // turned away (the first three sit idle, sending nothing).
+    let mut extra = TcpStream::connect(&address).await.unwrap();
+    let refused = read_to_close(&mut extra, Duration::from_secs(10)).await;
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    assert!(refused.contains("TOO_MANY_CONNECTIONS"), "{refused}");
+    drop(idle.pop());
+    let client = app.client.clone();
+    crate::common::wait_until("a place again", Duration::from_secs(10), || {
+        let c = client.clone();
+        async move {
+            let fresh = reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap();
+            let r = fresh.get(format!("{}/health/live", c.base)).send().await;
+            r.is_ok_and(|r| r.status() == 200).then_some(())
+        }
+    })
+    .await;
+    drop(idle);
+    app.stop().await;
+}
