@@ -161,7 +161,7 @@ pub struct ServerSettings {
     /// Connections open at once (WebSockets included); more wait in the listen backlog.
     pub max_connections: usize,
     /// Connections one peer address may hold open at once (WebSockets included); past it a
-    /// new one is answered 429 `TOO_MANY_CONNECTIONS` and closed. Behind a proxy every
+    /// new one's request is answered 429 `TOO_MANY_CONNECTIONS` and it is closed. Behind a proxy every
     /// connection comes from the proxy: raise it there. 0: no cap.
     pub max_connections_per_client: usize,
     /// Responses of at least this many bytes are compressed (gzip or brotli, as the client's

@@ -69,9 +69,6 @@ impl Drop for ClientPlace {
     }
 }
 
-/// The answer to a connection over its peer's cap, written before closing it.
-const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: 111\r\nconnection: close\r\n\r\n{\"errors\":[{\"message\":\"too many connections from this address\",\"extensions\":{\"code\":\"TOO_MANY_CONNECTIONS\"}}]}\n";
-
 /// A connection's place under `max_connections`; in every request's extensions, so a
 /// WebSocket upgrade can keep it for as long as the socket lives.
 #[derive(Clone)]
@@ -92,17 +89,11 @@ pub async fn serve(
             accepted = accept(&listener, &places) => accepted,
             _ = shutdown.clone().wait() => break,
         };
-        let (mut stream, peer, permit) = accepted;
+        let (stream, peer, permit) = accepted;
         let Some(place) = clients.take(peer.ip(), limits.max_per_client) else {
             metrics::counter!("vitrine_connections_refused_total", "reason" => "per_client")
                 .increment(1);
-            // Said once, without waiting on the client, then closed.
-            tokio::spawn(async move {
-                use tokio::io::AsyncWriteExt;
-                let write = stream.write_all(TOO_MANY_CONNECTIONS);
-                let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
-                drop(permit);
-            });
+            tokio::spawn(refuse(stream, limits.header_read_timeout, permit));
             continue;
         };
         let permit = ConnectionPermit(Arc::new((permit, place)));
@@ -142,6 +133,33 @@ pub async fn serve(
     let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
     let _ = places.acquire_many(all).await;
     Ok(())
+}
+
+/// Answers a connection over its address's cap: its first request gets 429
+/// `TOO_MANY_CONNECTIONS` (as HTTP, so a client reads it as an answer), then it is closed.
+async fn refuse(
+    stream: tokio::net::TcpStream,
+    header_read_timeout: Duration,
+    permit: OwnedSemaphorePermit,
+) {
+    let service = hyper::service::service_fn(|_request| async {
+        let body = serde_json::json!({"errors": [{
+            "message": "too many connections from this address",
+            "extensions": {"code": "TOO_MANY_CONNECTIONS"}}]});
+        let response = hyper::Response::builder()
+            .status(hyper::StatusCode::TOO_MANY_REQUESTS)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header(hyper::header::CONNECTION, "close")
+            .body(axum::body::Body::from(body.to_string()));
+        Ok::<_, std::convert::Infallible>(response.unwrap_or_default())
+    });
+    let served = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(header_read_timeout * 2, served).await;
+    drop(permit);
 }
 
 /// The next connection, once a place is free. Accept errors (too many open files, a peer

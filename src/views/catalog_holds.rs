@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::catalog::{ApplyOutcome, Catalog, Key};
 use super::holds::{Decision, HeldLine, HoldEnd, Reservation, ReservationEvent, SharedHolds};
-use super::holds::{ReservationStatus, SkuHolds};
+use super::holds::SkuHolds;
 use super::{Inventory, StockAndPrices};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -247,20 +247,6 @@ impl Catalog {
     /// aside): what the per-client limit counts.
     pub fn reservations_of(&self, client: &str) -> usize {
         self.by_client.get(client).map_or(0, |ids| ids.len())
-    }
-
-    /// Reservations of `client` pending or holding stock now.
-    pub fn active_reservations_of(&self, client: &str) -> usize {
-        use ReservationStatus::{Held, Partial, Pending};
-        let now = self.clock_ms();
-        self.by_client.get(client).map_or(0, |ids| {
-            ids.iter()
-                .filter(|id| {
-                    self.reservation(id)
-                        .is_some_and(|r| matches!(r.status(now), Held | Partial | Pending))
-                })
-                .count()
-        })
     }
 
     /// Reservations the views remember (any outcome).

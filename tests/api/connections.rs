@@ -243,7 +243,8 @@ async fn a_websocket_client_that_stops_reading_is_closed_and_its_slot_freed() {
 }
 
 /// One address cannot hold every connection place: past `max_connections_per_client` a new
-/// connection is answered 429 with a code and closed; one closed makes room again.
+/// connection's request is answered 429 with a code and the connection closed; one closed
+/// makes room again.
 #[tokio::test]
 async fn one_address_cannot_take_every_connection() {
     let app = spawn_app("[server]\nmax_connections_per_client = 3\n").await;
@@ -255,6 +256,10 @@ async fn one_address_cannot_take_every_connection() {
     // The listener counts a connection once it has accepted it: wait until the fourth is
     // turned away (the first three sit idle, sending nothing).
     let mut extra = TcpStream::connect(&address).await.unwrap();
+    extra
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let refused = read_to_close(&mut extra, Duration::from_secs(10)).await;
     assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
     assert!(refused.contains("TOO_MANY_CONNECTIONS"), "{refused}");
