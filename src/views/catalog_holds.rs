@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::catalog::{ApplyOutcome, Catalog, Key};
-use super::holds::{Decision, HeldLine, HoldEnd, Reservation, ReservationEvent, SharedHolds};
 use super::holds::SkuHolds;
+use super::holds::{Decision, HeldLine, HoldEnd, Reservation, ReservationEvent, SharedHolds};
 use super::{Inventory, StockAndPrices};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
