@@ -7,6 +7,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::digest::hex;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// Derives reservation ids and owner tokens.
@@ -19,10 +21,6 @@ impl std::fmt::Debug for Ownership {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Ownership { .. }")
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Ownership {
