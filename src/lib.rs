@@ -21,8 +21,10 @@
 //! - [`live`]: the change hub, translations shared by subscriptions with no filter, and the
 //!   per-subscription coalescing buffers behind subscriptions.
 //! - [`graphql`]: the schema, resolvers, limits and error codes: translation between GraphQL
-//!   and the domain.
-//! - [`server`]: axum wiring, health, metrics, transports, body limits.
+//!   and the domain. Every request, whatever door it came through, passes the one request
+//!   pipeline, [`graphql::pipeline`]: caller, persisted and trusted documents, operation
+//!   policy, parse, limits and cost, deadline; only what it admits is executed.
+//! - [`server`]: axum wiring, health, metrics, transports (the doors), body limits.
 //! - [`demo`]: the generated catalog, the in-process cluster, the embedded default and
 //!   `vitrine feed`.
 //! - [`app`]: builds all of the above from settings and runs it; [`config`], [`cli`],

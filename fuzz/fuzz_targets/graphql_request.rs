@@ -11,6 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use vitrine::config::Settings;
 use vitrine::demo::load_baseline;
 use vitrine::graphql::gateway::Gateway;
+use vitrine::graphql::pipeline::{Caller, Door, StreamDoor};
 use vitrine::ingest::Applier;
 use vitrine::status::IngestStats;
 use vitrine::views::Catalog;
@@ -59,9 +60,10 @@ fn batch(gateway: &Gateway, runtime: &tokio::runtime::Runtime, data: &[u8]) {
     if requests.len() > 8 {
         return;
     }
-    let answered = runtime.block_on(
-        gateway.execute_batch(async_graphql::BatchRequest::Batch(requests)),
-    );
+    let answered = runtime.block_on(gateway.execute_batch(
+        async_graphql::BatchRequest::Batch(requests),
+        &Caller::default(),
+    ));
     assert!(serde_json::to_vec(&answered).is_ok_and(|b| b.first() == Some(&b'[')));
 }
 
@@ -76,13 +78,17 @@ fn websocket(gateway: &Gateway, runtime: &tokio::runtime::Runtime, data: &[u8]) 
         .map(<[u8]>::to_vec)
         .collect();
     let input = futures::stream::iter(lines);
-    let mut output = WebSocket::new(gateway.clone(), input, WebSocketProtocols::GraphQLWS);
+    let door = StreamDoor::new(gateway.clone(), Door::WebSocket, Caller::default());
+    let mut output = WebSocket::new(door, input, WebSocketProtocols::GraphQLWS);
     runtime.block_on(async {
         let collect = async {
             let mut answers = 0;
             while let Some(message) = output.next().await {
                 if let WsMessage::Text(text) = message {
-                    assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{text}");
+                    assert!(
+                        serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                        "{text}"
+                    );
                 }
                 answers += 1;
                 if answers >= 16 {

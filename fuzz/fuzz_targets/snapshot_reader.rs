@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     // Raw bytes straight into the decoder too (corrupt or truncated frames).
     let _ = load_from(data, &applier, &Progress::new());
     // The bytes as a version 2 chunk, its record count (first four bytes) agreeing with the end.
-    let count = data.get(..4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let count = data
+        .get(..4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
     let header = b"{\"format\":\"vitrine.snapshot\",\"formatVersion\":2,\"createdAt\":\"x\",\"createdAtMs\":1}\n";
     let end = format!("{{\"end\":{{\"records\":{count},\"chunks\":1}}}}\n");
     let frames = [&header[..], data, end.as_bytes()].map(|part| zstd::bulk::compress(part, 1));

@@ -27,6 +27,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0} operations are not allowed over GET; use POST")]
     MethodNotAllowed(&'static str),
+    #[error("mutations must be sent as an `application/json` POST body")]
+    MutationNeedsJson,
+    #[error("subscriptions need a WebSocket or `Accept: text/event-stream`")]
+    SubscriptionNeedsStream,
     #[error("batched requests are not enabled")]
     BatchingNotEnabled,
     #[error("a batch holds at most {max} operations, got {got}")]
@@ -72,6 +76,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "BAD_REQUEST",
             ApiError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             ApiError::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            ApiError::MutationNeedsJson => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::SubscriptionNeedsStream => "SUBSCRIPTION_NEEDS_STREAM",
             ApiError::BatchingNotEnabled => "BATCHING_NOT_ENABLED",
             ApiError::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
             ApiError::UnsupportedCountry(_) => "UNSUPPORTED_COUNTRY",

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Request, Response, ServerError};
-use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::StreamExt;
 
 use super::answer::{outcome_of, to_answer, Cacheable, JsonAnswer, Outcome};
-use super::document::selected_operation;
 use super::errors::{with_code, ApiError};
 pub use super::freshness::MAX_STALENESS;
 use super::freshness::{
@@ -24,6 +24,7 @@ pub use super::memo::MemoStats;
 use super::memo::{InFlight, Memo};
 use super::parse_cache::{ParseCache, Parsed};
 use super::persisted::PersistedQueries;
+use super::pipeline::{Admitted, Refusal};
 use super::plan::PlannerMode;
 pub use super::planned::PlanStats;
 use super::request_metrics::{operation_label, record_request};
@@ -47,7 +48,7 @@ pub struct Gateway {
     pub(super) catalog: Arc<Catalog>,
     hub: Arc<ChangeHub>,
     pub(super) status: Arc<IngestStatus>,
-    parsed: ParseCache,
+    pub(super) parsed: ParseCache,
     /// How long a request may execute.
     pub(super) request_timeout: Duration,
     /// Answers by (operation, variables, query); `None` when switched off.
@@ -63,7 +64,7 @@ pub struct Gateway {
     /// How long shared caches may keep a product page or listing answered over GET.
     cache_max_age_secs: u64,
     /// APQ registrations and trusted documents.
-    persisted: Arc<PersistedQueries>,
+    pub(super) persisted: Arc<PersistedQueries>,
     /// What resolvers read from the schema's data, for plans.
     pub(super) settings: Arc<ApiSettings>,
     pub(super) planner: PlannerMode,
@@ -74,12 +75,6 @@ impl Gateway {
     pub fn with_desk(mut self, desk: super::mutation::DeskSlot) -> Self {
         self.desk = desk;
         self
-    }
-
-    /// A request naming a persisted query gets its text (see `persisted`); in trusted-only mode
-    /// any other document is refused.
-    pub fn resolve_persisted(&self, request: Request) -> Result<Request, ApiError> {
-        self.persisted.resolve(request)
     }
 
     /// Turns `reserve`/`releaseReservation` on (once).
@@ -162,12 +157,6 @@ impl Gateway {
         &self.parsed
     }
 
-    /// The type of the operation a request selects; `None` if it does not parse or selects none.
-    pub fn operation_type(&self, request: &Request) -> Option<OperationType> {
-        let prepared = self.parsed.peek(&request.query)?;
-        selected_operation(&prepared.document, request.operation_name.as_deref()).map(|op| op.ty)
-    }
-
     /// Parses through the cache, within the operation limits (a parse failure is
     /// `GRAPHQL_PARSE_FAILED`).
     pub(super) fn parse(&self, request: &Request) -> Result<Parsed, ServerError> {
@@ -226,13 +215,13 @@ impl Gateway {
         response
     }
 
-    /// Executes one request through async-graphql, returning the response, what it read and
-    /// its operation label.
+    /// Parses and executes one request through async-graphql (as `graphql.planner = "verify"`
+    /// does to check a planned answer): the response, what it read and its operation label.
     pub(super) async fn run(&self, request: Request) -> (Response, ReadLog, &'static str) {
         let started = std::time::Instant::now();
-        let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
-        match parse_span.in_scope(|| self.parse(&request)) {
-            Ok(parsed) => self.run_parsed(request, parsed, started).await,
+        let deadline = Deadline::after(self.request_timeout);
+        match self.parse(&request) {
+            Ok(parsed) => self.run_parsed(request, parsed, deadline, started).await,
             Err(error) => unparsed(error, started),
         }
     }
@@ -241,10 +230,10 @@ impl Gateway {
         &self,
         request: Request,
         parsed: Parsed,
+        deadline: Deadline,
         started: std::time::Instant,
     ) -> (Response, ReadLog, &'static str) {
         let reader = Arc::new(RecordingReader::new(Arc::clone(&self.catalog)));
-        let deadline = Deadline::after(self.request_timeout);
         let query = (!parsed.validated).then(|| request.query.clone());
         let request = match self.with_document(request, &parsed) {
             Ok(request) => request.data(Arc::clone(&reader)).data(deadline),
@@ -254,14 +243,14 @@ impl Gateway {
         let execute_span = crate::telemetry::traced_span(|| {
             tracing::info_span!("graphql.execute", operation = operation)
         });
-        let executed = tokio::time::timeout(
-            self.request_timeout,
+        let executed = tokio::time::timeout_at(
+            deadline.at.into(),
             tracing::Instrument::instrument(self.schema.execute(request), execute_span),
         );
         let response = match executed.await {
             Ok(response) => self.with_codes(response),
             Err(_) => {
-                let ms = self.request_timeout.as_millis() as u64;
+                let ms = deadline.budget.as_millis() as u64;
                 Response::from_errors(vec![ApiError::RequestTimeout { ms }.to_server_error()])
             }
         };
@@ -272,23 +261,22 @@ impl Gateway {
         (response, reader.take_log(), operation)
     }
 
-    /// Runs one request that came through a door other than a single POST or GET (a batch
-    /// entry, a WebSocket or SSE operation): persisted and trusted documents are resolved here,
-    /// so no such door can skip `trusted_documents_only`.
-    pub async fn execute(&self, request: Request) -> Response {
-        let request = match self.resolve_persisted(request) {
-            Ok(request) => request,
-            Err(error) => return Response::from_errors(vec![error.to_server_error()]),
-        };
+    /// Executes an admitted request (a batch entry, a WebSocket or SSE query or mutation) and
+    /// returns its response with the freshness extension.
+    pub async fn execute(&self, admitted: Admitted) -> Response {
+        let request = admitted.request();
         let (max_lag, breakdown) = freshness_value(&self.status);
-        let full = wants_breakdown(&request);
-        let mut response = match stale_response(&request, max_lag) {
+        let full = wants_breakdown(request);
+        let mut response = match stale_response(request, max_lag) {
             Some(stale) => stale,
-            None if self.planner == PlannerMode::Off => self.run(request).await.0,
+            None if self.planner == PlannerMode::Off => {
+                let (request, parsed, deadline, started) = admitted.into_parts();
+                self.run_parsed(request, parsed, deadline, started).await.0
+            }
             // The planner answers in JSON: read back for the callers that want a `Response`
             // (WebSocket queries, batches, tests).
             None => {
-                let ran = self.run_json(request).await;
+                let ran = self.run_json(admitted).await;
                 serde_json::from_slice(&ran.answer.body).unwrap_or_else(|e| {
                     Response::from_errors(vec![ServerError::new(e.to_string(), None)])
                 })
@@ -304,19 +292,15 @@ impl Gateway {
         response
     }
 
-    /// Executes one request and returns its JSON body, reusing a memoized body when every
-    /// record it was computed from still has the same version.
-    pub async fn execute_json(&self, request: Request) -> Bytes {
-        self.answer(request).await.body
-    }
-
-    /// [`Gateway::execute_json`] with the answer's outcome, for HTTP status codes.
-    pub async fn answer(&self, request: Request) -> JsonAnswer {
+    /// Executes an admitted request (a single POST or GET) as JSON, reusing a memoized body
+    /// when every record it was computed from still has the same version; with its outcome, for
+    /// HTTP status codes.
+    pub async fn answer(&self, admitted: Admitted) -> JsonAnswer {
         let (max_lag, freshness) = self.freshness.json(&self.status);
-        let full = wants_breakdown(&request);
-        let (answer, operation) = match stale_response(&request, max_lag) {
+        let full = wants_breakdown(admitted.request());
+        let (answer, operation) = match stale_response(admitted.request(), max_lag) {
             Some(stale) => (to_answer(&stale), None),
-            None => self.answer_json(request).await,
+            None => self.answer_json(admitted).await,
         };
         // Product pages and listings without errors may be cached for `cache_max_age_secs`,
         // less the views' lag: never past the answer's own freshness. Quotes in them stay
@@ -342,6 +326,46 @@ impl Gateway {
             cache,
             max_lag_ms: Some(max_lag),
         }
+    }
+}
+
+impl Gateway {
+    /// A request the pipeline refused, as a JSON answer (a request error, with the lag).
+    pub fn refused(&self, refusal: Refusal) -> JsonAnswer {
+        let (max_lag, _) = self.freshness.json(&self.status);
+        JsonAnswer {
+            max_lag_ms: Some(max_lag),
+            ..to_answer(&refusal.into_response())
+        }
+    }
+
+    /// Executes an admitted request as a stream of responses: a subscription's events, or the
+    /// one response of a query or mutation (then exactly as [`Gateway::execute`]: planned,
+    /// within its deadline).
+    pub fn stream(
+        &self,
+        admitted: Admitted,
+        session_data: Option<Arc<async_graphql::Data>>,
+    ) -> BoxStream<'static, Response> {
+        let gateway = self.clone();
+        if admitted.operation() != OperationType::Subscription {
+            return futures::stream::once(async move { gateway.execute(admitted).await }).boxed();
+        }
+        // A subscription lives long: its reads are not logged (nothing would check them). Its
+        // setup checks the deadline; its events are not the request's work.
+        let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
+        let (request, parsed, deadline, _) = admitted.into_parts();
+        let request = match self.with_document(request, &parsed) {
+            Ok(request) => request.data(reader).data(deadline),
+            Err(error) => {
+                return futures::stream::once(async move { Response::from_errors(vec![error]) })
+                    .boxed()
+            }
+        };
+        self.schema
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(move |response| gateway.with_codes(response))
+            .boxed()
     }
 }
 

@@ -6,6 +6,7 @@ mod market_memo {
     use crate::events::decode;
     use crate::views::testing::{price, product};
     use crate::views::{Change, ViewKind};
+    use bytes::Bytes;
     #[allow(unused_imports)]
     use std::sync::atomic::Ordering;
 
@@ -42,6 +43,7 @@ mod freshness {
     use crate::graphql::freshness::FRESHNESS;
     use crate::status::Progress;
     use crate::views::ViewKind;
+    use bytes::Bytes;
     #[allow(unused_imports)]
     use std::sync::atomic::Ordering;
 
@@ -87,7 +89,7 @@ mod freshness {
         assert!(relaxed["errors"].is_null(), "{relaxed}");
         assert_eq!(relaxed["data"]["product"], serde_json::Value::Null);
         let unbounded = gateway
-            .answer(Request::new("{ product(id: \"x\") { id } }"))
+            .respond_json(Request::new("{ product(id: \"x\") { id } }"))
             .await;
         assert!(unbounded.max_lag_ms.unwrap() >= 5_000);
         let body = json(unbounded.body);
@@ -107,7 +109,7 @@ mod freshness {
         assert_eq!(lag["views"]["prices"]["lagMessages"], 5, "{full}");
         // Through `execute` (WebSocket, batches): the compact extension.
         let executed = gateway
-            .execute(Request::new("{ product(id: \"x\") { id } }"))
+            .respond(Request::new("{ product(id: \"x\") { id } }"))
             .await;
         let extension = serde_json::to_value(&executed.extensions).unwrap();
         assert!(extension["freshness"]["maxLagMs"].as_i64().unwrap() >= 5_000);
@@ -121,6 +123,7 @@ mod limits {
     use crate::demo::load_baseline;
     use crate::ingest::Applier;
     use crate::status::IngestStats;
+    use bytes::Bytes;
     #[allow(unused_imports)]
     use std::sync::atomic::Ordering;
 

@@ -11,6 +11,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::answer::{JsonAnswer, Outcome};
 use super::gateway::Gateway;
+use super::pipeline::Admitted;
 use super::request_metrics::record_request;
 use crate::views::reads::ReadLog;
 
@@ -70,16 +71,16 @@ impl InFlight {
 impl Gateway {
     /// The JSON answer without extensions, memoized when possible, and the operation's label
     /// when it executed without errors.
-    pub(super) async fn answer_json(&self, request: Request) -> Answered {
+    pub(super) async fn answer_json(&self, admitted: Admitted) -> Answered {
         let Some(memo) = &self.memo else {
-            let ran = self.run_json(request).await;
+            let ran = self.run_json(admitted).await;
             return (ran.answer, ran.clean.then_some(ran.operation));
         };
         let stats = &self.memo_stats;
-        let key = memo_key(&request);
+        let key = memo_key(admitted.request());
         let Some(found) = memo.get(&key) else {
             stats.misses.fetch_add(1, Ordering::Relaxed);
-            return self.compute(key, request).await;
+            return self.compute(key, admitted).await;
         };
         if found
             .reads
@@ -108,7 +109,7 @@ impl Gateway {
                 None => {
                     let (gateway, own_key) = (self.clone(), key.clone());
                     let flight = async move {
-                        let answered = gateway.compute(own_key.clone(), request).await;
+                        let answered = gateway.compute(own_key.clone(), admitted).await;
                         gateway.in_flight.lock().remove(&own_key);
                         answered
                     }
@@ -123,13 +124,13 @@ impl Gateway {
     }
 
     /// Computes an answer and memoizes it when it can be checked later.
-    async fn compute(&self, key: String, request: Request) -> Answered {
+    async fn compute(&self, key: String, admitted: Admitted) -> Answered {
         let super::planned::Ran {
             answer,
             clean,
             reads,
             operation,
-        } = self.run_json(request).await;
+        } = self.run_json(admitted).await;
         let clean = clean.then_some(operation);
         if let Some(memo) = &self.memo {
             if clean.is_some() && reads.is_checkable() && !reads.is_empty() {

@@ -14,6 +14,7 @@ mod memo;
 pub mod mutation;
 pub mod parse_cache;
 pub mod persisted;
+pub mod pipeline;
 pub mod plan;
 mod planned;
 pub mod product;
@@ -23,7 +24,6 @@ pub use request_metrics::cache_metric_handles;
 pub mod status;
 pub mod subscription;
 pub mod tokens;
-mod transports;
 
 use std::sync::Arc;
 

@@ -51,34 +51,47 @@ impl ParseCache {
         variables: &Variables,
         products: usize,
     ) -> Result<Parsed, ServerError> {
-        let refuse = |e: ApiError| e.to_server_error();
-        let (prepared, validated) = match self.cache.get(query) {
-            Some(cached) => (cached, true),
-            None => {
-                self.limits
-                    .check_text(query)
-                    .map_err(|e| refuse(e.into()))?;
-                let document = parse_query(query)
-                    .map_err(|e| with_code(ServerError::from(e), "GRAPHQL_PARSE_FAILED"))?;
-                (Arc::new(Prepared::new(document)), false)
-            }
-        };
+        let parsed = self.document(query)?;
+        self.check(&parsed, operation_name, variables, products)?;
+        Ok(parsed)
+    }
+
+    /// The document for `query`, from the cache or parsed now within the text limits; the
+    /// document limits are [`ParseCache::check`]'s.
+    pub fn document(&self, query: &str) -> Result<Parsed, ServerError> {
+        if let Some(prepared) = self.cache.get(query) {
+            return Ok(Parsed {
+                prepared,
+                validated: true,
+            });
+        }
         self.limits
-            .check_document(&prepared.document, operation_name, variables, products)
-            .map_err(|e| refuse(e.into()))?;
+            .check_text(query)
+            .map_err(|e| ApiError::from(e).to_server_error())?;
+        let document = parse_query(query)
+            .map_err(|e| with_code(ServerError::from(e), "GRAPHQL_PARSE_FAILED"))?;
         Ok(Parsed {
-            prepared,
-            validated,
+            prepared: Arc::new(Prepared::new(document)),
+            validated: false,
         })
     }
 
-    /// The cached document for `query`, or a fresh parse not cached (for quick inspection).
-    pub fn peek(&self, query: &str) -> Option<Arc<Prepared>> {
-        if let Some(cached) = self.cache.get(query) {
-            return Some(cached);
-        }
-        self.limits.check_text(query).ok()?;
-        parse_query(query).ok().map(|d| Arc::new(Prepared::new(d)))
+    /// The document limits (nesting, aliases, cost with the variables and their defaults).
+    pub fn check(
+        &self,
+        parsed: &Parsed,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        products: usize,
+    ) -> Result<(), ServerError> {
+        self.limits
+            .check_document(
+                &parsed.prepared.document,
+                operation_name,
+                variables,
+                products,
+            )
+            .map_err(|e| ApiError::from(e).to_server_error())
     }
 
     /// Keeps a document that passed validation.

@@ -8,6 +8,7 @@ use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject, Subscr
 use futures::Stream;
 
 use super::errors::ApiError;
+use super::limits::Deadline;
 use super::market::{CountryCode, MarketContext};
 use super::product::MoneyV2;
 use super::ApiSettings;
@@ -262,6 +263,7 @@ impl SubscriptionRoot {
         product_ids: Option<Vec<ID>>,
         country: Option<CountryCode>,
     ) -> Result<impl Stream<Item = PriceChange>> {
+        Deadline::check(ctx)?;
         let market = MarketContext::resolve(ctx, country)?;
         let live = ctx.data_unchecked::<LiveContext>();
         let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
@@ -294,6 +296,7 @@ impl SubscriptionRoot {
         skus: Option<Vec<ID>>,
         product_ids: Option<Vec<ID>>,
     ) -> Result<impl Stream<Item = InventoryChange>> {
+        Deadline::check(ctx)?;
         let live = ctx.data_unchecked::<LiveContext>();
         let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
         let (slot, changes, connection_slot) = open_slots(ctx, live)?;

@@ -5,7 +5,6 @@
 //! bodies and batches.
 
 use async_graphql::http::parse_query_string;
-use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::to_bytes;
@@ -17,7 +16,7 @@ use super::AppState;
 use crate::graphql::answer::{JsonAnswer, Outcome};
 use crate::graphql::errors::ApiError;
 use crate::graphql::freshness::MAX_LAG_HEADER;
-use crate::graphql::gateway::MAX_STALENESS;
+use crate::graphql::pipeline::{Door, Refusal};
 
 /// The spec's media type for GraphQL responses.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -82,55 +81,39 @@ impl Media {
     }
 }
 
-/// A request refused before it reaches the gateway: the status and the error to answer with.
-type Refusal = (StatusCode, ApiError);
+/// A body refused before it reaches the pipeline (media type, size, shape): the status and
+/// the error to answer with.
+type Rejected = (StatusCode, ApiError);
 
-fn refusal_response((status, error): Refusal) -> Response {
+fn rejected_response((status, error): Rejected) -> Response {
     error_response(status, error)
 }
 
-/// A persisted query that cannot run: `PERSISTED_QUERY_NOT_FOUND` is 200, as Apollo clients
-/// expect before they send the text; the others are client errors.
-fn persisted_refusal(error: ApiError) -> Response {
+/// A request the pipeline refused, answered with the status its stage calls for.
+fn refused(state: &AppState, media: Media, refusal: Refusal) -> Response {
+    let error = match refusal {
+        Refusal::Invalid(_) => return media.answer(state.gateway.refused(refusal)),
+        Refusal::NoDocument(e) | Refusal::Persisted(e) | Refusal::Policy(e) => e,
+    };
     let status = match error {
+        // Apollo clients expect it with 200, before they send the text.
         ApiError::PersistedQueryNotFound => StatusCode::OK,
+        ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::MutationNeedsJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         _ => StatusCode::BAD_REQUEST,
     };
-    error_response(status, error)
+    let mut response = error_response(status, error);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = HeaderValue::from_static("POST");
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
 }
 
 /// A GraphQL-shaped error body for failures before execution.
 fn error_response(status: StatusCode, error: ApiError) -> Response {
     let body = serde_json::json!({"errors": [error.to_server_error()]});
     (status, axum::Json(body)).into_response()
-}
-
-/// Copies the staleness header into the request's extensions, where the gateway looks.
-fn with_staleness_bound(mut request: Request, headers: &HeaderMap) -> Request {
-    let bound = headers
-        .get(MAX_STALENESS_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
-    if let Some(bound) = bound {
-        request
-            .extensions
-            .0
-            .entry(MAX_STALENESS.to_string())
-            .or_insert(async_graphql::Value::from(bound));
-    }
-    request
-}
-
-/// A request must carry a document (persisted-query extensions aside).
-fn check_has_query(request: &Request) -> Result<(), Refusal> {
-    let persisted = request.extensions.0.contains_key("persistedQuery");
-    if request.query.trim().is_empty() && !persisted {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            ApiError::BadRequest("no `query` given".into()),
-        ));
-    }
-    Ok(())
 }
 
 /// GET: a WebSocket upgrade (subscriptions), GraphiQL for browsers, else a query in the URL
@@ -154,47 +137,31 @@ pub async fn graphql_get(
         return error_response(StatusCode::URI_TOO_LONG, ApiError::PayloadTooLarge { max });
     }
     let request = match parse_query_string(&query) {
-        Ok(request) => with_staleness_bound(request, headers),
+        Ok(request) => request,
         Err(e) => {
             return error_response(StatusCode::BAD_REQUEST, ApiError::BadRequest(e.to_string()))
         }
     };
-    if let Err(refused) = check_has_query(&request) {
-        return refusal_response(refused);
-    }
-    let request = match state.gateway.resolve_persisted(request) {
-        Ok(request) => request,
-        Err(error) => return persisted_refusal(error),
+    // `new EventSource(url)` from any page is a GET with `Accept: text/event-stream` and no
+    // preflight: the pipeline's policy keeps mutations off it as off any GET.
+    let streams = super::live::wants_event_stream(headers);
+    let door = match streams {
+        true => Door::EventStream { over_get: true },
+        false => Door::Get,
     };
-    let operation = state.gateway.operation_type(&request);
-    // Before any answer, streamed or not: `new EventSource(url)` from any page is a GET with
-    // `Accept: text/event-stream` and no preflight, so a mutation must never run over it.
-    if operation == Some(OperationType::Mutation) {
-        return refuse_over_get("mutation");
+    let media = Media::of(headers);
+    let admitted = match state
+        .gateway
+        .admit(door, super::caller::caller(&state, &parts), request)
+    {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refused(&state, media, refusal),
+    };
+    if streams {
+        return super::live::event_stream(&state, admitted);
     }
-    if super::live::wants_event_stream(headers) {
-        let client = super::live::client_id(&state, &parts);
-        return super::live::event_stream(&state, request, client);
-    }
-    match operation {
-        Some(OperationType::Subscription) => refuse_over_get("subscription"),
-        _ => {
-            let media = Media::of(headers);
-            let answer = state.gateway.answer(request).await;
-            super::http_cache::cached(headers, answer, |a| media.answer(a))
-        }
-    }
-}
-
-fn refuse_over_get(kind: &'static str) -> Response {
-    let mut response = error_response(
-        StatusCode::METHOD_NOT_ALLOWED,
-        ApiError::MethodNotAllowed(kind),
-    );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST"));
-    response
+    let answer = state.gateway.answer(admitted).await;
+    super::http_cache::cached(headers, answer, |a| media.answer(a))
 }
 
 /// What a POST body holds, by its content type.
@@ -208,7 +175,7 @@ enum PostBody {
 
 /// Only JSON and GraphQL bodies: the content types a browser sends cross-site without a
 /// preflight (`text/plain`, forms) never reach the gateway.
-fn post_body(headers: &HeaderMap) -> Result<PostBody, Refusal> {
+fn post_body(headers: &HeaderMap) -> Result<PostBody, Rejected> {
     let given = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -234,7 +201,7 @@ fn post_body(headers: &HeaderMap) -> Result<PostBody, Refusal> {
 }
 
 /// Reads the body as a request or batch, refusing batches past `max_batch_size`.
-fn parse_post(kind: PostBody, bytes: &[u8], max_batch: usize) -> Result<BatchRequest, Refusal> {
+fn parse_post(kind: PostBody, bytes: &[u8], max_batch: usize) -> Result<BatchRequest, Rejected> {
     let bad = |e: String| (StatusCode::BAD_REQUEST, ApiError::BadRequest(e));
     let batch = match kind {
         PostBody::Document => {
@@ -276,7 +243,7 @@ pub async fn graphql_post(
     let headers = &parts.headers;
     let kind = match post_body(headers) {
         Ok(kind) => kind,
-        Err(refused) => return refusal_response(refused),
+        Err(refused) => return rejected_response(refused),
     };
     let max = state.max_body_bytes;
     let bytes = match tokio::time::timeout(state.body_read_timeout, to_bytes(body, max)).await {
@@ -293,47 +260,31 @@ pub async fn graphql_post(
         }
     };
     let request = match parse_post(kind, &bytes, state.max_batch_size) {
-        Ok(BatchRequest::Single(request)) => with_staleness_bound(request, headers),
-        Ok(BatchRequest::Batch(requests)) => {
-            // Each entry carries what a single request would: the caller (per-client limits)
-            // and the staleness bound; the gateway resolves its document like any other.
-            let client = super::live::client_id(&state, &parts);
-            let requests = requests
-                .into_iter()
-                .map(|request| {
-                    let request = with_staleness_bound(request, headers);
-                    match &client {
-                        Some(client) => request.data(client.clone()),
-                        None => request,
-                    }
-                })
-                .collect();
-            let batch = BatchRequest::Batch(requests);
-            return GraphQLResponse::from(state.gateway.execute_batch(batch).await).into_response();
+        Ok(BatchRequest::Single(request)) => request,
+        Ok(batch) => {
+            let caller = super::caller::caller(&state, &parts);
+            let answered = state.gateway.execute_batch(batch, &caller).await;
+            return GraphQLResponse::from(answered).into_response();
         }
-        Err(refused) => return refusal_response(refused),
+        Err(refused) => return rejected_response(refused),
     };
-    if let Err(refused) = check_has_query(&request) {
-        return refusal_response(refused);
+    let streams = super::live::wants_event_stream(headers);
+    let door = match streams {
+        true => Door::EventStream { over_get: false },
+        false => Door::Post {
+            json: kind == PostBody::Json,
+        },
+    };
+    let media = Media::of(headers);
+    let admitted = match state
+        .gateway
+        .admit(door, super::caller::caller(&state, &parts), request)
+    {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refused(&state, media, refusal),
+    };
+    if streams {
+        return super::live::event_stream(&state, admitted);
     }
-    let request = match state.gateway.resolve_persisted(request) {
-        Ok(request) => request,
-        Err(error) => return persisted_refusal(error),
-    };
-    if super::live::wants_event_stream(headers) {
-        let client = super::live::client_id(&state, &parts);
-        return super::live::event_stream(&state, request, client);
-    }
-    // Who asks, for per-client limits on holds: only mutations need it (a document with a
-    // mutation has the keyword; anything else skips the allocation).
-    let client = request
-        .query
-        .contains("mutation")
-        .then(|| super::live::client_id(&state, &parts))
-        .flatten();
-    let request = match client {
-        Some(client) => request.data(client),
-        None => request,
-    };
-    Media::of(headers).answer(state.gateway.answer(request).await)
+    media.answer(state.gateway.answer(admitted).await)
 }

@@ -9,15 +9,14 @@
 //! `ws_pong_timeout`. A quiet client that answers pings stays connected for as long as it likes.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_graphql::http::{WebSocket as GraphQLWebSocket, WebSocketProtocols, WsMessage};
-use async_graphql::{Data, Executor, Request};
+use async_graphql::Data;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{ConnectInfo, FromRequestParts, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, WebSocketUpgrade};
 use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -27,8 +26,8 @@ use futures::{stream, SinkExt, StreamExt};
 
 use super::listener::ConnectionPermit;
 use super::AppState;
-use crate::graphql::gateway::Gateway;
-use crate::graphql::subscription::{ClientId, ConnectionSubscriptions};
+use crate::graphql::pipeline::{Admitted, Door, StreamDoor};
+use crate::graphql::subscription::ConnectionSubscriptions;
 use crate::shutdown::Shutdown;
 
 /// Read and write buffer of each WebSocket connection.
@@ -59,21 +58,6 @@ fn protocol(parts: &Parts) -> Option<WebSocketProtocols> {
         .and_then(|v| v.to_str().ok())?
         .split(',')
         .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
-}
-
-/// Who the client is: the first value of the configured header, else the peer's IP address.
-pub fn client_id(state: &AppState, parts: &Parts) -> Option<ClientId> {
-    let from_header = state.client_header.as_ref().and_then(|name| {
-        let value = parts.headers.get(name)?.to_str().ok()?;
-        let first = value.split(',').next()?.trim();
-        (!first.is_empty()).then(|| first.to_string())
-    });
-    from_header
-        .or_else(|| {
-            let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
-            Some(peer.ip().to_string())
-        })
-        .map(ClientId)
 }
 
 /// Upgrades to a GraphQL WebSocket; each connection counts its own subscriptions, and its
@@ -115,9 +99,10 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let gateway = state.gateway.clone();
+    // Every message is one pass through the pipeline, as this caller through this door.
+    let caller = super::caller::caller(&state, parts);
+    let door = StreamDoor::new(state.gateway.clone(), Door::WebSocket, caller);
     let (timings, shutdown) = (state.live, state.shutdown.clone());
-    let client = client_id(&state, parts);
     // The connection's place under max_connections, kept while the socket lives.
     let permit = parts.extensions.get::<ConnectionPermit>().cloned();
     // Small buffers: most connections sit idle holding subscriptions (tungstenite's defaults
@@ -131,10 +116,7 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
         .on_upgrade(move |socket| async move {
             let mut data = Data::default();
             data.insert(ConnectionSubscriptions::default());
-            if let Some(client) = client {
-                data.insert(client);
-            }
-            serve_socket(socket, gateway, protocol, data, timings, shutdown).await;
+            serve_socket(socket, door, protocol, data, timings, shutdown).await;
             drop(permit);
         })
         .into_response()
@@ -159,7 +141,7 @@ fn close(code: u16, reason: &str) -> Message {
 /// its answers out, pings on a timer, and a close on shutdown or a silent client.
 async fn serve_socket(
     socket: WebSocket,
-    gateway: Gateway,
+    door: StreamDoor,
     protocol: WebSocketProtocols,
     data: Data,
     timings: LiveTimings,
@@ -179,7 +161,7 @@ async fn serve_socket(
                 _ => None,
             })
         });
-    let mut outgoing = GraphQLWebSocket::new(gateway, input, protocol).connection_data(data);
+    let mut outgoing = GraphQLWebSocket::new(door, input, protocol).connection_data(data);
     let mut ticker = tokio::time::interval(timings.ws_ping_interval);
     ticker.tick().await;
     let silent_after = timings.ws_ping_interval + timings.ws_pong_timeout;
@@ -245,14 +227,10 @@ pub fn wants_event_stream(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/event-stream"))
 }
 
-/// Answers one request as a stream of `next` events, then `complete` (also when the server
-/// shuts down, so the client knows the stream ended on purpose).
-pub fn event_stream(state: &AppState, request: Request, client: Option<ClientId>) -> Response {
-    let request = match client {
-        Some(client) => request.data(client),
-        None => request,
-    };
-    let responses = state.gateway.execute_stream(request, None).map(|response| {
+/// Answers one admitted request as a stream of `next` events, then `complete` (also when the
+/// server shuts down, so the client knows the stream ended on purpose).
+pub fn event_stream(state: &AppState, admitted: Admitted) -> Response {
+    let responses = state.gateway.stream(admitted, None).map(|response| {
         Ok::<_, Infallible>(
             Event::default()
                 .event("next")

@@ -1,5 +1,6 @@
 //! HTTP wiring: the axum router, GraphQL endpoints, health checks, CORS and body limits.
 
+pub mod caller;
 pub mod edge;
 pub mod graphiql;
 pub mod graphql_http;

@@ -195,3 +195,80 @@ async fn subscription_filters_are_bounded_on_every_door() {
     }
     app.stop().await;
 }
+
+/// The cost model prices a listing by the filter it will run with, the variables' defaults
+/// included, on every door.
+#[tokio::test]
+async fn cost_counts_variable_defaults_on_every_door() {
+    let app = spawn_app("[graphql]\nmax_cost = 60\n").await;
+    app.client.wait_ready().await;
+    let listings: String = (0..20)
+        .map(|i| format!("a{i}: products(first: 1, filter: $f) {{ totalCount }} "))
+        .collect();
+    let query = format!(
+        "query($f: ProductFilter = {{inStock: true, minPrice: \"0.01\"}}) {{ {listings} }}"
+    );
+    for door in DOORS {
+        let r = through(&app.client, door, &query).await;
+        assert_eq!(code(&r), "MAX_COST_LIMIT", "{door:?}: {r}");
+    }
+    app.stop().await;
+}
+
+/// A request's time budget bounds its execution on every door, WebSocket and SSE included
+/// (through async-graphql: compiled plans answer this too fast to be cut off reliably).
+#[tokio::test]
+async fn every_door_keeps_the_request_deadline() {
+    let app = spawn_app(
+        "[demo]\nproducts = 3000\n[graphql]\nplanner = \"off\"\nrequest_timeout_ms = 1\nmax_cost = 1000000\n\
+         max_aliases = 100\nmax_root_fields = 100\n",
+    )
+    .await;
+    app.client.wait_ready().await;
+    let listings: String = (0..30)
+        .map(|i| {
+            format!("a{i}: products(first: 1, filter: {{query: \"zz{i}\"}}) {{ totalCount }} ")
+        })
+        .collect();
+    let query = format!("{{ {listings} }}");
+    for door in DOORS {
+        let r = through(&app.client, door, &query).await;
+        assert_eq!(code(&r), "REQUEST_TIMEOUT", "{door:?}: {r}");
+    }
+    app.stop().await;
+}
+
+/// Operations go only through the doors that carry them: a subscription needs a stream, a
+/// mutation a JSON body (not `application/graphql`), and GET carries queries alone.
+#[tokio::test]
+async fn each_operation_keeps_to_its_doors() {
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    let subscription = "subscription { priceChanged(skus: [\"p000001-0\"]) { sku } }";
+    for (door, expected) in [
+        (Door::Post, "SUBSCRIPTION_NEEDS_STREAM"),
+        (Door::Batch, "SUBSCRIPTION_NEEDS_STREAM"),
+        (Door::Get, "METHOD_NOT_ALLOWED"),
+    ] {
+        let r = through(&app.client, door, subscription).await;
+        assert_eq!(code(&r), expected, "{door:?}: {r}");
+    }
+    let mutation = "mutation { releaseReservation(id: \"r_x\", token: \"t\") { id } }";
+    let response = app
+        .client
+        .http
+        .post(format!("{}/graphql", app.client.base))
+        .header("content-type", "application/graphql")
+        .body(mutation)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    let r: Value = response.json().await.unwrap();
+    assert_eq!(code(&r), "UNSUPPORTED_MEDIA_TYPE", "{r}");
+    for door in [Door::TransportWs, Door::LegacyWs, Door::SsePost] {
+        let r = through(&app.client, door, mutation).await;
+        assert_eq!(code(&r), "RESERVATION_NOT_OWNED", "{door:?} runs it: {r}");
+    }
+    app.stop().await;
+}

@@ -367,7 +367,7 @@ fn gateway(catalog: &Arc<Catalog>, planner: &str) -> Gateway {
 async fn answer(gateway: &Gateway, doc: &str, vars: &Value) -> Vec<u8> {
     let request = async_graphql::Request::new(doc)
         .variables(async_graphql::Variables::from_json(vars.clone()));
-    gateway.answer(request).await.body.to_vec()
+    gateway.respond_json(request).await.body.to_vec()
 }
 
 #[tokio::test]

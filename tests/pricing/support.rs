@@ -63,7 +63,7 @@ impl Shop {
     pub async fn query(&self, query: &str, variables: Value) -> Value {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let response = self.gateway.execute(request).await;
+        let response = self.gateway.respond(request).await;
         serde_json::to_value(&response).unwrap()
     }
 }

@@ -1,0 +1,190 @@
+//! The one request pipeline. Every door (a single POST, GET, a batch entry, SSE, both
+//! WebSocket protocols) hands its request to [`Gateway::admit`], which applies the rules in this
+//! order, and only an [`Admitted`] request can be executed ([`Gateway::answer`],
+//! [`Gateway::execute`], [`Gateway::stream`]): a new door cannot run anything without them.
+//!
+//! 1. **Who is calling**: the door identifies the [`Caller`] (client id, staleness bound).
+//! 2. **A document**: a request without a query or a persisted-query extension is refused.
+//! 3. **Persisted and trusted documents**: an APQ hash or a trusted document's id is resolved
+//!    to its text; with `trusted_documents_only` any other document is refused.
+//! 4. **Parse** through the cache, within the text limits.
+//! 5. **Operation policy** ([`Door::allows`]): mutations only from a JSON POST or a WebSocket
+//!    whose `Origin` was checked, subscriptions only on streaming doors.
+//! 6. **Limits and cost**, with the variables and their defaults applied.
+//! 7. **Deadline**: the request's time budget starts here and bounds its execution on every
+//!    door (a subscription's setup included; its later events are not a request's work).
+
+mod door;
+mod executor;
+
+use std::time::Instant;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Request, Response, ServerError};
+
+pub use door::{Caller, Door};
+pub use executor::StreamDoor;
+
+use super::document::selected_operation;
+use super::errors::ApiError;
+use super::freshness::MAX_STALENESS;
+use super::gateway::Gateway;
+use super::limits::Deadline;
+use super::parse_cache::Parsed;
+use super::request_metrics::record_request;
+use crate::views::ViewKind;
+
+/// A request that passed every rule: the only thing the gateway executes.
+pub struct Admitted {
+    request: Request,
+    parsed: Parsed,
+    operation: OperationType,
+    deadline: Deadline,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Admitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admitted")
+            .field("operation", &self.operation)
+            .field("query", &self.request.query)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Admitted {
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    pub fn operation(&self) -> OperationType {
+        self.operation
+    }
+
+    /// The parts execution needs.
+    pub(super) fn into_parts(self) -> (Request, Parsed, Deadline, Instant) {
+        (self.request, self.parsed, self.deadline, self.started)
+    }
+}
+
+/// Why a request was refused before execution, by the stage that refused it (HTTP doors map
+/// stages to status codes; the others answer with the error alone).
+#[derive(Debug)]
+pub enum Refusal {
+    /// No query and no persisted-query extension.
+    NoDocument(ApiError),
+    /// An unknown hash, a hash mismatch, or not a trusted document.
+    Persisted(ApiError),
+    /// The operation may not come through this door.
+    Policy(ApiError),
+    /// The document does not parse or goes past a limit.
+    Invalid(ServerError),
+}
+
+impl Refusal {
+    pub fn to_server_error(&self) -> ServerError {
+        match self {
+            Refusal::NoDocument(e) | Refusal::Persisted(e) | Refusal::Policy(e) => {
+                e.to_server_error()
+            }
+            Refusal::Invalid(e) => e.clone(),
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        Response::from_errors(vec![self.to_server_error()])
+    }
+}
+
+impl Gateway {
+    /// Passes one request through every rule (see the module's text), as it came through `door`
+    /// from `caller`.
+    pub fn admit(&self, door: Door, caller: Caller, request: Request) -> Result<Admitted, Refusal> {
+        let started = Instant::now();
+        let admitted = self.admit_at(door, caller, request, started);
+        if admitted.is_err() {
+            record_request("unparsed", started, false);
+        }
+        admitted
+    }
+
+    fn admit_at(
+        &self,
+        door: Door,
+        caller: Caller,
+        request: Request,
+        started: Instant,
+    ) -> Result<Admitted, Refusal> {
+        let persisted = request.extensions.0.contains_key("persistedQuery");
+        if request.query.trim().is_empty() && !persisted {
+            let error = ApiError::BadRequest("no `query` given".into());
+            return Err(Refusal::NoDocument(error));
+        }
+        let mut request = self
+            .persisted
+            .resolve(request)
+            .map_err(Refusal::Persisted)?;
+        let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
+        let _parsing = parse_span.enter();
+        let parsed = self
+            .parsed
+            .document(&request.query)
+            .map_err(Refusal::Invalid)?;
+        let operation_name = request.operation_name.as_deref();
+        let operation = selected_operation(&parsed.prepared.document, operation_name)
+            .map(|operation| operation.ty);
+        // A document selecting no operation is left to validation, which names the problem.
+        if let Some(operation) = operation {
+            door.allows(operation).map_err(Refusal::Policy)?;
+        }
+        let products = self.catalog.len(ViewKind::Products);
+        self.parsed
+            .check(&parsed, operation_name, &request.variables, products)
+            .map_err(Refusal::Invalid)?;
+        if let Some(bound) = caller.max_staleness_ms {
+            request
+                .extensions
+                .0
+                .entry(MAX_STALENESS.to_string())
+                .or_insert(async_graphql::Value::from(bound));
+        }
+        let operation = operation.unwrap_or(OperationType::Query);
+        // Only mutations (holds per client) and subscriptions (subscriptions per client) ask
+        // who is calling: queries skip the allocation.
+        if let (Some(client), false) = (caller.client, operation == OperationType::Query) {
+            request = request.data(client);
+        }
+        Ok(Admitted {
+            request,
+            parsed,
+            operation,
+            deadline: Deadline::after(self.request_timeout),
+            started,
+        })
+    }
+
+    /// Admits and executes a request as a JSON POST from no particular client: for callers
+    /// inside the process (tests, benches, tools).
+    pub async fn respond(&self, request: Request) -> Response {
+        match self.admit(Door::Post { json: true }, Caller::default(), request) {
+            Ok(admitted) => self.execute(admitted).await,
+            Err(refused) => refused.into_response(),
+        }
+    }
+
+    /// [`Gateway::respond`], answered as JSON.
+    pub async fn respond_json(&self, request: Request) -> super::answer::JsonAnswer {
+        match self.admit(Door::Post { json: true }, Caller::default(), request) {
+            Ok(admitted) => self.answer(admitted).await,
+            Err(refused) => self.refused(refused),
+        }
+    }
+
+    /// The JSON body of [`Gateway::respond_json`].
+    pub async fn execute_json(&self, request: Request) -> bytes::Bytes {
+        self.respond_json(request).await.body
+    }
+}
+
+#[cfg(test)]
+mod tests;
