@@ -17,6 +17,14 @@ pub struct GraphqlSettings {
     pub max_page_size: usize,
     /// Page size when `first` is not given.
     pub default_page_size: usize,
+    /// Values a list facet (brand, category, size, colour) returns at most, beyond the selected
+    /// ones (most products first).
+    pub facet_values: usize,
+    /// Buckets of the price facet's histogram at most.
+    pub facet_buckets: usize,
+    /// Variant options (filters and facets) count only variants in stock, even without
+    /// `inStock: true`.
+    pub facet_options_in_stock: bool,
     /// Parsed query documents kept, so repeated queries skip the parser.
     pub parse_cache_entries: u64,
     /// Operations one batched POST (a JSON array) may hold; 0 refuses batches.

@@ -316,6 +316,12 @@ impl Settings {
         if self.graphql.max_page_size == 0 {
             return reject("graphql.max_page_size", "must be at least 1");
         }
+        if self.graphql.facet_values == 0 || self.graphql.facet_values > 1000 {
+            return reject("graphql.facet_values", "must be between 1 and 1000");
+        }
+        if self.graphql.facet_buckets == 0 || self.graphql.facet_buckets > 100 {
+            return reject("graphql.facet_buckets", "must be between 1 and 100");
+        }
         if self.graphql.default_page_size == 0
             || self.graphql.default_page_size > self.graphql.max_page_size
         {

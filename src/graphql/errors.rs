@@ -11,6 +11,8 @@ use crate::reservations::ReserveError;
 pub enum ApiError {
     #[error("`first` must be between 0 and {max}, got {got}")]
     FirstOutOfRange { got: i64, max: usize },
+    #[error("invalid filter: {0}")]
+    InvalidFilter(String),
     #[error("invalid cursor: {0}")]
     InvalidCursor(&'static str),
     #[error("invalid amount for `{field}`: {reason}")]
@@ -69,6 +71,7 @@ impl ApiError {
         match self {
             ApiError::FirstOutOfRange { .. } => "FIRST_OUT_OF_RANGE",
             ApiError::InvalidCursor(_) => "INVALID_CURSOR",
+            ApiError::InvalidFilter(_) => "BAD_USER_INPUT",
             ApiError::InvalidAmount { .. } => "INVALID_AMOUNT",
             ApiError::MaxDepth { .. } => "MAX_DEPTH_LIMIT",
             ApiError::MaxComplexity { .. } => "MAX_COMPLEXITY_LIMIT",

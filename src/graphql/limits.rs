@@ -295,7 +295,16 @@ impl Cost<'_> {
                 } else {
                     1
                 };
-                walk.saturating_add(page.max(1).saturating_mul(children.max(1)))
+                // Facets are computed once per listing, not per item: over the scope's
+                // bitmaps, looking at each product of the scope for the price facet.
+                let facets = self.facets_cost(field, depth);
+                let items = children.saturating_sub(facets).max(1);
+                let facets = match facets {
+                    0 => 0,
+                    n => n.saturating_add(self.scan_units),
+                };
+                walk.saturating_add(page.max(1).saturating_mul(items))
+                    .saturating_add(facets)
             }
             // One priced line per cart line.
             "checkout" => {
@@ -304,6 +313,19 @@ impl Cost<'_> {
             }
             _ => 1usize.saturating_add(children),
         }
+    }
+
+    /// The cost of the `facets` fields selected directly under a listing (0: none).
+    fn facets_cost(&mut self, listing: &Field, depth: usize) -> usize {
+        let mut total = 0usize;
+        for item in &listing.selection_set.node.items {
+            if let Selection::Field(f) = &item.node {
+                if f.node.name.node == "facets" {
+                    total = total.saturating_add(self.of_field(&f.node, depth + 1));
+                }
+            }
+        }
+        total
     }
 
     fn argument<'f>(&'f self, field: &'f Field, name: &str) -> Option<ArgumentValue<'f>> {
@@ -330,9 +352,11 @@ impl Cost<'_> {
             }
             _ => false,
         };
-        ["query", "minPrice", "maxPrice", "inStock"]
-            .iter()
-            .any(|name| given(name))
+        [
+            "query", "minPrice", "maxPrice", "inStock", "brands", "options",
+        ]
+        .iter()
+        .any(|name| given(name))
             || (given("category") && given("brand"))
     }
 

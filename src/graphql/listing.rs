@@ -12,6 +12,7 @@ use super::market::MarketContext;
 use super::product::{Decimal, Product};
 use crate::pricing::money::parse_minor;
 use crate::views::listing::{ListingFilter, ListingPage, Position, SortKey};
+use crate::views::listing_filter::{OptionFilter as ViewOptionFilter, OptionName};
 
 /// Orders of a product listing; ties are broken by product id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -43,6 +44,11 @@ pub struct ProductFilter {
     pub category: Option<String>,
     /// Brand, case-insensitive exact match.
     pub brand: Option<String>,
+    /// Any of these brands, case-insensitive (the `brand` facet's selection).
+    pub brands: Option<Vec<String>>,
+    /// Variants with these option values (the `option.*` facets' selections): one variant must
+    /// have one of the values of every option given (in stock with `inStock: true`).
+    pub options: Option<Vec<OptionFilter>>,
     /// Only products available for sale (true) or not (false).
     pub in_stock: Option<bool>,
     /// Lowest variant price at least this (products without a price are left out).
@@ -54,9 +60,47 @@ pub struct ProductFilter {
     pub query: Option<String>,
 }
 
+/// One variant option's selected values (any of them).
+#[derive(Debug, Clone, InputObject)]
+pub struct OptionFilter {
+    /// `size` or `color`.
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// Brands, or values of one option, a filter may select at most.
+pub const MAX_FILTER_VALUES: usize = 100;
+
+impl OptionFilter {
+    fn to_view(&self) -> Result<ViewOptionFilter, ApiError> {
+        let name = OptionName::parse(&self.name).ok_or_else(|| {
+            ApiError::InvalidFilter(format!("unknown option `{}` (size, color)", self.name))
+        })?;
+        too_many("options.values", self.values.len())?;
+        Ok(ViewOptionFilter {
+            name,
+            values: self.values.clone(),
+        })
+    }
+}
+
+fn too_many(field: &str, got: usize) -> Result<(), ApiError> {
+    match got > MAX_FILTER_VALUES {
+        true => Err(ApiError::InvalidFilter(format!(
+            "`{field}` holds at most {MAX_FILTER_VALUES} values, got {got}"
+        ))),
+        false => Ok(()),
+    }
+}
+
 impl ProductFilter {
-    /// Converts to the view filter, with price bounds in minor units of `units` decimals.
-    pub fn to_view_filter(&self, units: u32) -> Result<ListingFilter, ApiError> {
+    /// Converts to the view filter, with price bounds in minor units of `units` decimals;
+    /// `options_in_stock` is `graphql.facet_options_in_stock`.
+    pub fn to_view_filter(
+        &self,
+        units: u32,
+        options_in_stock: bool,
+    ) -> Result<ListingFilter, ApiError> {
         let amount = |field: &'static str, value: &Option<Decimal>| {
             value
                 .as_ref()
@@ -67,9 +111,25 @@ impl ProductFilter {
                     reason: e.to_string(),
                 })
         };
+        let brands = self.brands.clone().unwrap_or_default();
+        too_many("brands", brands.len())?;
+        let given = self.options.as_deref().unwrap_or_default();
+        too_many("options", given.len())?;
+        let mut options: Vec<ViewOptionFilter> = Vec::new();
+        for option in given {
+            let option = option.to_view()?;
+            // The same option twice: either value (one selection).
+            match options.iter_mut().find(|o| o.name == option.name) {
+                Some(held) => held.values.extend(option.values),
+                None => options.push(option),
+            }
+        }
         Ok(ListingFilter {
             category: self.category.clone(),
             brand: self.brand.clone(),
+            brands,
+            options,
+            options_in_stock,
             in_stock: self.in_stock,
             min_price_minor: amount("minPrice", &self.min_price)?,
             max_price_minor: amount("maxPrice", &self.max_price)?,
@@ -126,6 +186,12 @@ pub struct ProductConnection {
     pub page_info: PageInfo,
     /// Products matching the filter, on all pages.
     pub total_count: i32,
+    /// What the listing can still be narrowed to, with exact product counts (each facet's
+    /// counts apply every other selected filter). Computed only when asked for.
+    pub facets: Vec<super::facets::Facet>,
+    /// The listing asked, for its facets.
+    #[graphql(skip)]
+    pub request: Option<crate::views::listing::ListingRequest>,
 }
 
 impl ProductConnection {
@@ -150,6 +216,8 @@ impl ProductConnection {
             },
             edges,
             total_count: i32::try_from(page.total_count).unwrap_or(i32::MAX),
+            facets: Vec::new(),
+            request: None,
         }
     }
 }

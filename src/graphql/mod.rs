@@ -4,6 +4,7 @@ pub mod answer;
 pub mod checkout;
 pub mod document;
 pub mod errors;
+pub mod facets;
 pub mod freshness;
 pub mod gateway;
 pub mod in_context;
@@ -46,6 +47,10 @@ pub type VitrineSchema =
 pub struct ApiSettings {
     pub max_page_size: usize,
     pub default_page_size: usize,
+    /// Values and buckets of listing facets.
+    pub facets: crate::views::facets::FacetShape,
+    /// `graphql.facet_options_in_stock`.
+    pub facet_options_in_stock: bool,
     /// The base market: its country, and the currency of the price view's amounts.
     pub base_country: String,
     pub base_currency: String,
@@ -74,6 +79,11 @@ impl ApiSettings {
             ownership,
             max_page_size: settings.graphql.max_page_size,
             default_page_size: settings.graphql.default_page_size,
+            facets: crate::views::facets::FacetShape {
+                max_values: settings.graphql.facet_values,
+                buckets: settings.graphql.facet_buckets,
+            },
+            facet_options_in_stock: settings.graphql.facet_options_in_stock,
             base_country: settings.pricing.base_country.clone(),
             base_currency: settings.pricing.base_currency.clone(),
             checkout: CheckoutRules {

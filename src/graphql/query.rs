@@ -65,8 +65,14 @@ impl QueryRoot {
             reverse,
         };
         let count = ctx.look_ahead().field("totalCount").exists();
+        let facets = ctx.look_ahead().field("facets").exists();
         let settings = ctx.data_unchecked::<ApiSettings>();
-        list_products(settings, reader(ctx), &market, page, count).map_err(|e| e.extend())
+        let listed = list_products(settings, reader(ctx), &market, page, count);
+        let mut connection = listed.map_err(|e| e.extend())?;
+        if facets {
+            connection.facets = connection_facets(settings, reader(ctx), &market, &connection);
+        }
+        Ok(connection)
     }
 
     /// How fresh the views are: offsets applied vs high watermarks, lag, snapshot, bootstrap.
@@ -133,7 +139,8 @@ pub fn list_products(
     };
     let sort: SortKey = page.sort_key.unwrap_or(ProductSortKeys::Id).into();
     let after = page.after.map(|c| decode_cursor(sort, &c)).transpose()?;
-    let filter = page.filter.unwrap_or_default().to_view_filter(units)?;
+    let filter = page.filter.unwrap_or_default();
+    let filter = filter.to_view_filter(units, settings.facet_options_in_stock)?;
     let request = ListingRequest {
         filter,
         sort,
@@ -146,5 +153,27 @@ pub fn list_products(
     let listed = reader.list(&request, show, count);
     // The nodes show prices and stock from the reader's pinned reads: check them there.
     let listed = recheck_page(listed, &request, reader, show);
-    Ok(ProductConnection::from_page(sort, listed, market))
+    let mut connection = ProductConnection::from_page(sort, listed, market);
+    connection.request = Some(request);
+    Ok(connection)
+}
+
+/// The facets of the listing `connection` answers (its request kept for them).
+fn connection_facets(
+    settings: &ApiSettings,
+    reader: &RecordingReader,
+    market: &Arc<MarketContext>,
+    connection: &ProductConnection,
+) -> Vec<super::facets::Facet> {
+    let Some(request) = &connection.request else {
+        return Vec::new();
+    };
+    let base_currency = settings.base_currency.as_str();
+    let show = |base, product: &_| market.shown_minor(base, base_currency, product);
+    let found = reader.facets(request, show, settings.facets);
+    let (currency, units) = match &market.market {
+        Market::Base => (base_currency, minor_units(base_currency)),
+        Market::Intl(intl) => (intl.currency.as_str(), intl.minor_units),
+    };
+    super::facets::from_view(found, currency, units)
 }

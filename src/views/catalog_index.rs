@@ -5,6 +5,8 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
+use super::facets::{self, FacetShape, Facets};
+use super::facets_index;
 use super::index::{ListingIndex, ScopeKey};
 use super::index_walk::{self, Listed};
 use super::listing::{scan_products, ListingRequest};
@@ -154,6 +156,25 @@ impl Catalog {
                 generation: 0,
                 scanned: true,
             },
+        }
+    }
+
+    /// A listing's facets from the indexes' bitmaps (see `facets`), with the scope and its
+    /// generation they depend on; by looking at every product while the indexes are rebuilt
+    /// (then `scanned`).
+    pub fn facets(
+        &self,
+        request: &ListingRequest,
+        show: impl Fn(i64, &Product) -> Option<i64>,
+        shape: FacetShape,
+    ) -> (Facets, Option<(ScopeKey, u64)>) {
+        match self.index.ready() {
+            Some(index) => {
+                let (facets, scope) = facets_index::facets(&index, request, show, shape);
+                let generation = index.generation(&scope);
+                (facets, Some((scope, generation)))
+            }
+            None => (facets::reference(self, request, show, shape), None),
         }
     }
 

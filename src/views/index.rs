@@ -10,10 +10,12 @@
 //! change.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::index_facets::FacetBits;
 use super::listing::category_prefixes;
+use super::summary::Stocked;
 use super::text::product_words;
 use super::{Product, ProductSummary};
 
@@ -27,6 +29,8 @@ type Hash = foldhash::fast::RandomState;
 pub struct Indexed {
     pub product: Arc<Product>,
     pub id: Id,
+    /// Its number in the facet bitmaps (see `index_facets`).
+    pub ordinal: u32,
     pub title_key: Arc<str>,
     /// Folded words of title and brand, sorted (see `text`).
     pub words: Box<[String]>,
@@ -36,6 +40,7 @@ pub struct Indexed {
     /// Lowest selling price of the priced variants (`NO_PRICE`: none).
     min_price: AtomicI64,
     in_stock: AtomicBool,
+    stocked: AtomicU64,
 }
 
 const NO_PRICE: i64 = i64::MIN;
@@ -46,13 +51,14 @@ impl Indexed {
         product: Arc<Product>,
         summary: ProductSummary,
         scopes: Arc<[ScopeKey]>,
+        ordinal: u32,
     ) -> Self {
-        Self::make(product, summary, scopes, true)
+        Self::make(product, summary, scopes, true, ordinal)
     }
 
     /// What a scan needs of a product: no scopes, and words only for a text query.
     pub fn for_scan(product: Arc<Product>, summary: ProductSummary, words: bool) -> Self {
-        Self::make(product, summary, Arc::new([]), words)
+        Self::make(product, summary, Arc::new([]), words, 0)
     }
 
     fn make(
@@ -60,9 +66,11 @@ impl Indexed {
         summary: ProductSummary,
         scopes: Arc<[ScopeKey]>,
         words: bool,
+        ordinal: u32,
     ) -> Self {
         let entry = Self {
             id: Arc::from(product.id.as_str()),
+            ordinal,
             title_key: Arc::from(product.title_key.as_str()),
             words: match words {
                 true => product_words(&product).into_boxed_slice(),
@@ -72,6 +80,7 @@ impl Indexed {
             hs_class: product.hs_code.as_deref().map(Arc::from),
             min_price: AtomicI64::new(NO_PRICE),
             in_stock: AtomicBool::new(false),
+            stocked: AtomicU64::new(0),
             product,
         };
         entry.set_summary(summary);
@@ -93,7 +102,13 @@ impl Indexed {
         self.in_stock.load(Ordering::Relaxed)
     }
 
+    /// Which priced variants are in stock.
+    pub fn stocked(&self) -> Stocked {
+        Stocked(self.stocked.load(Ordering::Relaxed))
+    }
+
     fn set_summary(&self, summary: ProductSummary) {
+        self.stocked.store(summary.stocked.0, Ordering::Relaxed);
         let min = summary.min_price_minor.unwrap_or(NO_PRICE);
         self.min_price.store(min, Ordering::Relaxed);
         self.in_stock
@@ -110,7 +125,9 @@ impl Indexed {
     }
 
     fn same_summary(&self, summary: &ProductSummary) -> bool {
-        self.min_price() == summary.min_price_minor && self.in_stock() == summary.available_for_sale
+        self.min_price() == summary.min_price_minor
+            && self.in_stock() == summary.available_for_sale
+            && self.stocked() == summary.stocked
     }
 }
 
@@ -151,6 +168,8 @@ pub struct Scope {
     pub by_created: Ordered<(i64, Id)>,
     /// Priced products by lowest base selling price, per HS code.
     pub by_price: HashMap<HsClass, Ordered<(i64, Id)>, Hash>,
+    /// Its products' ordinals (for facets).
+    pub bits: roaring::RoaringBitmap,
     pub in_stock: usize,
     /// Priced products (every product in stock is priced: stock counts only priced variants).
     pub priced: usize,
@@ -161,6 +180,7 @@ pub struct Scope {
 impl Scope {
     fn add(&mut self, entry: &Arc<Indexed>) {
         let id = &entry.id;
+        self.bits.insert(entry.ordinal);
         self.by_id.insert(Arc::clone(id), Arc::clone(entry));
         self.by_title.insert(
             (Arc::clone(&entry.title_key), Arc::clone(id)),
@@ -173,6 +193,7 @@ impl Scope {
 
     fn take(&mut self, entry: &Indexed) {
         let id = &entry.id;
+        self.bits.remove(entry.ordinal);
         self.by_id.remove(id);
         self.by_title
             .remove(&(Arc::clone(&entry.title_key), Arc::clone(id)));
@@ -232,6 +253,8 @@ pub struct ListingIndex {
     pub scopes: HashMap<ScopeKey, Scope, Hash>,
     /// Folded word -> products whose title or brand has it.
     pub words: BTreeMap<Box<str>, BTreeSet<Id>>,
+    /// Products by ordinal, in stock, and per option value (see `index_facets`).
+    pub facets: FacetBits,
     /// Source of scope generations: every change takes the next value, so a scope that is
     /// emptied, dropped and re-created never repeats a generation.
     clock: u64,
@@ -259,7 +282,14 @@ impl ListingIndex {
             _ => scopes_of(product).into(),
         };
         self.remove(&product.id);
-        let entry = Arc::new(Indexed::with_scopes(Arc::clone(product), summary, scopes));
+        let ordinal = self.facets.take_ordinal();
+        let entry = Arc::new(Indexed::with_scopes(
+            Arc::clone(product),
+            summary,
+            scopes,
+            ordinal,
+        ));
+        self.facets.insert(&entry);
         self.clock += 1;
         for key in entry.scopes.iter() {
             let scope = self.scopes.entry(key.clone()).or_default();
@@ -286,6 +316,7 @@ impl ListingIndex {
             }
         }
         entry.set_summary(summary);
+        self.facets.restock(entry);
         for key in entry.scopes.iter() {
             if let Some(scope) = self.scopes.get_mut(key) {
                 scope.add_price(entry);
@@ -299,6 +330,7 @@ impl ListingIndex {
         let Some(entry) = self.entries.remove(id) else {
             return;
         };
+        self.facets.remove(&entry);
         self.clock += 1;
         for key in entry.scopes.iter() {
             if let Some(scope) = self.scopes.get_mut(key) {
@@ -323,11 +355,13 @@ impl ListingIndex {
         entries: HashMap<Id, Arc<Indexed>, Hash>,
         scopes: HashMap<ScopeKey, Scope, Hash>,
         words: BTreeMap<Box<str>, BTreeSet<Id>>,
+        facets: FacetBits,
     ) -> Self {
         Self {
             entries,
             scopes,
             words,
+            facets,
             clock: 0,
         }
     }

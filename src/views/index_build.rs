@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::index::{scopes_of, HsClass, Id, Indexed, ListingIndex, Ordered, Scope, ScopeKey};
+use super::index_facets::FacetBits;
 use super::{Product, ProductSummary};
 
 type Hash = foldhash::fast::RandomState;
@@ -57,7 +58,13 @@ pub(super) fn build(products: Vec<(Arc<Product>, ProductSummary)>) -> ListingInd
             .map(|i| {
                 let (product, summary) = &products[i];
                 let scopes = Arc::clone(&scopes[i]);
-                Arc::new(Indexed::with_scopes(Arc::clone(product), *summary, scopes))
+                let ordinal = u32::try_from(i).expect("fewer than 2^32 products");
+                Arc::new(Indexed::with_scopes(
+                    Arc::clone(product),
+                    *summary,
+                    scopes,
+                    ordinal,
+                ))
             })
             .collect()
     };
@@ -82,6 +89,13 @@ pub(super) fn build(products: Vec<(Arc<Product>, ProductSummary)>) -> ListingInd
         })
         .collect();
     let n = numbers.len();
+    // Each scope's ordinals, ascending (entry i has ordinal i).
+    let mut member_of: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, scopes) in member.iter().enumerate() {
+        for s in scopes {
+            member_of[*s].push(i as u32);
+        }
+    }
     let (by_id, by_title, by_created, by_price) = std::thread::scope(|threads| {
         let ids = threads.spawn(|| deal(&entries, &member, n, |e| Some(Arc::clone(&e.id))));
         let titles = threads.spawn(|| {
@@ -117,6 +131,9 @@ pub(super) fn build(products: Vec<(Arc<Product>, ProductSummary)>) -> ListingInd
     });
     for (scope, (ids, titles)) in scopes.iter_mut().zip(maps) {
         (scope.by_id, scope.by_title) = (ids, titles);
+    }
+    for (scope, ids) in scopes.iter_mut().zip(&member_of) {
+        scope.bits = ids.iter().copied().collect();
     }
     for (scope, items) in scopes.iter_mut().zip(by_price) {
         let mut classes: HashMap<HsClass, Dealt1<(i64, Id)>, Hash> = HashMap::default();
@@ -155,5 +172,6 @@ pub(super) fn build(products: Vec<(Arc<Product>, ProductSummary)>) -> ListingInd
             .collect(),
         keys.into_iter().zip(scopes).collect(),
         words,
+        FacetBits::built(&entries),
     )
 }

@@ -189,7 +189,8 @@ fn counted<F: Fn(i64, &Product) -> Option<i64>>(
     scopes_given: usize,
 ) -> Option<usize> {
     let request = matcher.request;
-    if scopes_given > 1 || matcher.text.is_some() || request.filter.needs_price() {
+    let facets = !request.filter.brands.is_empty() || !request.filter.options.is_empty();
+    if scopes_given > 1 || matcher.text.is_some() || request.filter.needs_price() || facets {
         return None;
     }
     let price_sort = request.sort == SortKey::Price;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::index::Indexed;
+pub use super::listing_filter::{ListingFilter, OptionFilter, OptionName};
 use super::text::TextQuery;
 use super::{Catalog, Product, StockAndPrices};
 
@@ -18,23 +19,6 @@ pub enum SortKey {
     /// `publishedAt`; products without one sort as the oldest.
     CreatedAt,
     Id,
-}
-
-/// Which products a listing keeps. `None` fields do not filter.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListingFilter {
-    /// A category path prefix, matched at `/` boundaries.
-    pub category: Option<String>,
-    /// Exact brand, case-insensitive.
-    pub brand: Option<String>,
-    /// Only products available (or, with `false`, unavailable) for sale.
-    pub in_stock: Option<bool>,
-    /// Bounds on the product's lowest variant price, in base minor units, inclusive.
-    pub min_price_minor: Option<i64>,
-    pub max_price_minor: Option<i64>,
-    /// Words that must each begin a word of the title or brand, in any case and accent
-    /// (see `text`).
-    pub query: Option<String>,
 }
 
 /// The sort value of a product, as held in a cursor.
@@ -98,28 +82,6 @@ pub fn category_prefixes(path: &str) -> impl Iterator<Item = &str> {
         .chain(std::iter::once(path))
 }
 
-impl ListingFilter {
-    pub(super) fn needs_price(&self) -> bool {
-        self.min_price_minor.is_some() || self.max_price_minor.is_some()
-    }
-
-    /// `min_price` is the product's lowest variant price as shown in the listing's market.
-    fn matches_summary(&self, available: bool, min_price: Option<i64>) -> bool {
-        if let Some(in_stock) = self.in_stock {
-            if available != in_stock {
-                return false;
-            }
-        }
-        match min_price {
-            Some(min) => {
-                self.min_price_minor.is_none_or(|lo| min >= lo)
-                    && self.max_price_minor.is_none_or(|hi| min <= hi)
-            }
-            None => !self.needs_price(),
-        }
-    }
-}
-
 /// The one definition of which products a listing keeps and where they sort, shared by the
 /// indexed walk and the reference scan.
 pub(super) struct Matcher<'r, F> {
@@ -166,6 +128,10 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
             if !product.brand.eq_ignore_ascii_case(brand) {
                 return None;
             }
+        }
+        if !filter.brand_selected(&product.brand) || !filter.options_match(product, entry.stocked())
+        {
+            return None;
         }
         if let Some(text) = &self.text {
             if !text.matches(&entry.words) {
@@ -350,7 +316,7 @@ pub fn recheck_page(
     let filter = &request.filter;
     let sort = request.sort;
     let needs_price = filter.needs_price() || sort == SortKey::Price;
-    if !needs_price && filter.in_stock.is_none() {
+    if !needs_price && filter.in_stock.is_none() && !filter.options_need_stock() {
         return page; // nothing on the page depends on prices or stock
     }
     let directed = |o: Ordering| if request.reverse { o.reverse() } else { o };
@@ -361,7 +327,8 @@ pub fn recheck_page(
             Some(base) if needs_price => show_price(base, &item.product),
             _ => None,
         };
-        if !filter.matches_summary(summary.available_for_sale, min_price) {
+        let options = filter.options_match(&item.product, summary.stocked);
+        if !options || !filter.matches_summary(summary.available_for_sale, min_price) {
             continue;
         }
         let number = match (sort, &item.position.value) {

@@ -188,6 +188,25 @@ impl RecordingReader {
         listed.page
     }
 
+    /// A listing's facets (see `facets`); the answer then depends on the scope they counted.
+    pub fn facets(
+        &self,
+        request: &ListingRequest,
+        show: impl Fn(i64, &Product) -> Option<i64>,
+        shape: super::facets::FacetShape,
+    ) -> super::facets::Facets {
+        let (facets, scope) = self.catalog.facets(request, show, shape);
+        match scope {
+            None => self.unmemoizable(),
+            Some(scoped) if self.pins => {
+                let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+                log.listings.push(scoped);
+            }
+            Some(_) => {}
+        }
+        facets
+    }
+
     /// What the answer read, if it can be checked (empty for scans).
     pub fn log(&self) -> ReadLog {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());

@@ -44,9 +44,9 @@ impl VariantReads {
     /// The product's summary from these reads (the same rule as [`summarize`]).
     pub fn summary(&self) -> ProductSummary {
         let mut summary = ProductSummary::default();
-        for (price, available) in &self.variants {
+        for (at, (price, available)) in self.variants.iter().enumerate() {
             if let Some(price) = price {
-                summary.add(price.selling_minor(), || *available > 0);
+                summary.add(at, price.selling_minor(), *available > 0);
             }
         }
         summary
@@ -61,16 +61,37 @@ pub struct ProductSummary {
     pub max_price_minor: Option<i64>,
     /// Some priced variant is in stock.
     pub available_for_sale: bool,
+    /// Which priced variants are in stock (see [`Stocked`]), for variant-option filters and
+    /// facets.
+    pub stocked: Stocked,
+}
+
+/// Bit `i` (`i < 63`): the product's variant `i` is priced and in stock; bit 63: some variant
+/// from the 64th on is (such products are rare: past 63 variants, an option filter that needs
+/// stock treats every later variant as in stock when any of them is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Stocked(pub u64);
+
+impl Stocked {
+    const LAST: usize = 63;
+
+    pub fn set(&mut self, variant: usize) {
+        self.0 |= 1 << variant.min(Self::LAST);
+    }
+
+    pub fn has(self, variant: usize) -> bool {
+        self.0 & (1 << variant.min(Self::LAST)) != 0
+    }
 }
 
 impl ProductSummary {
-    /// Counts one priced variant: its selling price, and whether it is in stock (asked only
-    /// for priced variants).
-    fn add(&mut self, amount: i64, in_stock: impl FnOnce() -> bool) {
+    /// Counts priced variant `at`: its selling price, and whether it is in stock.
+    fn add(&mut self, at: usize, amount: i64, in_stock: bool) {
         self.min_price_minor = Some(self.min_price_minor.map_or(amount, |m| m.min(amount)));
         self.max_price_minor = Some(self.max_price_minor.map_or(amount, |m| m.max(amount)));
-        if !self.available_for_sale && in_stock() {
+        if in_stock {
             self.available_for_sale = true;
+            self.stocked.set(at);
         }
     }
 }
@@ -79,9 +100,9 @@ impl ProductSummary {
 /// calls it on every change).
 pub fn summarize(views: &impl StockAndPrices, product: &Product) -> ProductSummary {
     let mut summary = ProductSummary::default();
-    for variant in &product.variants {
+    for (at, variant) in product.variants.iter().enumerate() {
         if let Some(price) = views.price(&variant.sku) {
-            summary.add(price.selling_minor(), || views.available(&variant.sku) > 0);
+            summary.add(at, price.selling_minor(), views.available(&variant.sku) > 0);
         }
     }
     summary

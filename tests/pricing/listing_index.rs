@@ -24,10 +24,13 @@ const PATHS: &[&str] = &[
     "a//b",
     "",
 ];
+/// A SKU's size and colour, by its number (two spellings of one size: facets group them).
+const SIZES: &[Option<&str>] = &[Some("S"), Some("M"), None, Some("m"), Some("XL")];
+const COLORS: &[Option<&str>] = &[Some("Black"), Some("Camel"), None];
 const HS: &[Option<&str>] = &[Some("6110.12"), Some("6204.44"), Some("4202"), None];
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Product {
         id: u8,
         title: Vec<u8>,
@@ -53,7 +56,7 @@ enum Op {
     Bulk(u8),
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         8 => (0u8..16, prop::collection::vec(0u8..8, 1..4), 0u8..5, prop::collection::vec(0u8..7, 0..3),
               0u8..4, prop::option::of(-2i64..3), prop::collection::vec(0u8..24, 0..4))
@@ -68,7 +71,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
+pub(crate) fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
     let mut bulk_left = 0u8;
     for op in ops {
         *version += 1;
@@ -106,8 +109,8 @@ fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
                         .iter()
                         .map(|s| Variant {
                             sku: format!("s{s}"),
-                            size: None,
-                            color: None,
+                            size: SIZES[*s as usize % SIZES.len()].map(str::to_string),
+                            color: COLORS[*s as usize / 2 % COLORS.len()].map(str::to_string),
                         })
                         .collect(),
                 })
@@ -148,7 +151,7 @@ fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
     catalog.finish_listing_index();
 }
 
-fn gb() -> Market {
+pub(crate) fn gb() -> Market {
     Market::Intl(Arc::new(IntlContext {
         country: "GB".into(),
         version: 1,
@@ -293,6 +296,7 @@ proptest! {
                     min_price_minor: ask.min,
                     max_price_minor: ask.max,
                     query: ask.query.map(str::to_lowercase),
+                    ..ListingFilter::default()
                 },
                 sort: ask.sort,
                 reverse: ask.reverse,

@@ -6,6 +6,7 @@ mod common;
 
 mod checkout;
 mod consistency;
+mod facets;
 mod listing_index;
 mod planner;
 mod stock;

@@ -1,0 +1,135 @@
+//! Bitmaps over the listing index's products, kept in the same apply step as the ordered maps:
+//! each product has a dense number (its ordinal), and the sets facets intersect are roaring
+//! bitmaps of ordinals: products in stock, and per variant-option value the products having a
+//! variant with it (any, and in stock). Scopes keep their own bitmap (`Scope::bits`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use roaring::RoaringBitmap;
+
+use super::index::Indexed;
+use super::listing_filter::OptionName;
+use super::summary::Stocked;
+
+type Hash = foldhash::fast::RandomState;
+
+/// An option value as facets group it: ASCII lower-cased.
+pub type OptionKey = (OptionName, Box<str>);
+
+/// The products having a variant with one option value.
+#[derive(Debug, Default)]
+pub struct OptionBits {
+    /// The value as first seen (what the facet shows).
+    pub label: Box<str>,
+    /// Some variant has it.
+    pub any: RoaringBitmap,
+    /// Some priced variant in stock has it.
+    pub stocked: RoaringBitmap,
+}
+
+#[derive(Debug, Default)]
+pub struct FacetBits {
+    /// Ordinal -> product; `None` where a number is free.
+    slots: Vec<Option<Arc<Indexed>>>,
+    free: Vec<u32>,
+    /// Products available for sale.
+    pub in_stock: RoaringBitmap,
+    pub options: HashMap<OptionKey, OptionBits, Hash>,
+}
+
+/// A product's distinct values of every option, lower-cased, each with whether a stocked
+/// variant has it.
+fn option_values(entry: &Indexed, stocked: Stocked) -> Vec<(OptionKey, &str, bool)> {
+    let mut out: Vec<(OptionKey, &str, bool)> = Vec::new();
+    for (at, variant) in entry.product.variants.iter().enumerate() {
+        for name in OptionName::ALL {
+            let Some(value) = name.of(variant) else {
+                continue;
+            };
+            let key = (name, value.to_ascii_lowercase().into_boxed_str());
+            let in_stock = stocked.has(at);
+            match out.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, _, s)) => *s |= in_stock,
+                None => out.push((key, value, in_stock)),
+            }
+        }
+    }
+    out
+}
+
+impl FacetBits {
+    /// The next free ordinal (the builder numbers products itself: see [`FacetBits::built`]).
+    pub fn take_ordinal(&mut self) -> u32 {
+        self.free.pop().unwrap_or(self.slots.len() as u32)
+    }
+
+    /// The product with this ordinal.
+    pub fn entry(&self, ordinal: u32) -> Option<&Arc<Indexed>> {
+        self.slots.get(ordinal as usize)?.as_ref()
+    }
+
+    pub fn insert(&mut self, entry: &Arc<Indexed>) {
+        let at = entry.ordinal as usize;
+        if self.slots.len() <= at {
+            self.slots.resize(at + 1, None);
+        }
+        self.slots[at] = Some(Arc::clone(entry));
+        if entry.in_stock() {
+            self.in_stock.insert(entry.ordinal);
+        }
+        for (key, label, stocked) in option_values(entry, entry.stocked()) {
+            let bits = self.options.entry(key).or_insert_with(|| OptionBits {
+                label: label.into(),
+                ..OptionBits::default()
+            });
+            bits.any.insert(entry.ordinal);
+            if stocked {
+                bits.stocked.insert(entry.ordinal);
+            }
+        }
+    }
+
+    pub fn remove(&mut self, entry: &Indexed) {
+        let ordinal = entry.ordinal;
+        if let Some(slot) = self.slots.get_mut(ordinal as usize) {
+            *slot = None;
+            self.free.push(ordinal);
+        }
+        self.in_stock.remove(ordinal);
+        for (key, _, _) in option_values(entry, Stocked::default()) {
+            if let Some(bits) = self.options.get_mut(&key) {
+                bits.any.remove(ordinal);
+                bits.stocked.remove(ordinal);
+                if bits.any.is_empty() {
+                    self.options.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The product's stock moved (its summary is already updated).
+    pub fn restock(&mut self, entry: &Indexed) {
+        match entry.in_stock() {
+            true => self.in_stock.insert(entry.ordinal),
+            false => self.in_stock.remove(entry.ordinal),
+        };
+        for (key, _, stocked) in option_values(entry, entry.stocked()) {
+            if let Some(bits) = self.options.get_mut(&key) {
+                match stocked {
+                    true => bits.stocked.insert(entry.ordinal),
+                    false => bits.stocked.remove(entry.ordinal),
+                };
+            }
+        }
+    }
+
+    /// The bitmaps of entries numbered `0..n` in order (a bulk build).
+    pub fn built(entries: &[Arc<Indexed>]) -> Self {
+        let mut bits = Self::default();
+        for entry in entries {
+            bits.insert(entry);
+        }
+        bits
+    }
+}
