@@ -139,3 +139,56 @@ pub fn from_view(facets: Facets, currency: &str, units: u32) -> Vec<Facet> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_graphql::Request;
+
+    use crate::config::Settings;
+    use crate::views::testing::{price, product, stock};
+    use crate::views::{Catalog, Change};
+
+    const QUERY: &str = "{ products(first: 1) { facets { id values { label count } } } }";
+
+    fn available(body: &[u8]) -> Vec<(String, i64)> {
+        let json: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let facets = json["data"]["products"]["facets"].as_array().cloned();
+        let facets = facets.unwrap_or_else(|| panic!("{json}"));
+        let facet = facets.iter().find(|f| f["id"] == "available").unwrap();
+        facet["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["label"].as_str().unwrap().into(),
+                    v["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// A stock change moves the counts of the next answer, memo or not.
+    #[tokio::test]
+    async fn live_changes_move_the_next_answers_counts() {
+        let catalog = Arc::new(Catalog::new());
+        for id in ["p1", "p2"] {
+            catalog.apply(Change::Product(product(id, 1, &[&format!("{id}-a")])));
+            catalog.apply(Change::Price(price(&format!("{id}-a"), 1, 1000, None)));
+            catalog.apply(Change::Inventory(stock(&format!("{id}-a"), 1, 3)));
+        }
+        let gateway = crate::graphql::build_gateway(Arc::clone(&catalog), &Settings::defaults());
+        for _ in 0..2 {
+            let body = gateway.execute_json(Request::new(QUERY)).await;
+            assert_eq!(available(&body), [("In stock".to_string(), 2)]);
+        }
+        catalog.apply(Change::Inventory(stock("p2-a", 2, 0)));
+        let body = gateway.execute_json(Request::new(QUERY)).await;
+        let expected = [("In stock".to_string(), 1), ("Out of stock".to_string(), 1)];
+        assert_eq!(available(&body), expected);
+        let memo = gateway.memo_stats();
+        assert!(memo.hits.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    }
+}

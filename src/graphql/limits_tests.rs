@@ -153,3 +153,21 @@ fn fragments_are_costed_once_however_often_spread() {
     let result = limits.check_document(&document, None, &Variables::default(), 0);
     assert_eq!(result.map_err(|e| e.limit), Err(Limit::Cost));
 }
+
+/// Facets are priced once per listing, not per item, and like a walk of the scope.
+#[test]
+fn facets_cost_a_scan_of_the_scope_once() {
+    let plain = "{ products(first: 50) { totalCount } }";
+    let faceted = "{ products(first: 50) { totalCount facets { id } } }";
+    let cost = |query: &str, products: usize| {
+        let document = parse_query(query).unwrap();
+        let mut limits = limits();
+        limits.max_page_size = 50;
+        limits.max_cost = 1_000;
+        limits.check_document(&document, None, &Variables::default(), products)
+    };
+    assert_eq!(cost(plain, 5_000), Ok(()));
+    assert_eq!(cost(faceted, 5_000), Ok(()), "500 scan units + 50 + 2");
+    assert_eq!(cost(faceted, 10_000).map_err(|e| e.limit), Err(Limit::Cost));
+    assert_eq!(cost(plain, 10_000), Ok(()), "facets are what costs");
+}

@@ -5,6 +5,7 @@ mod common;
 
 mod connections;
 mod doors;
+mod facets;
 mod graphiql;
 mod graphql_api;
 mod helpers;
