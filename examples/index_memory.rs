@@ -87,6 +87,12 @@ fn main() {
         ready.as_millis(),
         built.as_millis()
     );
+    let facets = applier.catalog().facet_bytes();
+    println!(
+        "facet_bitmaps_mib={:.1} facet_bytes_per_variant={:.1}",
+        mib(facets),
+        facets as f64 / variants as f64
+    );
     let records: Vec<_> = (0..changes)
         .filter_map(|_| generator.next_change())
         .collect();

@@ -170,6 +170,30 @@ mod tests {
             .collect()
     }
 
+    /// Facets and the facet filters are planned, with the same answer as async-graphql's
+    /// (`verify` compares them byte for byte).
+    #[tokio::test]
+    async fn facets_and_their_filters_are_planned() {
+        let catalog = Arc::new(Catalog::new());
+        catalog.apply(Change::Product(product("p1", 1, &["p1-a"])));
+        catalog.apply(Change::Price(price("p1-a", 1, 1000, None)));
+        let settings = Settings::defaults()
+            .with_overrides("[graphql]\nplanner = \"verify\"\nmemo_entries = 0")
+            .unwrap();
+        let gateway = crate::graphql::build_gateway(catalog, &settings);
+        let query = "{ products(first: 1, filter: {brands: [\"Brand\"], options: [{name: \"size\", \
+                     values: [\"M\"]}]}) { totalCount facets { id label type \
+                     values { label count selected input } range { min { amount currencyCode } \
+                     max { amount } buckets { from to count } } } } }";
+        for _ in 0..3 {
+            let body = gateway.execute_json(Request::new(query)).await;
+            let text = String::from_utf8_lossy(&body);
+            assert!(text.contains("\"totalCount\":1") && !text.contains("errors"), "{text}");
+        }
+        let planned = gateway.plan_stats().planned.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(planned, 2, "the first run validates, the next two are planned");
+    }
+
     /// A stock change moves the counts of the next answer, memo or not.
     #[tokio::test]
     async fn live_changes_move_the_next_answers_counts() {

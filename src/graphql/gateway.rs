@@ -269,17 +269,17 @@ impl Gateway {
         let full = wants_breakdown(request);
         let mut response = match stale_response(request, max_lag) {
             Some(stale) => stale,
-            None if self.planner == PlannerMode::Off => {
-                let (request, parsed, deadline, started) = admitted.into_parts();
-                self.run_parsed(request, parsed, deadline, started).await.0
-            }
+            None if self.planner == PlannerMode::Off => match admitted.into_parts() {
+                Ok((request, parsed, deadline, started)) => {
+                    self.run_parsed(request, parsed, deadline, started).await.0
+                }
+                Err(memo) => memoized_response(&memo.body),
+            },
             // The planner answers in JSON: read back for the callers that want a `Response`
             // (WebSocket queries, batches, tests).
             None => {
                 let ran = self.run_json(admitted).await;
-                serde_json::from_slice(&ran.answer.body).unwrap_or_else(|e| {
-                    Response::from_errors(vec![ServerError::new(e.to_string(), None)])
-                })
+                memoized_response(&ran.answer.body)
             }
         };
         let stale = outcome_of(&response) == Outcome::StaleView;
@@ -354,7 +354,13 @@ impl Gateway {
         // A subscription lives long: its reads are not logged (nothing would check them). Its
         // setup checks the deadline; its events are not the request's work.
         let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
-        let (request, parsed, deadline, _) = admitted.into_parts();
+        let (request, parsed, deadline, _) = match admitted.into_parts() {
+            Ok(parts) => parts,
+            Err(memo) => {
+                let response = memoized_response(&memo.body);
+                return futures::stream::once(async move { response }).boxed();
+            }
+        };
         let request = match self.with_document(request, &parsed) {
             Ok(request) => request.data(reader).data(deadline),
             Err(error) => {
@@ -367,6 +373,12 @@ impl Gateway {
             .map(move |response| gateway.with_codes(response))
             .boxed()
     }
+}
+
+/// A JSON answer read back as a `Response` (for doors that answer with one).
+fn memoized_response(body: &[u8]) -> Response {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| Response::from_errors(vec![ServerError::new(e.to_string(), None)]))
 }
 
 /// A request refused before execution.

@@ -71,30 +71,26 @@ impl InFlight {
 impl Gateway {
     /// The JSON answer without extensions, memoized when possible, and the operation's label
     /// when it executed without errors.
-    pub(super) async fn answer_json(&self, admitted: Admitted) -> Answered {
-        let Some(memo) = &self.memo else {
+    pub(super) async fn answer_json(&self, mut admitted: Admitted) -> Answered {
+        if self.memo.is_none() {
             let ran = self.run_json(admitted).await;
             return (ran.answer, ran.clean.then_some(ran.operation));
-        };
+        }
+        if let Some(memo) = admitted.memoized() {
+            return memo_answer(Arc::clone(memo));
+        }
         let stats = &self.memo_stats;
-        let key = memo_key(admitted.request());
-        let Some(found) = memo.get(&key) else {
+        // Admission probed the memo already (HTTP doors); anything else probes it now.
+        let Probe { key, found } = match admitted.take_probe() {
+            Some(probe) => probe,
+            None => self.probe(admitted.request()),
+        };
+        let Some(found) = found else {
             stats.misses.fetch_add(1, Ordering::Relaxed);
             return self.compute(key, admitted).await;
         };
-        if found
-            .reads
-            .still_current_since(&self.catalog, &found.verified_at)
-        {
-            stats.hits.fetch_add(1, Ordering::Relaxed);
-            record_request(found.operation, std::time::Instant::now(), true);
-            let answer = JsonAnswer {
-                body: found.body.clone(),
-                outcome: Outcome::Executed,
-                cache: None,
-                max_lag_ms: None,
-            };
-            return (answer, Some(found.operation));
+        if let Found::Current(found) = found {
+            return memo_answer(found);
         }
         stats.outdated.fetch_add(1, Ordering::Relaxed);
         // It was memoized, so it is a query: requests asking for it meanwhile share one
@@ -123,6 +119,29 @@ impl Gateway {
         flight.await
     }
 
+    /// Looks a request up in the answer memo: its key, and the entry if there is one, current
+    /// (every record it read unchanged: counted as a hit) or outdated.
+    pub(super) fn probe(&self, request: &Request) -> Probe {
+        let key = memo_key(request);
+        let found = self
+            .memo
+            .as_ref()
+            .and_then(|memo| memo.get(&key))
+            .map(|found| {
+                let current = found
+                    .reads
+                    .still_current_since(&self.catalog, &found.verified_at);
+                match current {
+                    true => {
+                        self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
+                        Found::Current(found)
+                    }
+                    false => Found::Outdated,
+                }
+            });
+        Probe { key, found }
+    }
+
     /// Computes an answer and memoizes it when it can be checked later.
     async fn compute(&self, key: String, admitted: Admitted) -> Answered {
         let super::planned::Ran {
@@ -145,6 +164,39 @@ impl Gateway {
         }
         (answer, clean)
     }
+}
+
+/// A request looked up in the memo.
+pub(super) struct Probe {
+    key: String,
+    found: Option<Found>,
+}
+
+impl Probe {
+    /// The memoized answer, when it is current.
+    pub(super) fn current(&self) -> Option<&Arc<Memo>> {
+        match &self.found {
+            Some(Found::Current(memo)) => Some(memo),
+            _ => None,
+        }
+    }
+}
+
+pub(super) enum Found {
+    Current(Arc<Memo>),
+    Outdated,
+}
+
+/// A current memoized answer (a query that ran clean before, with the same variables).
+pub(super) fn memo_answer(found: Arc<Memo>) -> Answered {
+    record_request(found.operation, std::time::Instant::now(), true);
+    let answer = JsonAnswer {
+        body: found.body.clone(),
+        outcome: Outcome::Executed,
+        cache: None,
+        max_lag_ms: None,
+    };
+    (answer, Some(found.operation))
 }
 
 /// What makes two requests the same: operation name, variables and query text.

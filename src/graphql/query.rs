@@ -159,7 +159,7 @@ pub fn list_products(
 }
 
 /// The facets of the listing `connection` answers (its request kept for them).
-fn connection_facets(
+pub(crate) fn connection_facets(
     settings: &ApiSettings,
     reader: &RecordingReader,
     market: &Arc<MarketContext>,

@@ -7,7 +7,7 @@ use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 
 use super::AppState;
-use crate::graphql::pipeline::Caller;
+use crate::graphql::pipeline::{Caller, Identify};
 use crate::graphql::subscription::ClientId;
 
 /// Who the client is: the first value of the configured header, else the peer's IP address.
@@ -25,16 +25,37 @@ pub fn client_id(state: &AppState, parts: &Parts) -> Option<ClientId> {
         .map(ClientId)
 }
 
-/// Who is calling: the client (see [`client_id`]) and the staleness bound of
-/// `x-max-staleness-ms`.
-pub fn caller(state: &AppState, parts: &Parts) -> Caller {
-    let max_staleness_ms = parts
-        .headers
-        .get(super::graphql_http::MAX_STALENESS_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
-    Caller {
-        client: client_id(state, parts),
-        max_staleness_ms,
+/// Who is calling, from an HTTP request's head: the client (see [`client_id`], worked out only
+/// when the pipeline asks) and the staleness bound of `x-max-staleness-ms`.
+pub struct HttpCaller<'a> {
+    state: &'a AppState,
+    parts: &'a Parts,
+}
+
+pub fn caller<'a>(state: &'a AppState, parts: &'a Parts) -> HttpCaller<'a> {
+    HttpCaller { state, parts }
+}
+
+impl Identify for HttpCaller<'_> {
+    fn client(&self) -> Option<ClientId> {
+        client_id(self.state, self.parts)
+    }
+
+    fn max_staleness_ms(&self) -> Option<i64> {
+        self.parts
+            .headers
+            .get(super::graphql_http::MAX_STALENESS_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    }
+}
+
+impl HttpCaller<'_> {
+    /// Identified now (a batch's entries share it; a WebSocket keeps it for its messages).
+    pub fn identified(&self) -> Caller {
+        Caller {
+            client: self.client(),
+            max_staleness_ms: self.max_staleness_ms(),
+        }
     }
 }

@@ -152,7 +152,7 @@ pub async fn graphql_get(
     let media = Media::of(headers);
     let admitted = match state
         .gateway
-        .admit(door, super::caller::caller(&state, &parts), request)
+        .admit(door, &super::caller::caller(&state, &parts), request)
     {
         Ok(admitted) => admitted,
         Err(refusal) => return refused(&state, media, refusal),
@@ -262,7 +262,7 @@ pub async fn graphql_post(
     let request = match parse_post(kind, &bytes, state.max_batch_size) {
         Ok(BatchRequest::Single(request)) => request,
         Ok(batch) => {
-            let caller = super::caller::caller(&state, &parts);
+            let caller = super::caller::caller(&state, &parts).identified();
             let answered = state.gateway.execute_batch(batch, &caller).await;
             return GraphQLResponse::from(answered).into_response();
         }
@@ -278,7 +278,7 @@ pub async fn graphql_post(
     let media = Media::of(headers);
     let admitted = match state
         .gateway
-        .admit(door, super::caller::caller(&state, &parts), request)
+        .admit(door, &super::caller::caller(&state, &parts), request)
     {
         Ok(admitted) => admitted,
         Err(refusal) => return refused(&state, media, refusal),

@@ -100,7 +100,7 @@ pub async fn websocket(state: AppState, parts: &mut Parts) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     // Every message is one pass through the pipeline, as this caller through this door.
-    let caller = super::caller::caller(&state, parts);
+    let caller = super::caller::caller(&state, parts).identified();
     let door = StreamDoor::new(state.gateway.clone(), Door::WebSocket, caller);
     let (timings, shutdown) = (state.live, state.shutdown.clone());
     // The connection's place under max_connections, kept while the socket lives.

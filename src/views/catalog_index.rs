@@ -178,6 +178,17 @@ impl Catalog {
         }
     }
 
+    /// Bytes held by the facet bitmaps: the scopes' and those of `index_facets`.
+    pub fn facet_bytes(&self) -> usize {
+        let index = self.index.read();
+        let scopes: usize = index
+            .scopes
+            .values()
+            .map(|s| s.bits.serialized_size())
+            .sum();
+        scopes + index.facets.approx_bytes()
+    }
+
     /// The generation of a listing scope: it changes whenever a product in it does.
     pub fn listing_generation(&self, scope: &ScopeKey) -> u64 {
         self.index.read().generation(scope)

@@ -124,6 +124,23 @@ impl FacetBits {
         }
     }
 
+    /// Bytes the facet bitmaps and the ordinal table hold (roaring's serialized size, which is
+    /// its in-memory size give or take a container header).
+    pub fn approx_bytes(&self) -> usize {
+        let options: usize = self
+            .options
+            .iter()
+            .map(|((_, value), bits)| {
+                value.len()
+                    + bits.label.len()
+                    + bits.any.serialized_size()
+                    + bits.stocked.serialized_size()
+            })
+            .sum();
+        let slots = self.slots.capacity() * std::mem::size_of::<Option<Arc<Indexed>>>();
+        options + slots + self.in_stock.serialized_size() + self.free.capacity() * 4
+    }
+
     /// The bitmaps of entries numbered `0..n` in order (a bulk build).
     pub fn built(entries: &[Arc<Indexed>]) -> Self {
         let mut bits = Self::default();

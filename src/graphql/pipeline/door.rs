@@ -54,12 +54,29 @@ impl Door {
     }
 }
 
-/// Who is calling, as the door identified them: the client (per-client limits on holds and
-/// subscriptions) and the staleness bound it asked for (`x-max-staleness-ms`).
+/// Who is calling, as the door identifies them: the client (per-client limits on holds and
+/// subscriptions; asked only for operations that need it, as working it out costs an
+/// allocation) and the staleness bound it asked for (`x-max-staleness-ms`).
+pub trait Identify {
+    fn client(&self) -> Option<ClientId>;
+    fn max_staleness_ms(&self) -> Option<i64>;
+}
+
+/// A caller identified up front (a WebSocket connection, a batch, tests).
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub client: Option<ClientId>,
     pub max_staleness_ms: Option<i64>,
+}
+
+impl Identify for Caller {
+    fn client(&self) -> Option<ClientId> {
+        self.client.clone()
+    }
+
+    fn max_staleness_ms(&self) -> Option<i64> {
+        self.max_staleness_ms
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ impl StreamDoor {
 
 impl Executor for StreamDoor {
     async fn execute(&self, request: Request) -> Response {
-        match self.gateway.admit(self.door, self.caller.clone(), request) {
+        match self.gateway.admit(self.door, &self.caller, request) {
             Ok(admitted) => self.gateway.execute(admitted).await,
             Err(refused) => refused.into_response(),
         }
@@ -42,7 +42,7 @@ impl Executor for StreamDoor {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        match self.gateway.admit(self.door, self.caller.clone(), request) {
+        match self.gateway.admit(self.door, &self.caller, request) {
             Ok(admitted) => self.gateway.stream(admitted, session_data),
             Err(refused) => futures::stream::once(async move { refused.into_response() }).boxed(),
         }
@@ -54,7 +54,7 @@ impl Gateway {
     /// the POST's caller.
     pub async fn execute_batch(&self, batch: BatchRequest, caller: &Caller) -> BatchResponse {
         let one = |request| async {
-            match self.admit(Door::BatchEntry, caller.clone(), request) {
+            match self.admit(Door::BatchEntry, caller, request) {
                 Ok(admitted) => self.execute(admitted).await,
                 Err(refused) => refused.into_response(),
             }

@@ -17,12 +17,13 @@
 mod door;
 mod executor;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, ServerError};
 
-pub use door::{Caller, Door};
+pub use door::{Caller, Door, Identify};
 pub use executor::StreamDoor;
 
 use super::document::selected_operation;
@@ -30,6 +31,7 @@ use super::errors::ApiError;
 use super::freshness::MAX_STALENESS;
 use super::gateway::Gateway;
 use super::limits::Deadline;
+use super::memo::{Memo, Probe};
 use super::parse_cache::Parsed;
 use super::request_metrics::record_request;
 use crate::views::ViewKind;
@@ -37,10 +39,19 @@ use crate::views::ViewKind;
 /// A request that passed every rule: the only thing the gateway executes.
 pub struct Admitted {
     request: Request,
-    parsed: Parsed,
+    prepared: Prepared,
     operation: OperationType,
     deadline: Deadline,
     started: Instant,
+}
+
+/// What execution starts from.
+enum Prepared {
+    /// The parsed document, and the answer memo as looked up at admission (HTTP doors).
+    Parsed(Parsed, Option<Probe>),
+    /// A current memoized answer for this very request (same text, operation and variables,
+    /// admitted before): nothing is parsed or executed.
+    Memoized(Arc<Memo>),
 }
 
 impl std::fmt::Debug for Admitted {
@@ -61,9 +72,28 @@ impl Admitted {
         self.operation
     }
 
-    /// The parts execution needs.
-    pub(super) fn into_parts(self) -> (Request, Parsed, Deadline, Instant) {
-        (self.request, self.parsed, self.deadline, self.started)
+    /// The parts execution needs; or the memoized answer it was admitted with.
+    pub(super) fn into_parts(self) -> Result<(Request, Parsed, Deadline, Instant), Arc<Memo>> {
+        match self.prepared {
+            Prepared::Parsed(parsed, _) => Ok((self.request, parsed, self.deadline, self.started)),
+            Prepared::Memoized(memo) => Err(memo),
+        }
+    }
+
+    /// The memoized answer it was admitted with, if any.
+    pub(super) fn memoized(&self) -> Option<&Arc<Memo>> {
+        match &self.prepared {
+            Prepared::Memoized(memo) => Some(memo),
+            Prepared::Parsed(..) => None,
+        }
+    }
+
+    /// The memo lookup made at admission, for the answer to use.
+    pub(super) fn take_probe(&mut self) -> Option<Probe> {
+        match &mut self.prepared {
+            Prepared::Parsed(_, probe) => probe.take(),
+            Prepared::Memoized(_) => None,
+        }
     }
 }
 
@@ -99,7 +129,12 @@ impl Refusal {
 impl Gateway {
     /// Passes one request through every rule (see the module's text), as it came through `door`
     /// from `caller`.
-    pub fn admit(&self, door: Door, caller: Caller, request: Request) -> Result<Admitted, Refusal> {
+    pub fn admit(
+        &self,
+        door: Door,
+        caller: &impl Identify,
+        request: Request,
+    ) -> Result<Admitted, Refusal> {
         let started = Instant::now();
         let admitted = self.admit_at(door, caller, request, started);
         if admitted.is_err() {
@@ -111,7 +146,7 @@ impl Gateway {
     fn admit_at(
         &self,
         door: Door,
-        caller: Caller,
+        caller: &impl Identify,
         request: Request,
         started: Instant,
     ) -> Result<Admitted, Refusal> {
@@ -124,6 +159,29 @@ impl Gateway {
             .persisted
             .resolve(request)
             .map_err(Refusal::Persisted)?;
+        if let Some(bound) = caller.max_staleness_ms() {
+            request
+                .extensions
+                .0
+                .entry(MAX_STALENESS.to_string())
+                .or_insert(async_graphql::Value::from(bound));
+        }
+        // A request whose very answer (same text, operation and variables) the memo holds and
+        // is current was admitted before as a query, with every rule below: it is answered
+        // from the memo without parsing or executing anything.
+        let probe = match door {
+            Door::Post { .. } | Door::Get if self.memo.is_some() => Some(self.probe(&request)),
+            _ => None,
+        };
+        if let Some(memo) = probe.as_ref().and_then(|p| p.current()) {
+            return Ok(Admitted {
+                prepared: Prepared::Memoized(Arc::clone(memo)),
+                request,
+                operation: OperationType::Query,
+                deadline: Deadline::after(self.request_timeout),
+                started,
+            });
+        }
         let parse_span = crate::telemetry::traced_span(|| tracing::info_span!("graphql.parse"));
         let _parsing = parse_span.enter();
         let parsed = self
@@ -141,22 +199,17 @@ impl Gateway {
         self.parsed
             .check(&parsed, operation_name, &request.variables, products)
             .map_err(Refusal::Invalid)?;
-        if let Some(bound) = caller.max_staleness_ms {
-            request
-                .extensions
-                .0
-                .entry(MAX_STALENESS.to_string())
-                .or_insert(async_graphql::Value::from(bound));
-        }
         let operation = operation.unwrap_or(OperationType::Query);
         // Only mutations (holds per client) and subscriptions (subscriptions per client) ask
-        // who is calling: queries skip the allocation.
-        if let (Some(client), false) = (caller.client, operation == OperationType::Query) {
-            request = request.data(client);
+        // who is calling: queries skip the work.
+        if operation != OperationType::Query {
+            if let Some(client) = caller.client() {
+                request = request.data(client);
+            }
         }
         Ok(Admitted {
             request,
-            parsed,
+            prepared: Prepared::Parsed(parsed, probe),
             operation,
             deadline: Deadline::after(self.request_timeout),
             started,
@@ -166,7 +219,7 @@ impl Gateway {
     /// Admits and executes a request as a JSON POST from no particular client: for callers
     /// inside the process (tests, benches, tools).
     pub async fn respond(&self, request: Request) -> Response {
-        match self.admit(Door::Post { json: true }, Caller::default(), request) {
+        match self.admit(Door::Post { json: true }, &Caller::default(), request) {
             Ok(admitted) => self.execute(admitted).await,
             Err(refused) => refused.into_response(),
         }
@@ -174,7 +227,7 @@ impl Gateway {
 
     /// [`Gateway::respond`], answered as JSON.
     pub async fn respond_json(&self, request: Request) -> super::answer::JsonAnswer {
-        match self.admit(Door::Post { json: true }, Caller::default(), request) {
+        match self.admit(Door::Post { json: true }, &Caller::default(), request) {
             Ok(admitted) => self.answer(admitted).await,
             Err(refused) => self.refused(refused),
         }

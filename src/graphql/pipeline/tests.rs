@@ -17,6 +17,14 @@ fn gateway(overrides: &str) -> Gateway {
     crate::graphql::build_gateway(Arc::new(Catalog::new()), &settings)
 }
 
+/// The request as admitted for execution (not a memoized answer).
+fn request_of(admitted: Admitted) -> Request {
+    match admitted.into_parts() {
+        Ok((request, ..)) => request,
+        Err(_) => panic!("admitted with a memoized answer"),
+    }
+}
+
 fn codes(response: &Response) -> Vec<String> {
     let json = serde_json::to_value(response).unwrap();
     json["errors"]
@@ -40,14 +48,14 @@ async fn the_deadline_set_at_admission_bounds_every_execution() {
         (Door::WebSocket, subscription),
         (Door::EventStream { over_get: true }, subscription),
     ] {
-        let admitted = gateway.admit(door, Caller::default(), Request::new(text));
+        let admitted = gateway.admit(door, &Caller::default(), Request::new(text));
         let admitted = admitted.unwrap();
         std::thread::sleep(Duration::from_millis(20));
         let first = gateway.stream(admitted, None).next().await.unwrap();
         assert_eq!(codes(&first), ["REQUEST_TIMEOUT"], "{door:?} {text}");
     }
     // Within its budget the same requests run.
-    let admitted = gateway.admit(Door::WebSocket, Caller::default(), Request::new(query));
+    let admitted = gateway.admit(Door::WebSocket, &Caller::default(), Request::new(query));
     let answered = gateway
         .stream(admitted.unwrap(), None)
         .next()
@@ -66,8 +74,8 @@ fn the_caller_reaches_the_operations_that_need_it() {
         max_staleness_ms: Some(250),
     };
     let mutation = "mutation { releaseReservation(id: \"r_x\", token: \"t\") { id } }";
-    let admitted = gateway.admit(Door::BatchEntry, caller.clone(), Request::new(mutation));
-    let request = admitted.unwrap().into_parts().0;
+    let admitted = gateway.admit(Door::BatchEntry, &caller, Request::new(mutation));
+    let request = request_of(admitted.unwrap());
     assert_eq!(request.extensions.0[MAX_STALENESS], 250.into());
     assert_eq!(
         request
@@ -78,11 +86,7 @@ fn the_caller_reaches_the_operations_that_need_it() {
     );
     let mut own = Request::new("{ viewStatus { ready } }");
     own.extensions.0.insert(MAX_STALENESS.into(), 10.into());
-    let request = gateway
-        .admit(Door::Get, caller, own)
-        .unwrap()
-        .into_parts()
-        .0;
+    let request = request_of(gateway.admit(Door::Get, &caller, own).unwrap());
     assert_eq!(request.extensions.0[MAX_STALENESS], 10.into());
 }
 
@@ -90,7 +94,7 @@ fn the_caller_reaches_the_operations_that_need_it() {
 #[test]
 fn refusals_name_their_stage() {
     let gateway = gateway("[graphql]\nmax_aliases = 1");
-    let admit = |door, text: &str| gateway.admit(door, Caller::default(), Request::new(text));
+    let admit = |door, text: &str| gateway.admit(door, &Caller::default(), Request::new(text));
     assert!(matches!(admit(Door::Get, " "), Err(Refusal::NoDocument(_))));
     let mut unknown = Request::new("");
     unknown.extensions.0.insert(
@@ -98,7 +102,7 @@ fn refusals_name_their_stage() {
         async_graphql::Value::from_json(serde_json::json!({"version": 1, "sha256Hash": "00"}))
             .unwrap(),
     );
-    let refused = gateway.admit(Door::Get, Caller::default(), unknown);
+    let refused = gateway.admit(Door::Get, &Caller::default(), unknown);
     assert!(matches!(refused, Err(Refusal::Persisted(_))), "{refused:?}");
     let mutation = "mutation { releaseReservation(id: \"r_x\", token: \"t\") { id } }";
     assert!(matches!(
@@ -115,4 +119,39 @@ fn refusals_name_their_stage() {
         refused.to_server_error().extensions.unwrap().get("code"),
         Some(&"MAX_ALIASES_LIMIT".into())
     );
+}
+
+/// A request whose current answer the memo holds is admitted without parsing (an HTTP door),
+/// answered from the memo, and parsed again once a record it read changes.
+#[tokio::test]
+async fn a_memoized_answer_is_admitted_without_parsing_until_it_is_outdated() {
+    let catalog = Arc::new(Catalog::new());
+    let sku = "p1-a";
+    let change = |version, amount| {
+        crate::views::Change::Price(crate::views::testing::price(sku, version, amount, None))
+    };
+    catalog.apply(crate::views::Change::Product(
+        crate::views::testing::product("p1", 1, &[sku]),
+    ));
+    catalog.apply(change(1, 500));
+    let settings = Settings::defaults();
+    let gateway = crate::graphql::build_gateway(Arc::clone(&catalog), &settings);
+    let query = "{ product(id: \"p1\") { variants { price { amount } } } }";
+    let admit = || gateway.admit(Door::Get, &Caller::default(), Request::new(query));
+    assert!(
+        admit().unwrap().memoized().is_none(),
+        "nothing memoized yet"
+    );
+    let first = gateway.answer(admit().unwrap()).await;
+    let memoized = admit().unwrap();
+    assert!(memoized.memoized().is_some());
+    assert_eq!(gateway.answer(memoized).await.body, first.body);
+    // Not on a door that does not use the memo.
+    let socket = gateway.admit(Door::WebSocket, &Caller::default(), Request::new(query));
+    assert!(socket.unwrap().memoized().is_none());
+    catalog.apply(change(2, 600));
+    let outdated = admit().unwrap();
+    assert!(outdated.memoized().is_none());
+    let answer = gateway.answer(outdated).await;
+    assert!(String::from_utf8_lossy(&answer.body).contains("6.00"));
 }

@@ -12,7 +12,7 @@ use crate::graphql::limits::Deadline;
 use crate::graphql::listing::{ProductConnection, ProductFilter, ProductSortKeys};
 use crate::graphql::market::{CountryCode, MarketContext};
 use crate::graphql::product::{price_range, variant_title, ProductVariant};
-use crate::graphql::query::{list_products, Page};
+use crate::graphql::query::{connection_facets, list_products, Page};
 use crate::graphql::ApiSettings;
 use crate::status::IngestStatus;
 use crate::views::reads::RecordingReader;
@@ -57,8 +57,12 @@ pub fn root(out: &mut Out, env: &Env, nodes: &[Node]) -> Res<()> {
             let country: Option<CountryCode> = vars.arg(&node.field, "country")?;
             let market = market(env, country)?;
             let count = node.children.iter().any(|c| c.name == "totalCount");
-            let connection = list_products(env.settings, env.reader, &market, page, count)
+            let mut connection = list_products(env.settings, env.reader, &market, page, count)
                 .map_err(|_| Fallback)?;
+            if node.children.iter().any(|c| c.name == "facets") {
+                connection.facets =
+                    connection_facets(env.settings, env.reader, &market, &connection);
+            }
             self::connection(out, env, &node.children, &connection)
         }
         "checkout" => super::emit_more::checkout(out, env, node),
@@ -211,6 +215,7 @@ fn connection(out: &mut Out, env: &Env, nodes: &[Node], c: &ProductConnection) -
                 })?
             }
             "totalCount" => int(out, c.total_count.into()),
+            "facets" => super::emit_more::facets(out, &node.children, &c.facets)?,
             _ => return Err(Fallback),
         }
         Ok(())

@@ -10,6 +10,7 @@ use super::json::{boolean, int, list, money, null, object, opt_money, string, Ou
 use crate::graphql::checkout::{
     checkout as price_cart, CheckoutLine, CheckoutLineInput, RepriceReason,
 };
+use crate::graphql::facets::{Facet, FacetType, PriceRangeFacet};
 use crate::graphql::market::CountryCode;
 use crate::graphql::status::{SnapshotStatus, Status, ViewStatus};
 
@@ -149,6 +150,71 @@ fn view(out: &mut Out, nodes: &[Node], v: &ViewStatus) -> Res<()> {
             "stale" => string(out, &v.stale),
             "deleted" => string(out, &v.deleted),
             "malformed" => string(out, &v.malformed),
+            _ => return Err(Fallback),
+        }
+        Ok(())
+    })
+}
+
+/// A listing's facets (computed with the listing by `connection_facets`).
+pub fn facets(out: &mut Out, nodes: &[Node], facets: &[Facet]) -> Res<()> {
+    list(out, facets, |out, facet| {
+        object(out, nodes, "Facet", |out, node| {
+            match node.name {
+                "id" => string(out, &facet.id),
+                "label" => string(out, &facet.label),
+                "type" => string(out, facet_type(facet.kind)),
+                "values" => list(out, &facet.values, |out, value| {
+                    object(out, &node.children, "FacetValue", |out, n| {
+                        match n.name {
+                            "label" => string(out, &value.label),
+                            "count" => int(out, value.count.into()),
+                            "selected" => boolean(out, value.selected),
+                            "input" => {
+                                let json =
+                                    serde_json::to_vec(&value.input.0).map_err(|_| Fallback)?;
+                                out.extend_from_slice(&json);
+                            }
+                            _ => return Err(Fallback),
+                        }
+                        Ok(())
+                    })
+                })?,
+                "range" => match &facet.range {
+                    None => null(out),
+                    Some(range) => price_range(out, &node.children, range)?,
+                },
+                _ => return Err(Fallback),
+            }
+            Ok(())
+        })
+    })
+}
+
+fn facet_type(kind: FacetType) -> &'static str {
+    match kind {
+        FacetType::List => "LIST",
+        FacetType::Boolean => "BOOLEAN",
+        FacetType::PriceRange => "PRICE_RANGE",
+    }
+}
+
+fn price_range(out: &mut Out, nodes: &[Node], range: &PriceRangeFacet) -> Res<()> {
+    object(out, nodes, "PriceRangeFacet", |out, node| {
+        match node.name {
+            "min" => money(out, &node.children, &range.min)?,
+            "max" => money(out, &node.children, &range.max)?,
+            "buckets" => list(out, &range.buckets, |out, bucket| {
+                object(out, &node.children, "PriceBucket", |out, n| {
+                    match n.name {
+                        "from" => string(out, &bucket.from.0),
+                        "to" => string(out, &bucket.to.0),
+                        "count" => int(out, bucket.count.into()),
+                        _ => return Err(Fallback),
+                    }
+                    Ok(())
+                })
+            })?,
             _ => return Err(Fallback),
         }
         Ok(())

@@ -24,7 +24,10 @@ const FILTER: &[(&str, &str, bool)] = &[
     ("minPrice", "Decimal", false),
     ("maxPrice", "Decimal", false),
     ("query", "String", false),
+    ("brands", "[String!]", false),
+    ("options", "[OptionFilter!]", false),
 ];
+const OPTION: &[(&str, &str, bool)] = &[("name", "String", true), ("values", "[String!]", true)];
 const LINE: &[(&str, &str, bool)] = &[
     ("sku", "ID", true),
     ("quantity", "Int", true),
@@ -135,6 +138,7 @@ fn valid(ty: &Type, value: &ConstValue) -> Res<()> {
             ("ProductSortKeys", ConstValue::Enum(s)) => SORT_KEYS.contains(&s.as_str()),
             ("ProductFilter", ConstValue::Object(fields)) => return object(FILTER, fields),
             ("CheckoutLineInput", ConstValue::Object(fields)) => return object(LINE, fields),
+            ("OptionFilter", ConstValue::Object(fields)) => return object(OPTION, fields),
             _ => false,
         },
         _ => false,
@@ -155,10 +159,8 @@ fn object(
             .iter()
             .find(|(n, _, _)| *n == name.as_str())
             .ok_or(Fallback)?;
-        let ty = Type {
-            base: BaseType::Named(Name::new(ty)),
-            nullable: !required,
-        };
+        let mut ty = Type::new(ty).ok_or(Fallback)?;
+        ty.nullable = !required;
         valid(&ty, value)?;
     }
     let missing = shape

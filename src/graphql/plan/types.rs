@@ -44,7 +44,27 @@ const CONNECTION: &[(&str, Returns)] = &[
     ("edges", Some("ProductEdge")),
     ("pageInfo", Some("PageInfo")),
     ("totalCount", None),
+    ("facets", Some("Facet")),
 ];
+const FACET: &[(&str, Returns)] = &[
+    ("id", None),
+    ("label", None),
+    ("type", None),
+    ("values", Some("FacetValue")),
+    ("range", Some("PriceRangeFacet")),
+];
+const FACET_VALUE: &[(&str, Returns)] = &[
+    ("label", None),
+    ("count", None),
+    ("selected", None),
+    ("input", None),
+];
+const PRICE_RANGE_FACET: &[(&str, Returns)] = &[
+    ("min", Some("MoneyV2")),
+    ("max", Some("MoneyV2")),
+    ("buckets", Some("PriceBucket")),
+];
+const PRICE_BUCKET: &[(&str, Returns)] = &[("from", None), ("to", None), ("count", None)];
 const EDGE: &[(&str, Returns)] = &[("cursor", None), ("node", Some("Product"))];
 const PAGE_INFO: &[(&str, Returns)] = &[
     ("hasNextPage", None),
@@ -117,6 +137,10 @@ const TYPES: &[(&str, &[(&str, Returns)])] = &[
     ("ProductConnection", CONNECTION),
     ("ProductEdge", EDGE),
     ("PageInfo", PAGE_INFO),
+    ("Facet", FACET),
+    ("FacetValue", FACET_VALUE),
+    ("PriceRangeFacet", PRICE_RANGE_FACET),
+    ("PriceBucket", PRICE_BUCKET),
     ("Checkout", CHECKOUT),
     ("CheckoutLine", CHECKOUT_LINE),
     ("Repriced", REPRICED),
