@@ -181,17 +181,27 @@ mod tests {
             .with_overrides("[graphql]\nplanner = \"verify\"\nmemo_entries = 0")
             .unwrap();
         let gateway = crate::graphql::build_gateway(catalog, &settings);
-        let query = "{ products(first: 1, filter: {brands: [\"Brand\"], options: [{name: \"size\", \
+        let query =
+            "{ products(first: 1, filter: {brands: [\"Brand\"], options: [{name: \"size\", \
                      values: [\"M\"]}]}) { totalCount facets { id label type \
                      values { label count selected input } range { min { amount currencyCode } \
                      max { amount } buckets { from to count } } } } }";
         for _ in 0..3 {
             let body = gateway.execute_json(Request::new(query)).await;
             let text = String::from_utf8_lossy(&body);
-            assert!(text.contains("\"totalCount\":1") && !text.contains("errors"), "{text}");
+            assert!(
+                text.contains("\"totalCount\":1") && !text.contains("errors"),
+                "{text}"
+            );
         }
-        let planned = gateway.plan_stats().planned.load(std::sync::atomic::Ordering::Relaxed);
-        assert_eq!(planned, 2, "the first run validates, the next two are planned");
+        let planned = gateway
+            .plan_stats()
+            .planned
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(
+            planned, 2,
+            "the first run validates, the next two are planned"
+        );
     }
 
     /// A stock change moves the counts of the next answer, memo or not.

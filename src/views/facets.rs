@@ -134,41 +134,65 @@ pub(super) fn availability(filter: &ListingFilter, yes: usize, no: usize) -> Vec
         .collect()
 }
 
-/// The histogram of `prices` (shown minor units): at most `buckets` buckets of a round width
-/// (1, 2, 2.5 or 5 times a power of ten) from a multiple of it below the lowest price.
+/// Where a histogram's buckets lie: the first bucket's start, the width and the number of
+/// buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Layout {
+    pub start: i128,
+    pub width: i128,
+    pub n: usize,
+}
+
+impl Layout {
+    /// At most `buckets` buckets of a round width (1, 2, 2.5 or 5 times a power of ten) from a
+    /// multiple of it at or below `min`, covering `max`.
+    pub fn new(min: i64, max: i64, buckets: usize) -> Self {
+        let (lo, hi, wanted) = (i128::from(min), i128::from(max), buckets.max(1) as i128);
+        let width = (0..38u32)
+            .flat_map(|p| {
+                let unit = 10i128.pow(p);
+                [unit, unit * 2, unit * 5 / 2, unit * 5]
+            })
+            .find(|w| hi.div_euclid(*w) - lo.div_euclid(*w) < wanted)
+            .unwrap_or(1 << 100);
+        Self {
+            start: lo.div_euclid(width) * width,
+            width,
+            n: (hi.div_euclid(width) - lo.div_euclid(width) + 1) as usize,
+        }
+    }
+
+    /// Where bucket `i` begins (`i == n`: where the last ends).
+    pub fn boundary(&self, i: usize) -> i128 {
+        self.start + self.width * i as i128
+    }
+
+    /// The range with these bucket counts.
+    pub fn range(&self, min: i64, max: i64, counts: Vec<usize>) -> PriceRange {
+        let clamp = |v: i128| v.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
+        let buckets = counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, count)| Bucket {
+                from: clamp(self.boundary(i)),
+                to: clamp(self.boundary(i + 1)),
+                count,
+            })
+            .collect();
+        PriceRange { min, max, buckets }
+    }
+}
+
+/// The histogram of `prices` (shown minor units), laid out by [`Layout::new`].
 pub(super) fn price_range(prices: &[i64], buckets: usize) -> Option<PriceRange> {
     let (&min, &max) = (prices.iter().min()?, prices.iter().max()?);
-    let (lo, hi, wanted) = (i128::from(min), i128::from(max), buckets.max(1) as i128);
-    // The narrowest round width whose multiples cover [min, max] in `wanted` buckets.
-    let width = (0..38u32)
-        .flat_map(|p| {
-            let unit = 10i128.pow(p);
-            [unit, unit * 2, unit * 5 / 2, unit * 5]
-        })
-        .find(|w| hi.div_euclid(*w) - lo.div_euclid(*w) < wanted)
-        .unwrap_or(1 << 100);
-    let start = lo.div_euclid(width) * width;
-    let n = (hi.div_euclid(width) - lo.div_euclid(width) + 1) as usize;
-    let clamp = |v: i128| v.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
-    let mut out: Vec<Bucket> = (0..n)
-        .map(|i| {
-            let from = start + width * i as i128;
-            Bucket {
-                from: clamp(from),
-                to: clamp(from + width),
-                count: 0,
-            }
-        })
-        .collect();
+    let layout = Layout::new(min, max, buckets);
+    let mut counts = vec![0; layout.n];
     for &price in prices {
-        let at = ((i128::from(price) - start) / width) as usize;
-        out[at.min(n - 1)].count += 1;
+        let at = ((i128::from(price) - layout.start) / layout.width) as usize;
+        counts[at.min(layout.n - 1)] += 1;
     }
-    Some(PriceRange {
-        min,
-        max,
-        buckets: out,
-    })
+    Some(layout.range(min, max, counts))
 }
 
 /// The category one level below `under` (the first segment without one) that `path` lies in.

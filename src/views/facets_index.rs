@@ -99,11 +99,7 @@ pub fn facets(
     let yes = for_stock.intersection_len(&index.facets.in_stock) as usize;
     let no = for_stock.len() as usize - yes;
     let for_prices = &fixed & &sets.brand & &all_options & &sets.stock;
-    let prices: Vec<i64> = for_prices
-        .iter()
-        .filter_map(|ordinal| index.facets.entry(ordinal))
-        .filter_map(|e| e.min_price().and_then(|b| show(b, &e.product)))
-        .collect();
+    let price = super::facets_price::range(&index.facets, &for_prices, shape.buckets, &show);
     let everything = for_prices & &sets.price;
     let mut categories = Tally::new();
     let under = filter.category.as_deref().map(|c| c.trim_end_matches('/'));
@@ -117,15 +113,16 @@ pub fn facets(
             tally(&mut categories, path, path, count);
         }
     }
-    let facets = assemble(
+    let mut facets = assemble(
         filter,
         shape,
         brands,
         categories,
         options,
         (yes, no),
-        prices,
+        Vec::new(),
     );
+    facets.price = price;
     (facets, narrowest)
 }
 
@@ -164,15 +161,10 @@ impl Sets {
         };
         let price = match filter.needs_price() {
             false => fixed.clone(),
-            true => fixed
-                .iter()
-                .filter(|ordinal| {
-                    index.facets.entry(*ordinal).is_some_and(|e| {
-                        let shown = e.min_price().and_then(|b| show(b, &e.product));
-                        filter.price_selected(shown)
-                    })
-                })
-                .collect(),
+            true => {
+                let bounds = (filter.min_price_minor, filter.max_price_minor);
+                super::facets_price::within(&index.facets, fixed, bounds, show)
+            }
         };
         Self {
             fixed: fixed.clone(),

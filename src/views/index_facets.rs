@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use roaring::RoaringBitmap;
 
-use super::index::Indexed;
+use super::index::{HsClass, Indexed};
 use super::listing_filter::OptionName;
 use super::summary::Stocked;
+use super::Product;
 
 type Hash = foldhash::fast::RandomState;
 
@@ -36,7 +37,18 @@ pub struct FacetBits {
     /// Products available for sale.
     pub in_stock: RoaringBitmap,
     pub options: HashMap<OptionKey, OptionBits, Hash>,
+    /// Per ordinal, side by side for the price facet's passes: the lowest base price
+    /// ([`NO_PRICE`]: none) and the number of its HS class.
+    pub base: Vec<i64>,
+    pub class: Vec<u32>,
+    /// HS classes by number, each with a product of it (a market's price function reads only
+    /// the HS code).
+    pub classes: Vec<(HsClass, Arc<Product>)>,
+    class_numbers: HashMap<HsClass, u32, Hash>,
 }
+
+/// No priced variant.
+pub const NO_PRICE: i64 = i64::MIN;
 
 /// A product's distinct values of every option, lower-cased, each with whether a stocked
 /// variant has it.
@@ -75,6 +87,12 @@ impl FacetBits {
             self.slots.resize(at + 1, None);
         }
         self.slots[at] = Some(Arc::clone(entry));
+        if self.base.len() <= at {
+            self.base.resize(at + 1, NO_PRICE);
+            self.class.resize(at + 1, 0);
+        }
+        self.base[at] = entry.min_price().unwrap_or(NO_PRICE);
+        self.class[at] = self.class_number(entry);
         if entry.in_stock() {
             self.in_stock.insert(entry.ordinal);
         }
@@ -95,6 +113,7 @@ impl FacetBits {
         if let Some(slot) = self.slots.get_mut(ordinal as usize) {
             *slot = None;
             self.free.push(ordinal);
+            self.base[ordinal as usize] = NO_PRICE;
         }
         self.in_stock.remove(ordinal);
         for (key, _, _) in option_values(entry, Stocked::default()) {
@@ -108,8 +127,23 @@ impl FacetBits {
         }
     }
 
-    /// The product's stock moved (its summary is already updated).
+    fn class_number(&mut self, entry: &Indexed) -> u32 {
+        if let Some(n) = self.class_numbers.get(entry.hs_class()) {
+            return *n;
+        }
+        let n = self.classes.len() as u32;
+        let class = entry.hs_class().clone();
+        self.classes
+            .push((class.clone(), Arc::clone(&entry.product)));
+        self.class_numbers.insert(class, n);
+        n
+    }
+
+    /// The product's price or stock moved (its summary is already updated).
     pub fn restock(&mut self, entry: &Indexed) {
+        if let Some(base) = self.base.get_mut(entry.ordinal as usize) {
+            *base = entry.min_price().unwrap_or(NO_PRICE);
+        }
         match entry.in_stock() {
             true => self.in_stock.insert(entry.ordinal),
             false => self.in_stock.remove(entry.ordinal),
@@ -137,7 +171,9 @@ impl FacetBits {
                     + bits.stocked.serialized_size()
             })
             .sum();
-        let slots = self.slots.capacity() * std::mem::size_of::<Option<Arc<Indexed>>>();
+        let slots = self.slots.capacity() * std::mem::size_of::<Option<Arc<Indexed>>>()
+            + self.base.capacity() * 8
+            + self.class.capacity() * 4;
         options + slots + self.in_stock.serialized_size() + self.free.capacity() * 4
     }
 

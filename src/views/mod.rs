@@ -13,6 +13,7 @@ pub mod changes;
 pub mod claims;
 pub mod facets;
 mod facets_index;
+mod facets_price;
 pub mod holds;
 pub mod index;
 mod index_build;
