@@ -34,25 +34,31 @@ fn first(lo: i64, hi: i64, holds: impl Fn(i64) -> bool) -> i128 {
     lo
 }
 
-/// The base price span of each class among the priced products of `set`.
+/// The priced products of `set`, read once: (ordinal, class, base price), in ordinal order.
+type Priced = Vec<(u32, u32, i64)>;
+
+/// The priced products of `set`, and each class's base price span among them.
 fn spans(
     bits: &FacetBits,
     set: &RoaringBitmap,
     show: &impl Fn(i64, &Product) -> Option<i64>,
-) -> Vec<Option<Span>> {
+) -> (Priced, Vec<Option<Span>>) {
+    let mut priced: Priced = Vec::with_capacity(set.len() as usize);
     let mut spans: Vec<Option<(i64, i64)>> = vec![None; bits.classes.len()];
     for ordinal in set {
         let base = bits.base[ordinal as usize];
         if base == NO_PRICE {
             continue;
         }
-        let span = &mut spans[bits.class[ordinal as usize] as usize];
+        let class = bits.class[ordinal as usize];
+        priced.push((ordinal, class, base));
+        let span = &mut spans[class as usize];
         *span = Some(match *span {
             None => (base, base),
             Some((lo, hi)) => (lo.min(base), hi.max(base)),
         });
     }
-    spans
+    let spans = spans
         .into_iter()
         .zip(&bits.classes)
         .map(|(span, (_, product))| {
@@ -64,7 +70,8 @@ fn spans(
                 top: top as i64,
             })
         })
-        .collect()
+        .collect();
+    (priced, spans)
 }
 
 /// The priced products of `set` whose shown price lies in `lo..=hi`.
@@ -74,7 +81,7 @@ pub fn within(
     (lo, hi): (Option<i64>, Option<i64>),
     show: &impl Fn(i64, &Product) -> Option<i64>,
 ) -> RoaringBitmap {
-    let spans = spans(bits, set, show);
+    let (priced, spans) = spans(bits, set, show);
     // Per class, the base prices kept: from the first showing at least `lo` to the last
     // showing at most `hi`.
     let bounds: Vec<Option<(i128, i128)>> = spans
@@ -92,14 +99,11 @@ pub fn within(
             Some((from, to))
         })
         .collect();
-    set.iter()
-        .filter(|ordinal| {
-            let base = bits.base[*ordinal as usize];
-            let bound = bounds[bits.class[*ordinal as usize] as usize];
-            base != NO_PRICE
-                && bound.is_some_and(|(from, to)| (from..=to).contains(&i128::from(base)))
-        })
-        .collect()
+    let kept = priced.into_iter().filter(|(_, class, base)| {
+        bounds[*class as usize].is_some_and(|(from, to)| (from..=to).contains(&i128::from(*base)))
+    });
+    RoaringBitmap::from_sorted_iter(kept.map(|(ordinal, _, _)| ordinal))
+        .expect("ordinals come in order")
 }
 
 /// The shown price range of `set` and its histogram (as `facets::price_range` would make it
@@ -110,7 +114,7 @@ pub fn range(
     buckets: usize,
     show: &impl Fn(i64, &Product) -> Option<i64>,
 ) -> Option<PriceRange> {
-    let spans = spans(bits, set, show);
+    let (priced, spans) = spans(bits, set, show);
     let shown = |class: usize, base: i64| show(base, &bits.classes[class].1);
     let mut ends: Option<(i64, i64)> = None;
     for (class, span) in spans.iter().enumerate() {
@@ -139,16 +143,35 @@ pub fn range(
                 .collect(),
         })
         .collect();
-    let mut counts = vec![0usize; layout.n];
-    for ordinal in set {
-        let base = bits.base[ordinal as usize];
-        let class = bits.class[ordinal as usize] as usize;
-        let Some(span) = spans[class] else { continue };
-        if base == NO_PRICE || base > span.top {
+    // Thresholds as i64 for a branch-free count (a threshold past i64::MAX, which no base
+    // price reaches, saturates: only a base of exactly i64::MAX then takes the exact path).
+    let narrow: Vec<Vec<i64>> = thresholds
+        .iter()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| (*t).min(i64::MAX.into()) as i64)
+                .collect()
+        })
+        .collect();
+    let tops: Vec<i64> = spans
+        .iter()
+        .map(|s| s.map_or(NO_PRICE, |s| s.top))
+        .collect();
+    // Four interleaved tallies: consecutive products mostly land in the same bucket, and one
+    // counter would make every increment wait for the previous one.
+    let mut lanes = vec![[0usize; 4]; layout.n];
+    for (i, (_, class, base)) in priced.into_iter().enumerate() {
+        let class = class as usize;
+        // Of a class the market cannot show (top NO_PRICE), or above its top.
+        if base > tops[class] || tops[class] == NO_PRICE {
             continue;
         }
-        let at = thresholds[class].partition_point(|t| *t <= i128::from(base));
-        counts[at] += 1;
+        let at = match base {
+            i64::MAX => thresholds[class].partition_point(|t| *t <= i128::from(base)),
+            _ => narrow[class].iter().map(|t| usize::from(*t <= base)).sum(),
+        };
+        lanes[at][i & 3] += 1;
     }
+    let counts = lanes.iter().map(|l| l.iter().sum()).collect();
     Some(layout.range(min, max, counts))
 }
