@@ -144,24 +144,36 @@ pub async fn graphql_get(
     };
     // `new EventSource(url)` from any page is a GET with `Accept: text/event-stream` and no
     // preflight: the pipeline's policy keeps mutations off it as off any GET.
-    let streams = super::live::wants_event_stream(headers);
-    let door = match streams {
+    let door = match super::live::wants_event_stream(headers) {
         true => Door::EventStream { over_get: true },
         false => Door::Get,
     };
     let media = Media::of(headers);
-    let admitted = match state
-        .gateway
-        .admit(door, &super::caller::caller(&state, &parts), request)
-    {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refused(&state, media, refusal),
-    };
-    if streams {
-        return super::live::event_stream(&state, admitted);
+    match admit(&state, &parts, door, request, media) {
+        Ok(admitted) => {
+            let answer = state.gateway.answer(admitted).await;
+            super::http_cache::cached(headers, answer, |a| media.answer(a))
+        }
+        Err(response) => *response,
     }
-    let answer = state.gateway.answer(admitted).await;
-    super::http_cache::cached(headers, answer, |a| media.answer(a))
+}
+
+/// One request through the pipeline as it came through `door`: refused with the status its
+/// stage calls for, streamed as server-sent events when the door streams, else admitted for a
+/// JSON answer.
+fn admit(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    door: Door,
+    request: async_graphql::Request,
+    media: Media,
+) -> Result<crate::graphql::pipeline::Admitted, Box<Response>> {
+    let caller = super::caller::caller(state, parts);
+    match state.gateway.admit(door, &caller, request) {
+        Err(refusal) => Err(Box::new(refused(state, media, refusal))),
+        Ok(admitted) if door.streams() => Err(Box::new(super::live::event_stream(state, admitted))),
+        Ok(admitted) => Ok(admitted),
+    }
 }
 
 /// What a POST body holds, by its content type.
@@ -268,23 +280,15 @@ pub async fn graphql_post(
         }
         Err(refused) => return rejected_response(refused),
     };
-    let streams = super::live::wants_event_stream(headers);
-    let door = match streams {
+    let door = match super::live::wants_event_stream(headers) {
         true => Door::EventStream { over_get: false },
         false => Door::Post {
             json: kind == PostBody::Json,
         },
     };
     let media = Media::of(headers);
-    let admitted = match state
-        .gateway
-        .admit(door, &super::caller::caller(&state, &parts), request)
-    {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refused(&state, media, refusal),
-    };
-    if streams {
-        return super::live::event_stream(&state, admitted);
+    match admit(&state, &parts, door, request, media) {
+        Ok(admitted) => media.answer(state.gateway.answer(admitted).await),
+        Err(response) => *response,
     }
-    media.answer(state.gateway.answer(admitted).await)
 }

@@ -278,14 +278,14 @@ pub fn reference(
             }
         }
     }
+    let price = price_range(&prices, shape.buckets);
     assemble(
         filter,
         shape,
-        brands,
-        categories,
+        (brands, categories),
         options,
         (yes, no),
-        prices,
+        price,
     )
 }
 
@@ -320,11 +320,10 @@ pub(super) fn option_values(
 pub(super) fn assemble(
     filter: &ListingFilter,
     shape: FacetShape,
-    brands: Tally,
-    categories: Tally,
+    (brands, categories): (Tally, Tally),
     mut options: BTreeMap<OptionName, Tally>,
     (yes, no): (usize, usize),
-    prices: Vec<i64>,
+    price: Option<PriceRange>,
 ) -> Facets {
     let options = OptionName::ALL
         .into_iter()
@@ -344,7 +343,7 @@ pub(super) fn assemble(
         category: finish(categories, &[], shape.max_values),
         options,
         available: availability(filter, yes, no),
-        price: price_range(&prices, shape.buckets),
+        price,
     }
 }
 

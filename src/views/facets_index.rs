@@ -24,16 +24,7 @@ pub fn facets(
     shape: FacetShape,
 ) -> (Facets, ScopeKey) {
     let filter = &request.filter;
-    let mut given = Vec::new();
-    if let Some(category) = &filter.category {
-        given.push(ScopeKey::Category(category.trim_end_matches('/').into()));
-    }
-    if let Some(brand) = &filter.brand {
-        given.push(ScopeKey::Brand(brand_key(brand)));
-    }
-    if given.is_empty() {
-        given.push(ScopeKey::All);
-    }
+    let given = super::index::given_scopes(filter);
     let bits_of = |key: &ScopeKey| index.scopes.get(key).map(|s| &s.bits);
     let narrowest = given
         .iter()
@@ -113,16 +104,8 @@ pub fn facets(
             tally(&mut categories, path, path, count);
         }
     }
-    let mut facets = assemble(
-        filter,
-        shape,
-        brands,
-        categories,
-        options,
-        (yes, no),
-        Vec::new(),
-    );
-    facets.price = price;
+    let lists = (brands, categories);
+    let facets = assemble(filter, shape, lists, options, (yes, no), price);
     (facets, narrowest)
 }
 

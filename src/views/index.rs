@@ -152,6 +152,21 @@ pub fn scopes_of(product: &Product) -> Vec<ScopeKey> {
     keys
 }
 
+/// The scopes a listing's filter names (its category and brand), or the whole catalog.
+pub fn given_scopes(filter: &super::listing::ListingFilter) -> Vec<ScopeKey> {
+    let mut given = Vec::new();
+    if let Some(category) = &filter.category {
+        given.push(ScopeKey::Category(category.trim_end_matches('/').into()));
+    }
+    if let Some(brand) = &filter.brand {
+        given.push(ScopeKey::Brand(brand_key(brand)));
+    }
+    if given.is_empty() {
+        given.push(ScopeKey::All);
+    }
+    given
+}
+
 pub fn brand_key(brand: &str) -> Box<str> {
     brand.to_ascii_lowercase().into_boxed_str()
 }

@@ -5,7 +5,7 @@
 use std::ops::Bound::{self, Excluded, Included, Unbounded};
 use std::sync::Arc;
 
-use super::index::{brand_key, Id, Indexed, ListingIndex, Ordered, Scope, ScopeKey};
+use super::index::{Id, Indexed, ListingIndex, Ordered, Scope, ScopeKey};
 use super::index_price::PriceWalk;
 use super::listing::{select_page, ListingItem, ListingPage, ListingRequest, Matcher};
 use super::listing::{Position, SortKey, SortValue};
@@ -114,16 +114,7 @@ pub fn list(
     count: bool,
 ) -> Listed {
     let filter = &request.filter;
-    let mut given = Vec::new();
-    if let Some(category) = &filter.category {
-        given.push(ScopeKey::Category(category.trim_end_matches('/').into()));
-    }
-    if let Some(brand) = &filter.brand {
-        given.push(ScopeKey::Brand(brand_key(brand)));
-    }
-    if given.is_empty() {
-        given.push(ScopeKey::All);
-    }
+    let given = super::index::given_scopes(filter);
     let narrowest = given
         .iter()
         .min_by_key(|k| index.scopes.get(*k).map_or(0, Scope::len))
