@@ -19,7 +19,7 @@ use super::freshness::{
     compact, freshness_value, stale_response, wants_breakdown, with_extension, FreshnessCache,
 };
 use super::in_context::take_in_context;
-use super::limits::{Deadline, Limits};
+use super::limits::{Deadline, Limits, ScopesOf};
 pub use super::memo::MemoStats;
 use super::memo::{InFlight, Memo};
 use super::parse_cache::{ParseCache, Parsed};
@@ -33,7 +33,7 @@ use crate::config::GraphqlSettings;
 use crate::live::ChangeHub;
 use crate::status::IngestStatus;
 use crate::views::reads::{ReadLog, RecordingReader};
-use crate::views::{Catalog, ViewKind};
+use crate::views::Catalog;
 
 /// async-graphql's messages for its built-in limits, which carry no code of their own.
 const DEPTH_MESSAGE: &str = "Query is nested too deep.";
@@ -160,10 +160,13 @@ impl Gateway {
     /// Parses through the cache, within the operation limits (a parse failure is
     /// `GRAPHQL_PARSE_FAILED`).
     pub(super) fn parse(&self, request: &Request) -> Result<Parsed, ServerError> {
-        let products = self.catalog.len(ViewKind::Products);
         let operation_name = request.operation_name.as_deref();
-        self.parsed
-            .parse(&request.query, operation_name, &request.variables, products)
+        self.parsed.parse(
+            &request.query,
+            operation_name,
+            &request.variables,
+            &ScopesOf(&self.catalog),
+        )
     }
 
     /// Hands async-graphql its own copy of the document, with the selected operation's

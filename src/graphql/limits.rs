@@ -116,6 +116,28 @@ fn check(limit: Limit, got: usize, max: usize) -> Result<(), LimitExceeded> {
     }
 }
 
+/// How many products a listing's scope holds (its category and brand, or the whole catalog):
+/// the walks and facets that look at each product of the scope cost one unit per ten of them.
+pub trait ScopeSizes {
+    fn scope(&self, category: Option<&str>, brand: Option<&str>) -> usize;
+}
+
+/// A catalog of this many products, every scope priced as the whole catalog.
+impl ScopeSizes for usize {
+    fn scope(&self, _: Option<&str>, _: Option<&str>) -> usize {
+        *self
+    }
+}
+
+/// The catalog's listing scopes as they stand.
+pub struct ScopesOf<'c>(pub &'c crate::views::Catalog);
+
+impl ScopeSizes for ScopesOf<'_> {
+    fn scope(&self, category: Option<&str>, brand: Option<&str>) -> usize {
+        self.0.scope_len(category, brand)
+    }
+}
+
 impl Limits {
     /// Before parsing: tokens and bracket nesting of the text.
     pub fn check_text(&self, query: &str) -> Result<(), LimitExceeded> {
@@ -125,13 +147,13 @@ impl Limits {
     }
 
     /// After parsing: aliases and directives anywhere in the document, root fields and cost of
-    /// the selected operation, with `products` in the catalog.
+    /// the selected operation, listings priced by the size of their scopes.
     pub fn check_document(
         &self,
         document: &ExecutableDocument,
         operation_name: Option<&str>,
         variables: &Variables,
-        products: usize,
+        sizes: &dyn ScopeSizes,
     ) -> Result<(), LimitExceeded> {
         let mut counts = Counts::default();
         for (_, operation) in document.operations.iter() {
@@ -154,7 +176,7 @@ impl Limits {
             variables: with_defaults.as_ref().unwrap_or(variables),
             fragments: &document.fragments,
             memo: HashMap::new(),
-            scan_units: products.div_ceil(SCANNED_PRODUCTS_PER_UNIT),
+            sizes,
         };
         let root = &operation.selection_set.node;
         check(
@@ -222,7 +244,7 @@ struct Cost<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     /// Cost of each fragment's selection, computed once however often it is spread.
     memo: HashMap<Name, usize>,
-    scan_units: usize,
+    sizes: &'a dyn ScopeSizes,
 }
 
 impl Cost<'_> {
@@ -290,18 +312,15 @@ impl Cost<'_> {
                     .map_or(self.limits.default_page_size, |n| {
                         n.clamp(0, self.limits.max_page_size as i64) as usize
                     });
-                let walk = if self.walks(field) {
-                    self.scan_units
-                } else {
-                    1
-                };
+                let scan_units = self.scan_units(field);
+                let walk = if self.walks(field) { scan_units } else { 1 };
                 // Facets are computed once per listing, not per item: over the scope's
                 // bitmaps, looking at each product of the scope for the price facet.
                 let facets = self.facets_cost(field, depth);
                 let items = children.saturating_sub(facets).max(1);
                 let facets = match facets {
                     0 => 0,
-                    n => n.saturating_add(self.scan_units),
+                    n => n.saturating_add(scan_units),
                 };
                 walk.saturating_add(page.max(1).saturating_mul(items))
                     .saturating_add(facets)
@@ -313,6 +332,29 @@ impl Cost<'_> {
             }
             _ => 1usize.saturating_add(children),
         }
+    }
+
+    /// Units of looking at every product of the listing's scope (its category and brand as
+    /// given, literally or by variable).
+    fn scan_units(&self, field: &Field) -> usize {
+        let given = |name: &str| -> Option<String> {
+            let value = match self.argument(field, "filter")? {
+                ArgumentValue::Const(ConstValue::Object(f)) => f.get(name)?.clone(),
+                ArgumentValue::Literal(Value::Object(f)) => match f.get(name)? {
+                    Value::Variable(var) => self.variables.get(var)?.clone(),
+                    other => other.clone().into_const()?,
+                },
+                _ => return None,
+            };
+            match value {
+                ConstValue::String(s) => Some(s),
+                _ => None,
+            }
+        };
+        let (category, brand) = (given("category"), given("brand"));
+        self.sizes
+            .scope(category.as_deref(), brand.as_deref())
+            .div_ceil(SCANNED_PRODUCTS_PER_UNIT)
     }
 
     /// The cost of the `facets` fields selected directly under a listing (0: none).

@@ -28,7 +28,7 @@ fn check_with(
     let limits = limits();
     limits.check_text(query)?;
     let document = parse_query(query).unwrap();
-    limits.check_document(&document, None, &Variables::from_json(variables), products)
+    limits.check_document(&document, None, &Variables::from_json(variables), &products)
 }
 
 fn refused_by(query: &str, products: usize) -> Option<Limit> {
@@ -150,7 +150,7 @@ fn fragments_are_costed_once_however_often_spread() {
     limits.max_aliases = 100;
     limits.max_root_fields = 100;
     let document = parse_query(&query).unwrap();
-    let result = limits.check_document(&document, None, &Variables::default(), 0);
+    let result = limits.check_document(&document, None, &Variables::default(), &0);
     assert_eq!(result.map_err(|e| e.limit), Err(Limit::Cost));
 }
 
@@ -164,10 +164,55 @@ fn facets_cost_a_scan_of_the_scope_once() {
         let mut limits = limits();
         limits.max_page_size = 50;
         limits.max_cost = 1_000;
-        limits.check_document(&document, None, &Variables::default(), products)
+        limits.check_document(&document, None, &Variables::default(), &products)
     };
     assert_eq!(cost(plain, 5_000), Ok(()));
     assert_eq!(cost(faceted, 5_000), Ok(()), "500 scan units + 50 + 2");
     assert_eq!(cost(faceted, 10_000).map_err(|e| e.limit), Err(Limit::Cost));
     assert_eq!(cost(plain, 10_000), Ok(()), "facets are what costs");
+}
+
+/// Walks and facets are priced by the scope the listing names (a category of 2,000 in a
+/// catalog of 200,000), by literal or variable.
+#[test]
+fn walks_and_facets_are_priced_by_their_scope() {
+    struct Sizes;
+    impl ScopeSizes for Sizes {
+        fn scope(&self, category: Option<&str>, brand: Option<&str>) -> usize {
+            match (category, brand) {
+                (Some("women/bags"), None) => 2_000,
+                (Some("women/bags"), Some("loro")) => 300,
+                (Some(_), _) => 0,
+                (None, _) => 200_000,
+            }
+        }
+    }
+    let cost = |query: &str, variables: serde_json::Value| {
+        let document = parse_query(query).unwrap();
+        let mut limits = limits();
+        limits.max_cost = 1_000;
+        limits.max_aliases = 10;
+        let variables = Variables::from_json(variables);
+        limits
+            .check_document(&document, None, &variables, &Sizes)
+            .map_err(|e| e.limit)
+    };
+    let none = serde_json::json!({});
+    let bags = "{ products(first: 5, filter: {category: \"women/bags\"}) { facets { id } } }";
+    assert_eq!(cost(bags, none.clone()), Ok(()), "200 units of scope");
+    let all = "{ products(first: 5) { facets { id } } }";
+    assert_eq!(cost(all, none.clone()), Err(Limit::Cost), "20,000 units");
+    let by_variable = "query($c: String) { products(first: 5, filter: {category: $c, query: \"x\"}) { totalCount } }";
+    assert_eq!(
+        cost(by_variable, serde_json::json!({"c": "women/bags"})),
+        Ok(())
+    );
+    assert_eq!(
+        cost(by_variable, none),
+        Err(Limit::Cost),
+        "no category: the catalog"
+    );
+    let filter = "query($f: ProductFilter) { products(first: 5, filter: $f) { facets { id } } }";
+    let f = serde_json::json!({"f": {"category": "women/bags", "brand": "loro"}});
+    assert_eq!(cost(filter, f), Ok(()));
 }

@@ -8,7 +8,7 @@ use async_graphql::parser::parse_query;
 use async_graphql::{ServerError, Variables};
 
 use super::errors::{with_code, ApiError};
-use super::limits::Limits;
+use super::limits::{Limits, ScopeSizes};
 use super::plan::Prepared;
 
 /// Estimated bytes a parsed document and its plans hold per byte of its text (names,
@@ -49,10 +49,10 @@ impl ParseCache {
         query: &str,
         operation_name: Option<&str>,
         variables: &Variables,
-        products: usize,
+        sizes: &dyn ScopeSizes,
     ) -> Result<Parsed, ServerError> {
         let parsed = self.document(query)?;
-        self.check(&parsed, operation_name, variables, products)?;
+        self.check(&parsed, operation_name, variables, sizes)?;
         Ok(parsed)
     }
 
@@ -82,15 +82,10 @@ impl ParseCache {
         parsed: &Parsed,
         operation_name: Option<&str>,
         variables: &Variables,
-        products: usize,
+        sizes: &dyn ScopeSizes,
     ) -> Result<(), ServerError> {
         self.limits
-            .check_document(
-                &parsed.prepared.document,
-                operation_name,
-                variables,
-                products,
-            )
+            .check_document(&parsed.prepared.document, operation_name, variables, sizes)
             .map_err(|e| ApiError::from(e).to_server_error())
     }
 

@@ -178,6 +178,24 @@ impl Catalog {
         }
     }
 
+    /// Products in the listing scope a filter's category and brand name (the smaller of the
+    /// two; 0 for one nobody is in); the whole catalog while the indexes are rebuilt.
+    pub fn scope_len(&self, category: Option<&str>, brand: Option<&str>) -> usize {
+        let Some(index) = self.index.ready() else {
+            return self.len(super::ViewKind::Products);
+        };
+        let filter = super::listing::ListingFilter {
+            category: category.map(str::to_string),
+            brand: brand.map(str::to_string),
+            ..Default::default()
+        };
+        super::index::given_scopes(&filter)
+            .iter()
+            .map(|key| index.scopes.get(key).map_or(0, |s| s.len()))
+            .min()
+            .unwrap_or(0)
+    }
+
     /// Bytes held by the facet bitmaps: the scopes' and those of `index_facets`.
     pub fn facet_bytes(&self) -> usize {
         let index = self.index.read();

@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 
-use crate::common::error_code;
+use std::time::Duration;
+
+use crate::common::{error_code, wait_until};
 use crate::helpers::spawn_app;
 
 const FACETS: &str = "query($filter: ProductFilter) @inContext(country: GB) {
@@ -139,5 +141,27 @@ async fn bad_filter_values_are_user_errors() {
         .query(FACETS, json!({"filter": {"brands": many}}))
         .await;
     assert_eq!(error_code(&r), "BAD_USER_INPUT", "{r}");
+    app.stop().await;
+}
+
+/// Facets are priced by the scope they count: a category's are allowed where the whole
+/// catalog's go past `max_cost`.
+#[tokio::test]
+async fn facets_cost_their_scope_not_the_catalog() {
+    let app = spawn_app("[demo]\nproducts = 3000\n[graphql]\nmax_cost = 250\n").await;
+    app.client.wait_ready().await;
+    // While the listing indexes are built after the demo's bulk load, scopes are priced as
+    // the whole catalog (listings scan meanwhile): wait for them.
+    let client = &app.client;
+    let narrow = wait_until("a category's facets", Duration::from_secs(10), || async {
+        let r = client
+            .query(FACETS, json!({"filter": {"category": "women/bags"}}))
+            .await;
+        r["errors"].is_null().then_some(r)
+    })
+    .await;
+    assert!(total(&narrow) > 0);
+    let whole = app.client.query(FACETS, json!({})).await;
+    assert_eq!(error_code(&whole), "MAX_COST_LIMIT", "{whole}");
     app.stop().await;
 }

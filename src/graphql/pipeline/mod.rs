@@ -31,10 +31,10 @@ use super::errors::ApiError;
 use super::freshness::MAX_STALENESS;
 use super::gateway::Gateway;
 use super::limits::Deadline;
+use super::limits::ScopesOf;
 use super::memo::{Memo, Probe};
 use super::parse_cache::Parsed;
 use super::request_metrics::record_request;
-use crate::views::ViewKind;
 
 /// A request that passed every rule: the only thing the gateway executes.
 pub struct Admitted {
@@ -195,9 +195,13 @@ impl Gateway {
         if let Some(operation) = operation {
             door.allows(operation).map_err(Refusal::Policy)?;
         }
-        let products = self.catalog.len(ViewKind::Products);
         self.parsed
-            .check(&parsed, operation_name, &request.variables, products)
+            .check(
+                &parsed,
+                operation_name,
+                &request.variables,
+                &ScopesOf(&self.catalog),
+            )
             .map_err(Refusal::Invalid)?;
         let operation = operation.unwrap_or(OperationType::Query);
         // Only mutations (holds per client) and subscriptions (subscriptions per client) ask
