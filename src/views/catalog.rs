@@ -81,6 +81,14 @@ pub struct Catalog {
     pub(super) hold_writes: std::sync::Mutex<()>,
 }
 
+/// What moved for a SKU whose products' summaries are refreshed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Moved {
+    Price,
+    /// Its stock or its holds: its prices did not change.
+    Stock,
+}
+
 /// Insert `value` under `key` only if its version is greater than the stored one.
 fn upsert_versioned<T>(
     map: &Map<Arc<T>>,
@@ -167,7 +175,7 @@ impl Catalog {
                 }
                 let sku = p.sku.clone();
                 let outcome = upsert_versioned(&self.prices, &sku, p, |p| p.version);
-                self.refresh_owner_of(&sku, outcome);
+                self.refresh_owner_of(&sku, outcome, Moved::Price);
                 outcome
             }
             Change::Inventory(i) => {
@@ -177,13 +185,13 @@ impl Catalog {
                 if outcome == ApplyOutcome::Applied {
                     self.account_for(&sku, &accounted);
                 }
-                self.refresh_owner_of(&sku, outcome);
+                self.refresh_owner_of(&sku, outcome, Moved::Stock);
                 outcome
             }
             Change::Reservation(event) => {
                 let sku = event.sku().to_string();
                 let outcome = self.apply_reservation(event);
-                self.refresh_owner_of(&sku, outcome);
+                self.refresh_owner_of(&sku, outcome, Moved::Stock);
                 outcome
             }
             Change::Delete(ViewKind::Reservations, _) => ApplyOutcome::Stale,
@@ -210,12 +218,12 @@ impl Catalog {
             }
             Change::Delete(ViewKind::Prices, sku) => {
                 self.prices.remove(sku.as_str());
-                self.refresh_owner_of(&sku, ApplyOutcome::Deleted);
+                self.refresh_owner_of(&sku, ApplyOutcome::Deleted, Moved::Price);
                 ApplyOutcome::Deleted
             }
             Change::Delete(ViewKind::Inventory, sku) => {
                 self.inventory.remove(sku.as_str());
-                self.refresh_owner_of(&sku, ApplyOutcome::Deleted);
+                self.refresh_owner_of(&sku, ApplyOutcome::Deleted, Moved::Stock);
                 ApplyOutcome::Deleted
             }
         }
@@ -277,8 +285,9 @@ impl Catalog {
         }
     }
 
-    /// Recomputes the summaries of the products listing `sku` after its price or stock changed.
-    pub(super) fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome) {
+    /// Recomputes the summaries of the products listing `sku` after its price or stock changed
+    /// (after a stock change only that SKU is read again: see `summary::restocked`).
+    pub(super) fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome, moved: Moved) {
         if outcome == ApplyOutcome::Stale || self.in_bulk() {
             return;
         }
@@ -289,14 +298,18 @@ impl Catalog {
             // Under the product's stripe, so this summary is computed after every change that
             // an earlier refresh of the product might have missed.
             let _writing = self.product_writes.lock(&id);
-            let Some(product) = self
+            let Some((product, held)) = self
                 .products
                 .get(id.as_str())
-                .map(|e| Arc::clone(&e.product))
+                .map(|e| (Arc::clone(&e.product), e.summary))
             else {
                 continue;
             };
-            let summary = summarize(self, &product);
+            let summary = match moved {
+                Moved::Stock => super::summary::restocked(self, &product, held, sku),
+                Moved::Price => None,
+            };
+            let summary = summary.unwrap_or_else(|| summarize(self, &product));
             let moved = match self.products.get_mut(id.as_str()) {
                 Some(mut entry) if Arc::ptr_eq(&entry.product, &product) => {
                     std::mem::replace(&mut entry.summary, summary) != summary

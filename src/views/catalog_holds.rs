@@ -284,7 +284,7 @@ impl Catalog {
             ended
         };
         for sku in &ended {
-            self.refresh_owner_of(sku, ApplyOutcome::Applied);
+            self.refresh_owner_of(sku, ApplyOutcome::Applied, super::catalog::Moved::Stock);
             self.changed(Some(sku));
         }
         ended.len()

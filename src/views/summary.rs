@@ -73,7 +73,7 @@ pub struct ProductSummary {
 pub struct Stocked(pub u64);
 
 impl Stocked {
-    const LAST: usize = 63;
+    pub(super) const LAST: usize = 63;
 
     pub fn set(&mut self, variant: usize) {
         self.0 |= 1 << variant.min(Self::LAST);
@@ -106,4 +106,33 @@ pub fn summarize(views: &impl StockAndPrices, product: &Product) -> ProductSumma
         }
     }
     summary
+}
+
+/// `held` once the stock of `sku` (or its holds) moved and nothing else did: only that SKU is
+/// read again, not every variant. `None` when it sits past the 63rd variant (the last bit of
+/// [`Stocked`] stands for all of those): then compute the summary whole.
+pub fn restocked(
+    views: &impl StockAndPrices,
+    product: &Product,
+    held: ProductSummary,
+    sku: &str,
+) -> Option<ProductSummary> {
+    let mut summary = held;
+    let mut now: Option<bool> = None;
+    for (at, variant) in product.variants.iter().enumerate() {
+        if variant.sku != sku {
+            continue;
+        }
+        if at >= Stocked::LAST {
+            return None;
+        }
+        let in_stock =
+            *now.get_or_insert_with(|| views.price(sku).is_some() && views.available(sku) > 0);
+        summary.stocked.0 &= !(1u64 << at);
+        if in_stock {
+            summary.stocked.set(at);
+        }
+    }
+    summary.available_for_sale = summary.stocked.0 != 0;
+    Some(summary)
 }

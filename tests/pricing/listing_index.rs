@@ -408,3 +408,24 @@ fn changes_during_a_rebuild_are_replayed() {
 fn ids_of(page: &ListingPage) -> Vec<&str> {
     page.items.iter().map(|i| i.product.id.as_str()).collect()
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)))]
+
+    /// The summaries kept change by change (prices, stock, deletions, bulk loads) are the ones
+    /// computed from scratch from the views.
+    #[test]
+    fn kept_summaries_equal_summaries_from_scratch(
+        ops in prop::collection::vec(op(), 0..120),
+    ) {
+        let catalog = Catalog::new();
+        let mut version = 0;
+        apply(&catalog, &ops, &mut version);
+        let mut kept = Vec::new();
+        catalog.for_each_product(|e| kept.push((e.product.clone(), e.summary)));
+        for (product, summary) in kept {
+            prop_assert_eq!(summary, vitrine::views::summarize(&catalog, &product), "{}", product.id);
+        }
+    }
+}
