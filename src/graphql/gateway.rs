@@ -1,5 +1,6 @@
-//! The request pipeline around the schema: cached parsing, operation limits, error codes and
-//! memoized answers that are proven current before reuse.
+//! The gateway around the schema: cached parsing, error codes, execution through async-graphql
+//! with the request's deadline, and the state the pipeline (`pipeline`) and the answer memo
+//! share. Requests reach it only admitted by the pipeline (`pipeline::execute`).
 //!
 //! Done here rather than as an async-graphql extension because any installed extension puts
 //! every field resolution through the extension chain, which costs more than the work itself.
@@ -7,24 +8,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerError};
-use futures::stream::BoxStream;
-use futures::StreamExt;
 
-use super::answer::{outcome_of, to_answer, Cacheable, JsonAnswer, Outcome};
+use super::answer::{outcome_of, Outcome};
 use super::errors::{with_code, ApiError};
+use super::freshness::FreshnessCache;
 pub use super::freshness::MAX_STALENESS;
-use super::freshness::{
-    compact, freshness_value, stale_response, wants_breakdown, with_extension, FreshnessCache,
-};
 use super::in_context::take_in_context;
 use super::limits::{Deadline, Limits, ScopesOf};
 pub use super::memo::MemoStats;
 use super::memo::{InFlight, Memo};
 use super::parse_cache::{ParseCache, Parsed};
 use super::persisted::PersistedQueries;
-use super::pipeline::{Admitted, Refusal};
 use super::plan::PlannerMode;
 pub use super::planned::PlanStats;
 use super::request_metrics::{operation_label, record_request};
@@ -44,7 +40,7 @@ const INPUT_MESSAGE: &str = "Failed to parse";
 /// The schema plus what each request goes through before and after it.
 #[derive(Clone)]
 pub struct Gateway {
-    schema: VitrineSchema,
+    pub(super) schema: VitrineSchema,
     pub(super) catalog: Arc<Catalog>,
     hub: Arc<ChangeHub>,
     pub(super) status: Arc<IngestStatus>,
@@ -58,11 +54,11 @@ pub struct Gateway {
     pub(super) in_flight: Arc<InFlight>,
     max_depth: usize,
     pub(super) max_complexity: usize,
-    freshness: Arc<FreshnessCache>,
+    pub(super) freshness: Arc<FreshnessCache>,
     /// Where the app installs the reservation desk.
     desk: super::mutation::DeskSlot,
     /// How long shared caches may keep a product page or listing answered over GET.
-    cache_max_age_secs: u64,
+    pub(super) cache_max_age_secs: u64,
     /// APQ registrations and trusted documents.
     pub(super) persisted: Arc<PersistedQueries>,
     /// What resolvers read from the schema's data, for plans.
@@ -263,125 +259,6 @@ impl Gateway {
         record_request(operation, started, response.errors.is_empty());
         (response, reader.take_log(), operation)
     }
-
-    /// Executes an admitted request (a batch entry, a WebSocket or SSE query or mutation) and
-    /// returns its response with the freshness extension.
-    pub async fn execute(&self, admitted: Admitted) -> Response {
-        let request = admitted.request();
-        let (max_lag, breakdown) = freshness_value(&self.status);
-        let full = wants_breakdown(request);
-        let mut response = match stale_response(request, max_lag) {
-            Some(stale) => stale,
-            None if self.planner == PlannerMode::Off => match admitted.into_parts() {
-                Ok((request, parsed, deadline, started)) => {
-                    self.run_parsed(request, parsed, deadline, started).await.0
-                }
-                Err(memo) => memoized_response(&memo.body),
-            },
-            // The planner answers in JSON: read back for the callers that want a `Response`
-            // (WebSocket queries, batches, tests).
-            None => {
-                let ran = self.run_json(admitted).await;
-                memoized_response(&ran.answer.body)
-            }
-        };
-        let stale = outcome_of(&response) == Outcome::StaleView;
-        let freshness = if full || stale {
-            breakdown
-        } else {
-            compact(max_lag)
-        };
-        response.extensions.insert("freshness".into(), freshness);
-        response
-    }
-
-    /// Executes an admitted request (a single POST or GET) as JSON, reusing a memoized body
-    /// when every record it was computed from still has the same version; with its outcome, for
-    /// HTTP status codes.
-    pub async fn answer(&self, admitted: Admitted) -> JsonAnswer {
-        let (max_lag, freshness) = self.freshness.json(&self.status);
-        let full = wants_breakdown(admitted.request());
-        let (answer, operation) = match stale_response(admitted.request(), max_lag) {
-            Some(stale) => (to_answer(&stale), None),
-            None => self.answer_json(admitted).await,
-        };
-        // Product pages and listings without errors may be cached for `cache_max_age_secs`,
-        // less the views' lag: never past the answer's own freshness. Quotes in them stay
-        // valid far longer (`checkout.quote_ttl_secs` is minutes).
-        let lag_secs = (max_lag.max(0) as u64).div_ceil(1000);
-        let cache = match operation {
-            Some("product" | "products") if self.cache_max_age_secs > lag_secs => Some(Cacheable {
-                max_age_secs: self.cache_max_age_secs - lag_secs,
-                data_len: answer.body.len().saturating_sub(1),
-            }),
-            _ => None,
-        };
-        // The breakdown (~370 bytes) only when asked for, or to say why an answer is refused;
-        // every answer carries the largest lag (`Vitrine-Max-Lag-Ms`).
-        let body = if full || answer.outcome == Outcome::StaleView {
-            with_extension(&answer.body, "freshness", &freshness)
-        } else {
-            answer.body
-        };
-        JsonAnswer {
-            body,
-            outcome: answer.outcome,
-            cache,
-            max_lag_ms: Some(max_lag),
-        }
-    }
-}
-
-impl Gateway {
-    /// A request the pipeline refused, as a JSON answer (a request error, with the lag).
-    pub fn refused(&self, refusal: Refusal) -> JsonAnswer {
-        let (max_lag, _) = self.freshness.json(&self.status);
-        JsonAnswer {
-            max_lag_ms: Some(max_lag),
-            ..to_answer(&refusal.into_response())
-        }
-    }
-
-    /// Executes an admitted request as a stream of responses: a subscription's events, or the
-    /// one response of a query or mutation (then exactly as [`Gateway::execute`]: planned,
-    /// within its deadline).
-    pub fn stream(
-        &self,
-        admitted: Admitted,
-        session_data: Option<Arc<async_graphql::Data>>,
-    ) -> BoxStream<'static, Response> {
-        let gateway = self.clone();
-        if admitted.operation() != OperationType::Subscription {
-            return futures::stream::once(async move { gateway.execute(admitted).await }).boxed();
-        }
-        // A subscription lives long: its reads are not logged (nothing would check them). Its
-        // setup checks the deadline; its events are not the request's work.
-        let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
-        let (request, parsed, deadline, _) = match admitted.into_parts() {
-            Ok(parts) => parts,
-            Err(memo) => {
-                let response = memoized_response(&memo.body);
-                return futures::stream::once(async move { response }).boxed();
-            }
-        };
-        let request = match self.with_document(request, &parsed) {
-            Ok(request) => request.data(reader).data(deadline),
-            Err(error) => {
-                return futures::stream::once(async move { Response::from_errors(vec![error]) })
-                    .boxed()
-            }
-        };
-        self.schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |response| gateway.with_codes(response))
-            .boxed()
-    }
-}
-
-/// A JSON answer read back as a `Response` (for doors that answer with one).
-fn memoized_response(body: &[u8]) -> Response {
-    serde_json::from_slice(body)
-        .unwrap_or_else(|e| Response::from_errors(vec![ServerError::new(e.to_string(), None)]))
 }
 
 /// A request refused before execution.

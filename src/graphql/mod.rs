@@ -2,6 +2,7 @@
 
 pub mod answer;
 pub mod checkout;
+pub mod cost;
 pub mod document;
 pub mod errors;
 pub mod facets;

@@ -15,6 +15,7 @@
 //!    door (a subscription's setup included; its later events are not a request's work).
 
 mod door;
+mod execute;
 mod executor;
 
 use std::sync::Arc;
