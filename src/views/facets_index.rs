@@ -65,7 +65,8 @@ pub fn facets(
         let set = &fixed & &sets.brand & &sets.stock & &sets.price;
         let set = set & sets.options(index, request, Some(name));
         let counts = options.entry(name).or_default();
-        for ((option, key), bits) in &index.facets.options {
+        for ((option, key), id) in &index.facets.options {
+            let bits = &index.facets.values[*id as usize];
             if *option != name {
                 continue;
             }
@@ -177,7 +178,8 @@ impl Sets {
             let mut any = RoaringBitmap::new();
             for value in &option.values {
                 let key = (option.name, value.to_ascii_lowercase().into_boxed_str());
-                if let Some(bits) = index.facets.options.get(&key) {
+                if let Some(id) = index.facets.options.get(&key) {
+                    let bits = &index.facets.values[*id as usize];
                     any |= if stock { &bits.stocked } else { &bits.any };
                 }
             }

@@ -36,7 +36,13 @@ pub struct FacetBits {
     free: Vec<u32>,
     /// Products available for sale.
     pub in_stock: RoaringBitmap,
-    pub options: HashMap<OptionKey, OptionBits, Hash>,
+    /// Option values by key, numbered; their bitmaps by number (a value nobody has any more
+    /// keeps its number, with empty bitmaps).
+    pub options: HashMap<OptionKey, u32, Hash>,
+    pub values: Vec<OptionBits>,
+    /// Per ordinal, the option values its product has, each with its variants that have it
+    /// (bits as in [`Stocked`]): a stock change only tests these against the in-stock mask.
+    held: Vec<Box<[(u32, u64)]>>,
     /// Per ordinal, side by side for the price facet's passes: the lowest base price
     /// ([`NO_PRICE`]: none) and the number of its HS class.
     pub base: Vec<i64>,
@@ -50,20 +56,21 @@ pub struct FacetBits {
 /// No priced variant.
 pub const NO_PRICE: i64 = i64::MIN;
 
-/// A product's distinct values of every option, lower-cased, each with whether a stocked
-/// variant has it.
-fn option_values(entry: &Indexed, stocked: Stocked) -> Vec<(OptionKey, &str, bool)> {
-    let mut out: Vec<(OptionKey, &str, bool)> = Vec::new();
+/// A product's distinct values of every option, lower-cased, each with its first spelling and
+/// the variants that have it (bits as in [`Stocked`]).
+fn memberships(entry: &Indexed) -> Vec<(OptionKey, &str, u64)> {
+    let mut out: Vec<(OptionKey, &str, u64)> = Vec::new();
     for (at, variant) in entry.product.variants.iter().enumerate() {
+        let mut bit = Stocked::default();
+        bit.set(at);
         for name in OptionName::ALL {
             let Some(value) = name.of(variant) else {
                 continue;
             };
             let key = (name, value.to_ascii_lowercase().into_boxed_str());
-            let in_stock = stocked.has(at);
             match out.iter_mut().find(|(k, _, _)| *k == key) {
-                Some((_, _, s)) => *s |= in_stock,
-                None => out.push((key, value, in_stock)),
+                Some((_, _, mask)) => *mask |= bit.0,
+                None => out.push((key, value, bit.0)),
             }
         }
     }
@@ -96,16 +103,32 @@ impl FacetBits {
         if entry.in_stock() {
             self.in_stock.insert(entry.ordinal);
         }
-        for (key, label, stocked) in option_values(entry, entry.stocked()) {
-            let bits = self.options.entry(key).or_insert_with(|| OptionBits {
-                label: label.into(),
-                ..OptionBits::default()
-            });
+        let stocked = entry.stocked().0;
+        let mut held = Vec::new();
+        for (key, label, mask) in memberships(entry) {
+            let id = match self.options.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let id = self.values.len() as u32;
+                    self.values.push(OptionBits {
+                        label: label.into(),
+                        ..OptionBits::default()
+                    });
+                    self.options.insert(key, id);
+                    id
+                }
+            };
+            let bits = &mut self.values[id as usize];
             bits.any.insert(entry.ordinal);
-            if stocked {
+            if mask & stocked != 0 {
                 bits.stocked.insert(entry.ordinal);
             }
+            held.push((id, mask));
         }
+        if self.held.len() <= at {
+            self.held.resize_with(at + 1, Default::default);
+        }
+        self.held[at] = held.into_boxed_slice();
     }
 
     pub fn remove(&mut self, entry: &Indexed) {
@@ -116,14 +139,15 @@ impl FacetBits {
             self.base[ordinal as usize] = NO_PRICE;
         }
         self.in_stock.remove(ordinal);
-        for (key, _, _) in option_values(entry, Stocked::default()) {
-            if let Some(bits) = self.options.get_mut(&key) {
-                bits.any.remove(ordinal);
-                bits.stocked.remove(ordinal);
-                if bits.any.is_empty() {
-                    self.options.remove(&key);
-                }
-            }
+        let held = self
+            .held
+            .get_mut(ordinal as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        for (id, _) in held.iter() {
+            let bits = &mut self.values[*id as usize];
+            bits.any.remove(ordinal);
+            bits.stocked.remove(ordinal);
         }
     }
 
@@ -148,9 +172,11 @@ impl FacetBits {
             true => self.in_stock.insert(entry.ordinal),
             false => self.in_stock.remove(entry.ordinal),
         };
-        for (key, _, stocked) in option_values(entry, entry.stocked()) {
-            if let Some(bits) = self.options.get_mut(&key) {
-                match stocked {
+        let stocked = entry.stocked().0;
+        if let Some(held) = self.held.get(entry.ordinal as usize) {
+            for (id, mask) in held.iter() {
+                let bits = &mut self.values[*id as usize];
+                match mask & stocked != 0 {
                     true => bits.stocked.insert(entry.ordinal),
                     false => bits.stocked.remove(entry.ordinal),
                 };
@@ -163,14 +189,17 @@ impl FacetBits {
     pub fn approx_bytes(&self) -> usize {
         let options: usize = self
             .options
-            .iter()
-            .map(|((_, value), bits)| {
-                value.len()
-                    + bits.label.len()
-                    + bits.any.serialized_size()
-                    + bits.stocked.serialized_size()
-            })
-            .sum();
+            .keys()
+            .map(|(_, value)| value.len() + 4)
+            .sum::<usize>()
+            + self
+                .values
+                .iter()
+                .map(|bits| {
+                    bits.label.len() + bits.any.serialized_size() + bits.stocked.serialized_size()
+                })
+                .sum::<usize>()
+            + self.held.iter().map(|h| 16 + h.len() * 16).sum::<usize>();
         let slots = self.slots.capacity() * std::mem::size_of::<Option<Arc<Indexed>>>()
             + self.base.capacity() * 8
             + self.class.capacity() * 4;
