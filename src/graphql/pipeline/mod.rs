@@ -6,7 +6,10 @@
 //! 1. **Who is calling**: the door identifies the [`Caller`] (client id, staleness bound).
 //! 2. **A document**: a request without a query or a persisted-query extension is refused.
 //! 3. **Persisted and trusted documents**: an APQ hash or a trusted document's id is resolved
-//!    to its text; with `trusted_documents_only` any other document is refused.
+//!    to its text; with `trusted_documents_only` any other document is refused. On the HTTP
+//!    doors, a request whose very answer (same text, operation and variables) the answer memo
+//!    holds and is current stops here, admitted with it: it was admitted with every rule below
+//!    before, as a query, and executes nothing.
 //! 4. **Parse** through the cache, within the text limits.
 //! 5. **Operation policy** ([`Door::allows`]): mutations only from a JSON POST or a WebSocket
 //!    whose `Origin` was checked, subscriptions only on streaming doors.
