@@ -1,7 +1,7 @@
 //! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
 //! the product summaries kept current as prices and stock change.
 
-use std::sync::atomic::{AtomicBool, AtomicI64};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use dashmap::mapref::entry::Entry;
@@ -10,7 +10,7 @@ use dashmap::DashMap;
 use super::catalog_index::CatalogIndex;
 use super::changes::{key_hash, ChangeLog};
 use super::claims::Claims;
-use super::holds::{Reservation, SharedHolds};
+pub use super::stock_pool::StockPool;
 pub(super) use super::stripes::ProductStripes;
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
@@ -47,7 +47,9 @@ pub struct ProductEntry {
 pub struct Catalog {
     pub(super) products: Map<ProductEntry>,
     pub(super) prices: Map<Arc<Price>>,
-    pub(super) inventory: Map<Arc<Inventory>>,
+    /// Stock on hand and the holds against it (shared by the storefronts on one pool: see
+    /// `docs/design/banners.md`).
+    pub(super) pool: Arc<StockPool>,
     intl: Map<Arc<IntlContext>>,
     /// SKU -> the products that list it (the last is its owner; see `claims`), to refresh
     /// their summaries and to find the product a SKU belongs to.
@@ -55,18 +57,6 @@ pub struct Catalog {
     /// While set (bulk loading before the service is ready), summaries are not maintained
     /// change by change; [`Catalog::end_bulk`] computes them all once.
     pub(super) bulk: AtomicBool,
-    /// Holds per SKU and reservations by id (see `holds`), and the clock reads of availability
-    /// use (Unix ms; 0 until set: every hold counts).
-    pub(super) holds: Map<SharedHolds>,
-    pub(super) reservations: Map<Arc<Reservation>>,
-    /// Client -> ids of its remembered reservations (forgotten with them), for per-client
-    /// limits.
-    pub(super) by_client: Map<Vec<String>>,
-    /// When remembered lines are forgotten and active holds end.
-    pub(super) hold_schedule: super::catalog_holds::HoldSchedule,
-    pub(super) clock_ms: AtomicI64,
-    /// SKUs that have had holds (never decreases); 0: no reservation ever applied.
-    pub(super) held_skus: std::sync::atomic::AtomicUsize,
     /// Listing indexes, changed in the same step as the product summaries they hold.
     pub(super) index: CatalogIndex,
     /// Which keys changed lately (recorded after each change is complete, and when holds end).
@@ -76,9 +66,6 @@ pub struct Catalog {
     /// two workers) cannot leave a summary computed before the other's change. Readers never
     /// take these.
     pub(super) product_writes: ProductStripes,
-    /// Holds and reservations change by read-modify-write across SKUs (a reservation's lines)
-    /// and views (stock records that account for holds): one writer at a time.
-    pub(super) hold_writes: std::sync::Mutex<()>,
 }
 
 /// What moved for a SKU whose products' summaries are refreshed.
@@ -115,7 +102,7 @@ impl StockAndPrices for Catalog {
     }
 
     fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
-        self.inventory.get(sku).map(|i| Arc::clone(i.value()))
+        self.pool.inventory.get(sku).map(|i| Arc::clone(i.value()))
     }
 
     /// On hand minus the holds active now.
@@ -181,7 +168,7 @@ impl Catalog {
             Change::Inventory(i) => {
                 let sku = i.sku.clone();
                 let accounted = i.reservations.clone();
-                let outcome = upsert_versioned(&self.inventory, &sku, i, |i| i.version);
+                let outcome = upsert_versioned(&self.pool.inventory, &sku, i, |i| i.version);
                 if outcome == ApplyOutcome::Applied {
                     self.account_for(&sku, &accounted);
                 }
@@ -222,7 +209,7 @@ impl Catalog {
                 ApplyOutcome::Deleted
             }
             Change::Delete(ViewKind::Inventory, sku) => {
-                self.inventory.remove(sku.as_str());
+                self.pool.inventory.remove(sku.as_str());
                 self.refresh_owner_of(&sku, ApplyOutcome::Deleted, Moved::Stock);
                 ApplyOutcome::Deleted
             }
@@ -366,7 +353,8 @@ impl Catalog {
     }
 
     pub fn all_inventory(&self) -> Vec<Arc<Inventory>> {
-        self.inventory
+        self.pool
+            .inventory
             .iter()
             .map(|e| Arc::clone(e.value()))
             .collect()
@@ -381,9 +369,9 @@ impl Catalog {
         match kind {
             ViewKind::Products => self.products.len(),
             ViewKind::Prices => self.prices.len(),
-            ViewKind::Inventory => self.inventory.len(),
+            ViewKind::Inventory => self.pool.inventory.len(),
             ViewKind::Intl => self.intl.len(),
-            ViewKind::Reservations => self.reservations.len(),
+            ViewKind::Reservations => self.pool.reservations.len(),
         }
     }
 

@@ -70,7 +70,7 @@ impl Catalog {
                 reserve(&self.prices, keys);
                 reserve(&self.sku_owner, keys);
             }
-            ViewKind::Inventory => reserve(&self.inventory, keys),
+            ViewKind::Inventory => reserve(&self.pool.inventory, keys),
             ViewKind::Intl | ViewKind::Reservations => {}
         }
     }
@@ -80,7 +80,7 @@ impl Catalog {
         fit(&self.products);
         fit(&self.prices);
         fit(&self.sku_owner);
-        fit(&self.inventory);
+        fit(&self.pool.inventory);
     }
 }
 

@@ -46,7 +46,7 @@ pub struct HoldCounts {
 impl Catalog {
     /// Applies one reservation event in log order.
     pub(super) fn apply_reservation(&self, event: ReservationEvent) -> ApplyOutcome {
-        let _writing = lock(&self.hold_writes);
+        let _writing = lock(&self.pool.hold_writes);
         match event {
             // Requests wait for the decider's record; nothing to apply.
             ReservationEvent::Request(_) => ApplyOutcome::Stale,
@@ -102,32 +102,38 @@ impl Catalog {
 
     fn put_holds(&self, sku: &str, holds: SkuHolds) {
         if holds.active.is_empty() {
-            self.holds.remove(sku);
-        } else if self.holds.insert(Key::from(sku), Arc::new(holds)).is_none() {
-            self.held_skus.fetch_add(1, Ordering::Release);
+            self.pool.holds.remove(sku);
+        } else if self
+            .pool
+            .holds
+            .insert(Key::from(sku), Arc::new(holds))
+            .is_none()
+        {
+            self.pool.held_skus.fetch_add(1, Ordering::Release);
         }
     }
 
     /// True until any SKU has had a hold: reads of availability can skip the holds then.
     pub fn never_held(&self) -> bool {
-        self.held_skus.load(Ordering::Acquire) == 0
+        self.pool.held_skus.load(Ordering::Acquire) == 0
     }
 
     /// Records a decided line in its reservation and the schedules.
     fn remember(&self, line: HeldLine, lines: u32) {
         let id = Key::from(line.reservation.as_str());
         let sku = Key::from(line.sku.as_str());
-        lock(&self.hold_schedule.remembered)
+        lock(&self.pool.hold_schedule.remembered)
             .entry(line.partition)
             .or_default()
             .insert((line.expires_at_ms, id.clone(), sku.clone()));
         if line.holding_at(i64::MIN) > 0 {
-            lock(&self.hold_schedule.expiries).insert((line.expires_at_ms, sku));
+            lock(&self.pool.hold_schedule.expiries).insert((line.expires_at_ms, sku));
         }
         let mut reservation = match self.reservation(&id) {
             Some(known) => (*known).clone(),
             None => {
-                self.by_client
+                self.pool
+                    .by_client
                     .entry(Key::from(line.client.as_str()))
                     .or_default()
                     .push(line.reservation.clone());
@@ -140,14 +146,14 @@ impl Catalog {
             }
         };
         reservation.lines.insert(line.sku.clone(), line);
-        self.reservations.insert(id, Arc::new(reservation));
+        self.pool.reservations.insert(id, Arc::new(reservation));
     }
 
     /// Forgets the lines of `partition` that expired before `before_ms` (the partition's own
     /// log time, so every replica forgets the same lines at the same offset); returns how many.
     fn forget(&self, partition: i32, before_ms: i64) -> usize {
         let over: Vec<Remembered> = {
-            let mut remembered = lock(&self.hold_schedule.remembered);
+            let mut remembered = lock(&self.pool.hold_schedule.remembered);
             let Some(queue) = remembered.get_mut(&partition) else {
                 return 0;
             };
@@ -173,15 +179,17 @@ impl Catalog {
         let mut reservation = (*known).clone();
         reservation.lines.remove(sku);
         if !reservation.lines.is_empty() {
-            self.reservations
+            self.pool
+                .reservations
                 .insert(Key::from(id), Arc::new(reservation));
             return;
         }
-        self.reservations.remove(id);
-        if let Some(mut ids) = self.by_client.get_mut(reservation.client.as_str()) {
+        self.pool.reservations.remove(id);
+        if let Some(mut ids) = self.pool.by_client.get_mut(reservation.client.as_str()) {
             ids.retain(|r| r != id);
         }
-        self.by_client
+        self.pool
+            .by_client
             .remove_if(reservation.client.as_str(), |_, ids| ids.is_empty());
     }
 
@@ -202,7 +210,7 @@ impl Catalog {
                 return false;
             };
             line.ended = Some(how);
-            self.reservations.insert(Key::from(id), Arc::new(r));
+            self.pool.reservations.insert(Key::from(id), Arc::new(r));
             true
         });
         if was_active || marked {
@@ -217,7 +225,7 @@ impl Catalog {
         if reservations.is_empty() {
             return;
         }
-        let _writing = lock(&self.hold_writes);
+        let _writing = lock(&self.pool.hold_writes);
         for id in reservations {
             self.end_hold(sku, id, HoldEnd::Accounted);
         }
@@ -225,16 +233,20 @@ impl Catalog {
 
     /// The lines holding stock of `sku`, in decision order.
     pub fn holds(&self, sku: &str) -> Option<SharedHolds> {
-        self.holds.get(sku).map(|h| Arc::clone(h.value()))
+        self.pool.holds.get(sku).map(|h| Arc::clone(h.value()))
     }
 
     pub fn reservation(&self, id: &str) -> Option<Arc<Reservation>> {
-        self.reservations.get(id).map(|r| Arc::clone(r.value()))
+        self.pool
+            .reservations
+            .get(id)
+            .map(|r| Arc::clone(r.value()))
     }
 
     /// Every remembered line (snapshots write these), in log order per partition.
     pub fn all_lines(&self) -> Vec<HeldLine> {
         let mut lines: Vec<HeldLine> = self
+            .pool
             .reservations
             .iter()
             .flat_map(|r| r.value().lines.values().cloned().collect::<Vec<_>>())
@@ -246,37 +258,37 @@ impl Catalog {
     /// Reservations of `client` the views remember, whatever their outcome (pending lines
     /// aside): what the per-client limit counts.
     pub fn reservations_of(&self, client: &str) -> usize {
-        self.by_client.get(client).map_or(0, |ids| ids.len())
+        self.pool.by_client.get(client).map_or(0, |ids| ids.len())
     }
 
     /// Reservations the views remember (any outcome).
     pub fn remembered_reservations(&self) -> usize {
-        self.reservations.len()
+        self.pool.reservations.len()
     }
 
     /// What the views keep for reservations.
     pub fn hold_counts(&self) -> HoldCounts {
         HoldCounts {
-            held_skus: self.holds.len(),
-            active_lines: self.holds.iter().map(|h| h.active.len()).sum(),
-            reservations: self.reservations.len(),
-            remembered_lines: self.reservations.iter().map(|r| r.lines.len()).sum(),
-            expiry_entries: lock(&self.hold_schedule.expiries).len(),
+            held_skus: self.pool.holds.len(),
+            active_lines: self.pool.holds.iter().map(|h| h.active.len()).sum(),
+            reservations: self.pool.reservations.len(),
+            remembered_lines: self.pool.reservations.iter().map(|r| r.lines.len()).sum(),
+            expiry_entries: lock(&self.pool.hold_schedule.expiries).len(),
         }
     }
 
     /// The time reads of availability use (Unix ms).
     pub fn clock_ms(&self) -> i64 {
-        self.clock_ms.load(Ordering::Relaxed)
+        self.pool.clock_ms.load(Ordering::Relaxed)
     }
 
     /// Moves the read clock to `now_ms`; the summaries of SKUs whose holds ended in between are
     /// recomputed (listings' `inStock` follows expiries). The work is the holds that ended,
     /// taken off an ordered queue. Decisions never read this clock; returns how many SKUs.
     pub fn advance_clock(&self, now_ms: i64) -> usize {
-        self.clock_ms.fetch_max(now_ms, Ordering::Relaxed);
+        self.pool.clock_ms.fetch_max(now_ms, Ordering::Relaxed);
         let ended: Vec<Key> = {
-            let mut expiries = lock(&self.hold_schedule.expiries);
+            let mut expiries = lock(&self.pool.hold_schedule.expiries);
             let mut ended = Vec::new();
             while expiries.first().is_some_and(|(at, _)| *at <= now_ms) {
                 ended.extend(expiries.pop_first().map(|(_, sku)| sku));
@@ -295,7 +307,8 @@ impl Catalog {
         if self.never_held() {
             return 0;
         }
-        self.holds
+        self.pool
+            .holds
             .get(sku)
             .map_or(0, |h| h.held_at(self.clock_ms()))
     }
