@@ -10,7 +10,8 @@ use dashmap::DashMap;
 use super::catalog_index::CatalogIndex;
 use super::changes::{key_hash, ChangeLog};
 use super::claims::Claims;
-pub use super::stock_pool::StockPool;
+use super::shared_parts::upsert_versioned;
+pub use super::shared_parts::{IntlMap, PriceList, StockPool};
 pub(super) use super::stripes::ProductStripes;
 use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
@@ -46,11 +47,13 @@ pub struct ProductEntry {
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub(super) products: Map<ProductEntry>,
-    pub(super) prices: Map<Arc<Price>>,
+    /// The price list this storefront sells at (see `docs/design/banners.md`).
+    pub(super) price_list: Arc<PriceList>,
     /// Stock on hand and the holds against it (shared by the storefronts on one pool: see
     /// `docs/design/banners.md`).
     pub(super) pool: Arc<StockPool>,
-    intl: Map<Arc<IntlContext>>,
+    /// Country pricing contexts, shared by every storefront.
+    intl_map: Arc<IntlMap>,
     /// SKU -> the products that list it (the last is its owner; see `claims`), to refresh
     /// their summaries and to find the product a SKU belongs to.
     pub(super) sku_owner: Map<Claims>,
@@ -76,29 +79,12 @@ pub(super) enum Moved {
     Stock,
 }
 
-/// Insert `value` under `key` only if its version is greater than the stored one.
-fn upsert_versioned<T>(
-    map: &Map<Arc<T>>,
-    key: &str,
-    value: T,
-    version: fn(&T) -> u64,
-) -> ApplyOutcome {
-    match map.entry(Key::from(key)) {
-        Entry::Occupied(held) if version(held.get()) >= version(&value) => ApplyOutcome::Stale,
-        Entry::Occupied(mut held) => {
-            held.insert(Arc::new(value));
-            ApplyOutcome::Applied
-        }
-        Entry::Vacant(slot) => {
-            slot.insert(Arc::new(value));
-            ApplyOutcome::Applied
-        }
-    }
-}
-
 impl StockAndPrices for Catalog {
     fn price(&self, sku: &str) -> Option<Arc<Price>> {
-        self.prices.get(sku).map(|p| Arc::clone(p.value()))
+        self.price_list
+            .prices
+            .get(sku)
+            .map(|p| Arc::clone(p.value()))
     }
 
     fn inventory(&self, sku: &str) -> Option<Arc<Inventory>> {
@@ -157,11 +143,11 @@ impl Catalog {
             Change::Product(p) => self.apply_product(p),
             Change::Price(mut p) => {
                 // A correction stays in force: later records carry its version forward.
-                if let Some(held) = self.prices.get(p.sku.as_str()) {
+                if let Some(held) = self.price_list.prices.get(p.sku.as_str()) {
                     p.corrected_at = p.corrected_at.max(held.corrected_at);
                 }
                 let sku = p.sku.clone();
-                let outcome = upsert_versioned(&self.prices, &sku, p, |p| p.version);
+                let outcome = upsert_versioned(&self.price_list.prices, &sku, p, |p| p.version);
                 self.refresh_owner_of(&sku, outcome, Moved::Price);
                 outcome
             }
@@ -183,14 +169,14 @@ impl Catalog {
             }
             Change::Delete(ViewKind::Reservations, _) => ApplyOutcome::Stale,
             Change::Intl(mut i) => {
-                if let Some(held) = self.intl.get(i.country.as_str()) {
+                if let Some(held) = self.intl_map.intl.get(i.country.as_str()) {
                     i.corrected_at = i.corrected_at.max(held.corrected_at);
                 }
                 let country = i.country.clone();
-                upsert_versioned(&self.intl, &country, i, |i| i.version)
+                upsert_versioned(&self.intl_map.intl, &country, i, |i| i.version)
             }
             Change::Delete(ViewKind::Intl, country) => {
-                self.intl.remove(country.as_str());
+                self.intl_map.intl.remove(country.as_str());
                 ApplyOutcome::Deleted
             }
             Change::Delete(ViewKind::Products, id) => {
@@ -204,7 +190,7 @@ impl Catalog {
                 ApplyOutcome::Deleted
             }
             Change::Delete(ViewKind::Prices, sku) => {
-                self.prices.remove(sku.as_str());
+                self.price_list.prices.remove(sku.as_str());
                 self.refresh_owner_of(&sku, ApplyOutcome::Deleted, Moved::Price);
                 ApplyOutcome::Deleted
             }
@@ -322,7 +308,10 @@ impl Catalog {
 
     /// The pricing context of a country, if the partner has sent one.
     pub fn intl(&self, country: &str) -> Option<Arc<IntlContext>> {
-        self.intl.get(country).map(|i| Arc::clone(i.value()))
+        self.intl_map
+            .intl
+            .get(country)
+            .map(|i| Arc::clone(i.value()))
     }
 
     pub fn product_entry(&self, id: &str) -> Option<ProductEntry> {
@@ -349,7 +338,11 @@ impl Catalog {
     }
 
     pub fn all_prices(&self) -> Vec<Arc<Price>> {
-        self.prices.iter().map(|e| Arc::clone(e.value())).collect()
+        self.price_list
+            .prices
+            .iter()
+            .map(|e| Arc::clone(e.value()))
+            .collect()
     }
 
     pub fn all_inventory(&self) -> Vec<Arc<Inventory>> {
@@ -361,16 +354,20 @@ impl Catalog {
     }
 
     pub fn all_intl(&self) -> Vec<Arc<IntlContext>> {
-        self.intl.iter().map(|e| Arc::clone(e.value())).collect()
+        self.intl_map
+            .intl
+            .iter()
+            .map(|e| Arc::clone(e.value()))
+            .collect()
     }
 
     /// Records held per view.
     pub fn len(&self, kind: ViewKind) -> usize {
         match kind {
             ViewKind::Products => self.products.len(),
-            ViewKind::Prices => self.prices.len(),
+            ViewKind::Prices => self.price_list.prices.len(),
             ViewKind::Inventory => self.pool.inventory.len(),
-            ViewKind::Intl => self.intl.len(),
+            ViewKind::Intl => self.intl_map.intl.len(),
             ViewKind::Reservations => self.pool.reservations.len(),
         }
     }

@@ -67,7 +67,7 @@ impl Catalog {
         match kind {
             ViewKind::Products => reserve(&self.products, keys),
             ViewKind::Prices => {
-                reserve(&self.prices, keys);
+                reserve(&self.price_list.prices, keys);
                 reserve(&self.sku_owner, keys);
             }
             ViewKind::Inventory => reserve(&self.pool.inventory, keys),
@@ -78,7 +78,7 @@ impl Catalog {
     /// Gives back what a reservation overestimated (a topic with many versions per key).
     fn fit_reserved(&self) {
         fit(&self.products);
-        fit(&self.prices);
+        fit(&self.price_list.prices);
         fit(&self.sku_owner);
         fit(&self.pool.inventory);
     }

@@ -25,7 +25,7 @@ pub mod listing_filter;
 pub mod model;
 mod read_log;
 pub mod reads;
-mod stock_pool;
+mod shared_parts;
 mod stripes;
 pub mod summary;
 pub mod text;
