@@ -47,7 +47,10 @@ pub fn facets(
     let stock = filter.options_need_stock();
     // Brands: every other condition.
     let mut brands = Tally::new();
-    let for_brands = &fixed & &sets.options(index, request, None) & &sets.stock & &sets.price;
+    // Every selected option at once (exact with two options: each product checked for one
+    // variant with both), shared by the brand, availability, price and category counts.
+    let all_options = sets.options(index, request, None);
+    let for_brands = &fixed & &all_options & &sets.stock & &sets.price;
     for (key, scope) in &index.scopes {
         let ScopeKey::Brand(brand) = key else {
             continue;
@@ -86,7 +89,6 @@ pub fn facets(
             tally(counts, key, &bits.label, count);
         }
     }
-    let all_options = sets.options(index, request, None);
     let for_stock = &fixed & &sets.brand & &all_options & &sets.price;
     let yes = for_stock.intersection_len(&index.facets.in_stock) as usize;
     let no = for_stock.len() as usize - yes;
