@@ -144,7 +144,7 @@ pub fn write_snapshot(
     let target = dir.join(format!("{PREFIX}{:013}{SUFFIX}", header.created_at_ms));
     // Copy the pointers first: no shard lock is held while encoding or writing.
     let views = Views {
-        products: catalog.all_products(),
+        products: catalog.all_records(),
         prices: catalog.all_prices(),
         inventory: catalog.all_inventory(),
         others: json_records(catalog),

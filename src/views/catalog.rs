@@ -1,19 +1,17 @@
-//! The catalog: the four views in `DashMap`s, the version rule, tombstones, SKU ownership and
-//! the product summaries kept current as prices and stock change.
+//! The catalog (one storefront's views): its selected products with their summaries over the
+//! shared parts, the reads every resolver makes, and `apply` (see `catalog_write` for the
+//! version rule, tombstones and the summaries kept current as prices and stock change).
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use dashmap::mapref::entry::Entry;
 use dashmap::DashMap;
 
+use super::assortment::Assortment;
 use super::catalog_index::CatalogIndex;
 use super::changes::{key_hash, ChangeLog};
-use super::claims::Claims;
-use super::shared_parts::upsert_versioned;
-pub use super::shared_parts::{IntlMap, PriceList, StockPool};
-pub(super) use super::stripes::ProductStripes;
-use super::{summarize, Change, IntlContext, Inventory, Price, Product, ProductSummary};
+pub use super::shared_parts::{IntlMap, PriceList, ProductRecords, StockPool};
+use super::{Change, IntlContext, Inventory, Price, Product, ProductSummary};
 use super::{StockAndPrices, ViewKind};
 
 /// A view's map. Keys up to 24 bytes (SKUs, product ids, countries) are held inline, not on the
@@ -40,35 +38,44 @@ pub struct ProductEntry {
     pub summary: ProductSummary,
 }
 
-/// The three views, keyed by product id and by SKU.
+/// A storefront's views: the product records of its products topic that its assortment
+/// selects, each with its derived summary and listing-index entry, over the parts it may share
+/// with other storefronts (the records, a price list, a stock pool, the country contexts; see
+/// `docs/design/banners.md` and [`super::storefronts`]). A catalog built with [`Catalog::new`]
+/// has parts of its own and sells every product.
 ///
 /// `apply` takes any number of writers (ingest workers) as long as each key's changes come from
 /// one of them, in order (one partition, one worker); readers are unlimited.
 #[derive(Debug, Default)]
 pub struct Catalog {
+    /// The product records of its products topic (shared by the storefronts on that topic).
+    pub(super) records: Arc<ProductRecords>,
+    /// Which of those records this storefront sells.
+    pub(super) assortment: Assortment,
+    /// The selected products, each with its summary.
     pub(super) products: Map<ProductEntry>,
-    /// The price list this storefront sells at (see `docs/design/banners.md`).
+    /// The price list this storefront sells at.
     pub(super) price_list: Arc<PriceList>,
-    /// Stock on hand and the holds against it (shared by the storefronts on one pool: see
-    /// `docs/design/banners.md`).
+    /// Stock on hand and the holds against it (shared by the storefronts on one pool).
     pub(super) pool: Arc<StockPool>,
     /// Country pricing contexts, shared by every storefront.
-    intl_map: Arc<IntlMap>,
-    /// SKU -> the products that list it (the last is its owner; see `claims`), to refresh
-    /// their summaries and to find the product a SKU belongs to.
-    pub(super) sku_owner: Map<Claims>,
+    pub(super) intl_map: Arc<IntlMap>,
     /// While set (bulk loading before the service is ready), summaries are not maintained
     /// change by change; [`Catalog::end_bulk`] computes them all once.
     pub(super) bulk: AtomicBool,
     /// Listing indexes, changed in the same step as the product summaries they hold.
     pub(super) index: CatalogIndex,
     /// Which keys changed lately (recorded after each change is complete, and when holds end).
-    changes: ChangeLog,
-    /// Writers take a product's stripe to replace it or recompute its summary and index entry,
-    /// so two writers touching one product (a price and a stock change of two of its SKUs, on
-    /// two workers) cannot leave a summary computed before the other's change. Readers never
-    /// take these.
-    pub(super) product_writes: ProductStripes,
+    pub(super) changes: ChangeLog,
+}
+
+/// The shared parts a storefront is built over.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    pub records: Arc<ProductRecords>,
+    pub price_list: Arc<PriceList>,
+    pub pool: Arc<StockPool>,
+    pub intl_map: Arc<IntlMap>,
 }
 
 /// What moved for a SKU whose products' summaries are refreshed.
@@ -102,24 +109,48 @@ impl StockAndPrices for Catalog {
 }
 
 impl Catalog {
+    /// A storefront with parts of its own, selling every product.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Applies one change under the version rule (latest version wins, tombstones delete).
+    /// A storefront over `parts` (shared with other storefronts) selling `assortment`.
+    pub fn over(parts: Parts, assortment: Assortment) -> Self {
+        Self {
+            records: parts.records,
+            assortment,
+            price_list: parts.price_list,
+            pool: parts.pool,
+            intl_map: parts.intl_map,
+            ..Self::default()
+        }
+    }
+
+    /// The parts this storefront is built over.
+    pub fn parts(&self) -> Parts {
+        Parts {
+            records: Arc::clone(&self.records),
+            price_list: Arc::clone(&self.price_list),
+            pool: Arc::clone(&self.pool),
+            intl_map: Arc::clone(&self.intl_map),
+        }
+    }
+
+    pub fn assortment(&self) -> &Assortment {
+        &self.assortment
+    }
+
+    /// Applies one change under the version rule (latest version wins, tombstones delete): to
+    /// the shared part it belongs to, then to this storefront's summaries and indexes. With
+    /// storefronts sharing parts, [`super::storefronts::Storefronts::apply`] writes the part
+    /// once and refreshes each of them.
     pub fn apply(&self, change: Change) -> ApplyOutcome {
-        let key = key_hash(match &change {
-            Change::Product(p) => &p.id,
-            Change::Price(p) => &p.sku,
-            Change::Inventory(i) => &i.sku,
-            Change::Intl(i) => &i.country,
-            Change::Reservation(r) => r.sku(),
-            Change::Delete(_, key) => key,
-        });
-        let outcome = self.apply_change(change);
+        let key = change_key_hash(&change);
+        let written = self.write(change);
+        self.refresh(&written);
         // Even a stale change is recorded: cheap, and nothing it did can be missed.
         self.changes.record(Some(key));
-        outcome
+        written.outcome
     }
 
     /// Records a change to `key` (`None`: any key) once everything it touched is in place.
@@ -138,171 +169,17 @@ impl Catalog {
         &self.changes
     }
 
-    fn apply_change(&self, change: Change) -> ApplyOutcome {
-        match change {
-            Change::Product(p) => self.apply_product(p),
-            Change::Price(mut p) => {
-                // A correction stays in force: later records carry its version forward.
-                if let Some(held) = self.price_list.prices.get(p.sku.as_str()) {
-                    p.corrected_at = p.corrected_at.max(held.corrected_at);
-                }
-                let sku = p.sku.clone();
-                let outcome = upsert_versioned(&self.price_list.prices, &sku, p, |p| p.version);
-                self.refresh_owner_of(&sku, outcome, Moved::Price);
-                outcome
-            }
-            Change::Inventory(i) => {
-                let sku = i.sku.clone();
-                let accounted = i.reservations.clone();
-                let outcome = upsert_versioned(&self.pool.inventory, &sku, i, |i| i.version);
-                if outcome == ApplyOutcome::Applied {
-                    self.account_for(&sku, &accounted);
-                }
-                self.refresh_owner_of(&sku, outcome, Moved::Stock);
-                outcome
-            }
-            Change::Reservation(event) => {
-                let sku = event.sku().to_string();
-                let outcome = self.apply_reservation(event);
-                self.refresh_owner_of(&sku, outcome, Moved::Stock);
-                outcome
-            }
-            Change::Delete(ViewKind::Reservations, _) => ApplyOutcome::Stale,
-            Change::Intl(mut i) => {
-                if let Some(held) = self.intl_map.intl.get(i.country.as_str()) {
-                    i.corrected_at = i.corrected_at.max(held.corrected_at);
-                }
-                let country = i.country.clone();
-                upsert_versioned(&self.intl_map.intl, &country, i, |i| i.version)
-            }
-            Change::Delete(ViewKind::Intl, country) => {
-                self.intl_map.intl.remove(country.as_str());
-                ApplyOutcome::Deleted
-            }
-            Change::Delete(ViewKind::Products, id) => {
-                let _writing = self.product_writes.lock(&id);
-                if let Some((_, entry)) = self.products.remove(id.as_str()) {
-                    self.index.remove(&id);
-                    for variant in &entry.product.variants {
-                        self.release_sku(&variant.sku, &id);
-                    }
-                }
-                ApplyOutcome::Deleted
-            }
-            Change::Delete(ViewKind::Prices, sku) => {
-                self.price_list.prices.remove(sku.as_str());
-                self.refresh_owner_of(&sku, ApplyOutcome::Deleted, Moved::Price);
-                ApplyOutcome::Deleted
-            }
-            Change::Delete(ViewKind::Inventory, sku) => {
-                self.pool.inventory.remove(sku.as_str());
-                self.refresh_owner_of(&sku, ApplyOutcome::Deleted, Moved::Stock);
-                ApplyOutcome::Deleted
-            }
-        }
-    }
-
-    fn apply_product(&self, mut product: Product) -> ApplyOutcome {
-        let _writing = self.product_writes.lock(&product.id);
-        let previous = self
-            .products
-            .get(product.id.as_str())
-            .map(|e| Arc::clone(&e.product));
-        if previous
-            .as_ref()
-            .is_some_and(|p| p.version >= product.version)
-        {
-            return ApplyOutcome::Stale;
-        }
-        // A correction stays in force: later records carry its version forward.
-        product.corrected_at = product
-            .corrected_at
-            .max(previous.as_ref().and_then(|p| p.corrected_at));
-        let product = Arc::new(product);
-        if let Some(previous) = previous {
-            for variant in &previous.variants {
-                if !product.variants.iter().any(|v| v.sku == variant.sku) {
-                    self.release_sku(&variant.sku, &product.id);
-                }
-            }
-        }
-        for variant in &product.variants {
-            match self.sku_owner.entry(Key::from(variant.sku.as_str())) {
-                Entry::Occupied(mut claims) => claims.get_mut().claim(&product.id),
-                Entry::Vacant(slot) => {
-                    slot.insert(Claims::One(product.id.clone()));
-                }
-            }
-        }
-        let summary = if self.in_bulk() {
-            ProductSummary::default()
-        } else {
-            summarize(self, &product)
-        };
-        if !self.in_bulk() {
-            self.index.upsert(&product, summary);
-        }
-        self.products.insert(
-            Key::from(product.id.as_str()),
-            ProductEntry { product, summary },
-        );
-        ApplyOutcome::Applied
-    }
-
-    /// `id` no longer lists `sku`: the SKU passes to its most recent other claimant, if any.
-    fn release_sku(&self, sku: &str, id: &str) {
-        if let Entry::Occupied(mut claims) = self.sku_owner.entry(Key::from(sku)) {
-            if !claims.get_mut().release(id) {
-                claims.remove();
-            }
-        }
-    }
-
-    /// Recomputes the summaries of the products listing `sku` after its price or stock changed
-    /// (after a stock change only that SKU is read again: see `summary::restocked`).
-    pub(super) fn refresh_owner_of(&self, sku: &str, outcome: ApplyOutcome, moved: Moved) {
-        if outcome == ApplyOutcome::Stale || self.in_bulk() {
-            return;
-        }
-        let Some(claimants) = self.sku_owner.get(sku).map(|c| c.ids().to_vec()) else {
-            return;
-        };
-        for id in claimants {
-            // Under the product's stripe, so this summary is computed after every change that
-            // an earlier refresh of the product might have missed.
-            let _writing = self.product_writes.lock(&id);
-            let Some((product, held)) = self
-                .products
-                .get(id.as_str())
-                .map(|e| (Arc::clone(&e.product), e.summary))
-            else {
-                continue;
-            };
-            let summary = match moved {
-                Moved::Stock => super::summary::restocked(self, &product, held, sku),
-                Moved::Price => None,
-            };
-            let summary = summary.unwrap_or_else(|| summarize(self, &product));
-            let moved = match self.products.get_mut(id.as_str()) {
-                Some(mut entry) if Arc::ptr_eq(&entry.product, &product) => {
-                    std::mem::replace(&mut entry.summary, summary) != summary
-                }
-                _ => false,
-            };
-            // The indexes hold the same summary: only a change moves them.
-            if moved {
-                self.index.upsert(&product, summary);
-            }
-        }
-    }
-
     pub fn product(&self, id: &str) -> Option<Arc<Product>> {
         self.products.get(id).map(|e| Arc::clone(&e.product))
     }
 
     /// The product that lists `sku`, if any.
     pub fn product_of_sku(&self, sku: &str) -> Option<Arc<Product>> {
-        let owner = self.sku_owner.get(sku).map(|c| c.owner().to_string())?;
+        let owner = self
+            .records
+            .sku_owner
+            .get(sku)
+            .map(|c| c.owner().to_string())?;
         self.product(&owner)
     }
 
@@ -329,7 +206,17 @@ impl Catalog {
         }
     }
 
-    /// Every product (pointer copies), e.g. for a snapshot.
+    /// Every product record of its products topic, selected here or not (pointer copies: a
+    /// snapshot's products).
+    pub fn all_records(&self) -> Vec<Arc<Product>> {
+        self.records
+            .products
+            .iter()
+            .map(|e| Arc::clone(e.value()))
+            .collect()
+    }
+
+    /// Every product it sells (pointer copies).
     pub fn all_products(&self) -> Vec<Arc<Product>> {
         self.products
             .iter()
@@ -375,6 +262,18 @@ impl Catalog {
     pub fn is_empty(&self) -> bool {
         ViewKind::ALL.iter().all(|k| self.len(*k) == 0)
     }
+}
+
+/// The key a change is recorded under in the change log.
+pub(super) fn change_key_hash(change: &Change) -> u64 {
+    key_hash(match change {
+        Change::Product(p) => &p.id,
+        Change::Price(p) => &p.sku,
+        Change::Inventory(i) => &i.sku,
+        Change::Intl(i) => &i.country,
+        Change::Reservation(r) => r.sku(),
+        Change::Delete(_, key) => key,
+    })
 }
 
 #[cfg(test)]

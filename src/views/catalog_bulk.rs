@@ -45,7 +45,7 @@ impl Catalog {
     fn summarize_all(&self, listed: &[Arc<Product>]) -> Vec<(Arc<Product>, ProductSummary)> {
         let mut entries = Vec::with_capacity(listed.len());
         for listed in listed {
-            let _writing = self.product_writes.lock(&listed.id);
+            let _writing = self.records.writes.lock(&listed.id);
             let Some(mut entry) = self.products.get_mut(listed.id.as_str()) else {
                 continue;
             };
@@ -65,10 +65,13 @@ impl Catalog {
     /// alive at the peak). Prices size the SKU ownership map too.
     pub fn reserve(&self, kind: ViewKind, keys: usize) {
         match kind {
-            ViewKind::Products => reserve(&self.products, keys),
+            ViewKind::Products => {
+                reserve(&self.records.products, keys);
+                reserve(&self.products, keys);
+            }
             ViewKind::Prices => {
                 reserve(&self.price_list.prices, keys);
-                reserve(&self.sku_owner, keys);
+                reserve(&self.records.sku_owner, keys);
             }
             ViewKind::Inventory => reserve(&self.pool.inventory, keys),
             ViewKind::Intl | ViewKind::Reservations => {}
@@ -77,9 +80,10 @@ impl Catalog {
 
     /// Gives back what a reservation overestimated (a topic with many versions per key).
     fn fit_reserved(&self) {
+        fit(&self.records.products);
         fit(&self.products);
         fit(&self.price_list.prices);
-        fit(&self.sku_owner);
+        fit(&self.records.sku_owner);
         fit(&self.pool.inventory);
     }
 }

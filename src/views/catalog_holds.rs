@@ -285,21 +285,31 @@ impl Catalog {
     /// Moves the read clock to `now_ms`; the summaries of SKUs whose holds ended in between are
     /// recomputed (listings' `inStock` follows expiries). The work is the holds that ended,
     /// taken off an ordered queue. Decisions never read this clock; returns how many SKUs.
+    /// (Storefronts sharing a pool move its clock once: see `Storefronts::advance_clock`.)
     pub fn advance_clock(&self, now_ms: i64) -> usize {
+        let ended = self.end_expired(now_ms);
+        self.refresh_ended(&ended);
+        ended.len()
+    }
+
+    /// Moves the pool's read clock to `now_ms` and takes the SKUs whose holds ended in
+    /// between off its expiry queue.
+    pub(super) fn end_expired(&self, now_ms: i64) -> Vec<Key> {
         self.pool.clock_ms.fetch_max(now_ms, Ordering::Relaxed);
-        let ended: Vec<Key> = {
-            let mut expiries = lock(&self.pool.hold_schedule.expiries);
-            let mut ended = Vec::new();
-            while expiries.first().is_some_and(|(at, _)| *at <= now_ms) {
-                ended.extend(expiries.pop_first().map(|(_, sku)| sku));
-            }
-            ended
-        };
-        for sku in &ended {
-            self.refresh_owner_of(sku, ApplyOutcome::Applied, super::catalog::Moved::Stock);
+        let mut expiries = lock(&self.pool.hold_schedule.expiries);
+        let mut ended = Vec::new();
+        while expiries.first().is_some_and(|(at, _)| *at <= now_ms) {
+            ended.extend(expiries.pop_first().map(|(_, sku)| sku));
+        }
+        ended
+    }
+
+    /// Refreshes the summaries of SKUs whose holds ended.
+    pub(super) fn refresh_ended(&self, ended: &[Key]) {
+        for sku in ended {
+            self.refresh_owner_of(sku, super::catalog::Moved::Stock);
             self.changed(Some(sku));
         }
-        ended.len()
     }
 
     /// Units of `sku` held now.

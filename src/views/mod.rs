@@ -5,10 +5,12 @@
 //! Each product also carries its [`ProductSummary`] (price range, availability), kept current
 //! as prices and stock change, so listings read one entry per product.
 
+pub mod assortment;
 pub mod catalog;
 mod catalog_bulk;
 mod catalog_holds;
 mod catalog_index;
+pub mod catalog_write;
 pub mod changes;
 pub mod claims;
 pub mod facets;
@@ -26,6 +28,7 @@ pub mod model;
 mod read_log;
 pub mod reads;
 mod shared_parts;
+pub mod storefronts;
 mod stripes;
 pub mod summary;
 pub mod text;

@@ -1,6 +1,7 @@
-//! The parts of the views storefronts can share (see `docs/design/banners.md`): a stock pool
-//! (stock on hand and the holds against it, for storefronts selling from the same warehouses),
-//! a price list, and the country pricing contexts.
+//! The parts of the views storefronts can share (see `docs/design/banners.md`): the product
+//! records of a products topic, a stock pool (stock on hand and the holds against it, for
+//! storefronts selling from the same warehouses), a price list, and the country pricing
+//! contexts.
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
@@ -8,8 +9,25 @@ use std::sync::Arc;
 use dashmap::mapref::entry::Entry;
 
 use super::catalog::{ApplyOutcome, Key, Map};
+use super::claims::Claims;
 use super::holds::{Reservation, SharedHolds};
-use super::{IntlContext, Inventory, Price};
+use super::stripes::ProductStripes;
+use super::{IntlContext, Inventory, Price, Product};
+
+/// The product records of one products topic (every product, whichever storefronts select
+/// it), which products list each SKU, and the writers' locks per product.
+#[derive(Debug, Default)]
+pub struct ProductRecords {
+    pub(super) products: Map<Arc<Product>>,
+    /// SKU -> the products that list it (the last is its owner; see `claims`), to refresh
+    /// their summaries and to find the product a SKU belongs to.
+    pub(super) sku_owner: Map<Claims>,
+    /// Writers take a product's stripe to replace it or recompute its summary and index entry
+    /// in a storefront, so two writers touching one product (a price and a stock change of two
+    /// of its SKUs, on two workers) cannot leave a summary computed before the other's change.
+    /// Readers never take these.
+    pub(super) writes: ProductStripes,
+}
 
 /// Stock on hand and the holds against it: what storefronts sharing a stock pool share.
 #[derive(Debug, Default)]

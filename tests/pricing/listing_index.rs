@@ -75,68 +75,12 @@ pub(crate) fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
     let mut bulk_left = 0u8;
     for op in ops {
         *version += 1;
-        let v = *version;
-        let change = match op.clone() {
-            Op::Product {
-                id,
-                title,
-                brand,
-                paths,
-                hs,
-                published,
-                skus,
-            } => {
-                let title: Vec<&str> = title.iter().map(|t| TITLES[*t as usize]).collect();
-                let title = title.join(" ");
-                let brand = BRANDS[brand as usize].to_string();
-                Change::Product(Product {
-                    corrected_at: None,
-                    id: format!("p{id:02}"),
-                    version: v,
-                    title_key: title.to_lowercase(),
-                    title,
-                    brand,
-                    description: String::new(),
-                    categories: paths
-                        .iter()
-                        .map(|p| PATHS[*p as usize].to_string())
-                        .collect(),
-                    images: vec![],
-                    hs_code: HS[hs as usize].map(str::to_string),
-                    published_at: None,
-                    published_at_ms: published,
-                    variants: skus
-                        .iter()
-                        .map(|s| Variant {
-                            sku: format!("s{s}"),
-                            size: SIZES[*s as usize % SIZES.len()].map(str::to_string),
-                            color: COLORS[*s as usize / 2 % COLORS.len()].map(str::to_string),
-                        })
-                        .collect(),
-                })
-            }
-            Op::DeleteProduct(id) => Change::Delete(ViewKind::Products, format!("p{id:02}")),
-            Op::Price { sku, list, sale } => Change::Price(Price {
-                sku: format!("s{sku}"),
-                version: v,
-                currency: "USD".into(),
-                list_minor: list,
-                sale_minor: sale,
-                corrected_at: None,
-            }),
-            Op::DeletePrice(sku) => Change::Delete(ViewKind::Prices, format!("s{sku}")),
-            Op::Stock { sku, available } => Change::Inventory(Inventory {
-                sku: format!("s{sku}"),
-                version: v,
-                available,
-                reservations: vec![],
-            }),
-            Op::DeleteStock(sku) => Change::Delete(ViewKind::Inventory, format!("s{sku}")),
-            Op::Bulk(n) => {
+        let Some(change) = to_change(op, *version) else {
+            if let Op::Bulk(n) = op {
                 catalog.begin_bulk();
-                bulk_left = n;
-                continue;
+                bulk_left = *n;
             }
+            continue;
         };
         catalog.apply(change);
         if bulk_left > 0 {
@@ -149,6 +93,68 @@ pub(crate) fn apply(catalog: &Catalog, ops: &[Op], version: &mut u64) {
     }
     catalog.end_bulk();
     catalog.finish_listing_index();
+}
+
+/// The change `op` makes at version `v` (`None` for the start of a bulk load).
+pub(crate) fn to_change(op: &Op, v: u64) -> Option<Change> {
+    Some(match op.clone() {
+        Op::Product {
+            id,
+            title,
+            brand,
+            paths,
+            hs,
+            published,
+            skus,
+        } => {
+            let title: Vec<&str> = title.iter().map(|t| TITLES[*t as usize]).collect();
+            let title = title.join(" ");
+            let brand = BRANDS[brand as usize].to_string();
+            Change::Product(Product {
+                corrected_at: None,
+                id: format!("p{id:02}"),
+                version: v,
+                title_key: title.to_lowercase(),
+                title,
+                brand,
+                description: String::new(),
+                categories: paths
+                    .iter()
+                    .map(|p| PATHS[*p as usize].to_string())
+                    .collect(),
+                images: vec![],
+                hs_code: HS[hs as usize].map(str::to_string),
+                published_at: None,
+                published_at_ms: published,
+                variants: skus
+                    .iter()
+                    .map(|s| Variant {
+                        sku: format!("s{s}"),
+                        size: SIZES[*s as usize % SIZES.len()].map(str::to_string),
+                        color: COLORS[*s as usize / 2 % COLORS.len()].map(str::to_string),
+                    })
+                    .collect(),
+            })
+        }
+        Op::DeleteProduct(id) => Change::Delete(ViewKind::Products, format!("p{id:02}")),
+        Op::Price { sku, list, sale } => Change::Price(Price {
+            sku: format!("s{sku}"),
+            version: v,
+            currency: "USD".into(),
+            list_minor: list,
+            sale_minor: sale,
+            corrected_at: None,
+        }),
+        Op::DeletePrice(sku) => Change::Delete(ViewKind::Prices, format!("s{sku}")),
+        Op::Stock { sku, available } => Change::Inventory(Inventory {
+            sku: format!("s{sku}"),
+            version: v,
+            available,
+            reservations: vec![],
+        }),
+        Op::DeleteStock(sku) => Change::Delete(ViewKind::Inventory, format!("s{sku}")),
+        Op::Bulk(_) => return None,
+    })
 }
 
 pub(crate) fn gb() -> Market {

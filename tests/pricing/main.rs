@@ -10,4 +10,5 @@ mod facets;
 mod listing_index;
 mod planner;
 mod stock;
+mod storefronts;
 mod support;
