@@ -21,7 +21,7 @@ use crate::server::{router, AppParts, AppState};
 use crate::shutdown::{shutdown_channel, ShutdownTrigger};
 use crate::snapshot::SnapshotSchedule;
 use crate::status::{IngestStats, IngestStatus, Progress, Readiness};
-use crate::views::Catalog;
+use crate::views::storefronts::Storefronts;
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +31,8 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Manifest(#[from] crate::graphql::persisted::ManifestError),
     #[error("embedded Kafka cluster: {0}")]
@@ -82,13 +84,16 @@ impl App {
             let manifest = &settings.graphql.trusted_documents;
             crate::graphql::persisted::PersistedQueries::new(0, manifest, false)?;
         }
-        let catalog = Arc::new(Catalog::new());
+        let banners = settings.resolved_banners()?;
+        let specs: Vec<_> = banners.iter().map(|b| b.spec()).collect();
+        let fronts = Arc::new(Storefronts::build(&specs));
+        let catalog = Arc::clone(&fronts.default_front().catalog);
         let stats = Arc::new(IngestStats::default());
         let readiness = Arc::new(Readiness::default());
         let progress = Arc::new(Progress::new());
         progress.set_contact_timeout(settings.kafka.contact_timeout_ms as i64);
         let status = Arc::new(IngestStatus {
-            catalog: Arc::clone(&catalog),
+            fronts: Arc::clone(&fronts),
             stats: Arc::clone(&stats),
             readiness: Arc::clone(&readiness),
             progress: Arc::clone(&progress),
@@ -96,10 +101,15 @@ impl App {
             decider: Arc::default(),
         });
         let gateway = build_gateway_with(Arc::clone(&status), &settings);
-        let applier = Applier::new(Arc::clone(&catalog), Arc::clone(&stats))
-            .with_hub(Arc::clone(gateway.hub()))
-            .with_base_currency(&settings.pricing.base_currency);
-        let topics = TopicMap::new(&settings.topics);
+        let topics = TopicMap::for_banners(&banners, &settings.topics);
+        let routes = Arc::new(topics.clone());
+        let applier = Applier::over(
+            Arc::clone(&fronts),
+            Some(Arc::clone(&routes)),
+            Arc::clone(&stats),
+        )
+        .with_hub(Arc::clone(gateway.hub()))
+        .with_base_currency(&settings.pricing.base_currency);
 
         let addr = settings.server.listen;
         let listener = TcpListener::bind(addr)
@@ -162,7 +172,8 @@ impl App {
                 dir: settings.snapshot.dir.clone().into(),
                 keep: settings.snapshot.keep,
                 interval: Duration::from_secs(settings.snapshot.interval_secs),
-                catalog: Arc::clone(&catalog),
+                fronts: Arc::clone(&fronts),
+                topics: routes,
                 progress: Arc::clone(&progress),
                 readiness: Arc::clone(&readiness),
             });
@@ -242,9 +253,9 @@ impl App {
             .clone()
             .map(|w| tokio::spawn(w.run_periodically()));
         let upkeep = tokio::spawn(crate::server::metrics::run_upkeep(self.metrics_upkeep));
-        let clock = tokio::spawn(run_hold_clock(Arc::clone(&self.state.status.catalog)));
+        let clock = tokio::spawn(run_hold_clock(Arc::clone(&self.state.status.fronts)));
         let draining = self.state.shutdown.clone();
-        let views = Arc::clone(&self.state.status.catalog);
+        let views = Arc::clone(&self.state.status.fronts);
         let mut serve = Box::pin(crate::server::listener::serve(
             self.listener,
             router(self.state),
@@ -355,11 +366,11 @@ fn start_plan(settings: &Settings, demo: bool) -> Option<StartPlan> {
 
 /// Moves the views' read clock every 250 ms: availability follows holds as they expire
 /// (decisions never read it: they use the log's time).
-async fn run_hold_clock(catalog: Arc<Catalog>) {
+async fn run_hold_clock(fronts: Arc<Storefronts>) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
-        catalog.advance_clock(crate::clock::unix_ms());
+        fronts.advance_clock(crate::clock::unix_ms());
     }
 }
 

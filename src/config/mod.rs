@@ -8,11 +8,13 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use crate::pricing::checkout::RepricePolicy;
+pub use banners::{AssortmentSettings, Banner, BannerSettings};
 pub use graphql::{GraphqlSettings, PlannerMode};
 pub use kafka::{KafkaSecurity, KafkaSettings, SaslMechanism, Secret, SecurityProtocol};
 pub use reservations::ReservationSettings;
 pub use snapshot::SnapshotSettings;
 
+pub mod banners;
 pub mod graphql;
 pub mod kafka;
 pub mod reservations;
@@ -38,6 +40,9 @@ pub struct Settings {
     pub subscriptions: SubscriptionSettings,
     pub snapshot: SnapshotSettings,
     pub reservations: ReservationSettings,
+    /// Storefronts served by this process (none: one, `main`, on `[topics]`).
+    #[serde(default)]
+    pub banners: Vec<BannerSettings>,
 }
 
 /// Live price and inventory subscriptions.
@@ -377,7 +382,12 @@ impl Settings {
         if topics[0] == topics[1] || topics[1] == topics[2] || topics[0] == topics[2] {
             return reject("topics", "each view needs its own topic");
         }
-        Ok(())
+        self.resolved_banners().map(|_| ())
+    }
+
+    /// The banners with every topic resolved, the default first (see [`banners::resolve`]).
+    pub fn resolved_banners(&self) -> Result<Vec<Banner>, ConfigError> {
+        banners::resolve(&self.banners, &self.topics)
     }
 }
 

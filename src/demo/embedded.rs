@@ -62,7 +62,7 @@ pub fn load_baseline(applier: &Applier, seed: u64, products: usize) -> CatalogGe
     let started = Instant::now();
     let mut generator = CatalogGenerator::new(seed, products);
     let mut offset = 0;
-    applier.catalog().begin_bulk();
+    applier.storefronts().begin_bulk();
     generator.baseline(|record| {
         let origin = Origin {
             topic: "baseline",
@@ -78,7 +78,7 @@ pub fn load_baseline(applier: &Applier, seed: u64, products: usize) -> CatalogGe
             origin,
         );
     });
-    applier.catalog().end_bulk();
+    applier.storefronts().end_bulk();
     tracing::info!(
         products,
         skus = generator.sku_count(),

@@ -90,7 +90,7 @@ impl Gateway {
         settings: &GraphqlSettings,
         api: ApiSettings,
     ) -> Self {
-        let catalog = Arc::clone(&status.catalog);
+        let catalog = Arc::clone(status.catalog());
         let memo = (settings.memo_entries > 0 && settings.memo_bytes > 0).then(|| {
             // Bounded by bytes, and by entries: each weighs at least its share of the bytes.
             let floor = settings.memo_bytes / settings.memo_entries;

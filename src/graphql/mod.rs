@@ -38,6 +38,7 @@ use crate::live::ChangeHub;
 use crate::pricing::checkout::CheckoutRules;
 use crate::pricing::quote::QuoteSigner;
 use crate::status::IngestStatus;
+use crate::views::storefronts::Storefronts;
 use crate::views::Catalog;
 
 pub type VitrineSchema =
@@ -109,7 +110,7 @@ fn builder(
 /// Builds the gateway over `catalog` alone (no ingest status to report): for tests and tools.
 pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gateway {
     let status = IngestStatus {
-        catalog,
+        fronts: Arc::new(Storefronts::single(catalog)),
         ..IngestStatus::default()
     };
     build_gateway_with(Arc::new(status), settings)
@@ -118,7 +119,7 @@ pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gat
 /// Builds the gateway (schema, parse cache, limits, answer memo) over the views in `status`,
 /// with the hub its subscriptions listen to (`Gateway::hub`, for ingest to publish on).
 pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gateway::Gateway {
-    let catalog = Arc::clone(&status.catalog);
+    let catalog = Arc::clone(status.catalog());
     let subs = &settings.subscriptions;
     let hub = Arc::new(ChangeHub::new(subs.hub_capacity, subs.max_total));
     let live = subscription::LiveContext {

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::events::{decode, DecodeError};
+use crate::events::{decode, DecodeError, TopicMap};
 use crate::live::{change_key, ChangeHub, Held};
 use crate::status::IngestStats;
 use crate::views::holds::ReservationEvent;
+use crate::views::storefronts::Storefronts;
 use crate::views::{ApplyOutcome, Catalog, Change, ViewKind};
 
 /// Where a record came from, for logs.
@@ -18,10 +19,12 @@ pub struct Origin<'a> {
     pub timestamp_ms: Option<i64>,
 }
 
-/// Decodes records, applies them to the catalog, counts the outcome and tells subscribers.
+/// Decodes records, applies them to the storefronts, counts the outcome and tells subscribers.
 #[derive(Debug, Clone)]
 pub struct Applier {
-    catalog: Arc<Catalog>,
+    fronts: Arc<Storefronts>,
+    /// Which storefront a topic's records enter by (`None`: one storefront).
+    routes: Option<Arc<TopicMap>>,
     stats: Arc<IngestStats>,
     hub: Option<Arc<ChangeHub>>,
     /// The currency every price must be in (`pricing.base_currency`); `None` accepts any.
@@ -29,9 +32,20 @@ pub struct Applier {
 }
 
 impl Applier {
+    /// One storefront.
     pub fn new(catalog: Arc<Catalog>, stats: Arc<IngestStats>) -> Self {
+        Self::over(Arc::new(Storefronts::single(catalog)), None, stats)
+    }
+
+    /// Several storefronts; each record enters by the storefront `routes` gives its topic.
+    pub fn over(
+        fronts: Arc<Storefronts>,
+        routes: Option<Arc<TopicMap>>,
+        stats: Arc<IngestStats>,
+    ) -> Self {
         Self {
-            catalog,
+            fronts,
+            routes,
             stats,
             hub: None,
             base_currency: None,
@@ -51,17 +65,24 @@ impl Applier {
         self
     }
 
-    /// Applies a decoded change; with subscribers listening, publishes what it changed.
-    fn apply_change(&self, change: Change) -> ApplyOutcome {
+    /// Applies a decoded change through storefront `via`; with subscribers listening,
+    /// publishes what it changed.
+    fn apply_change(&self, via: usize, change: Change) -> ApplyOutcome {
         let Some(hub) = self.hub.as_ref().filter(|h| h.has_subscribers()) else {
-            return self.catalog.apply(change);
+            return self.fronts.apply(via, change);
         };
+        let catalog = &self
+            .fronts
+            .iter()
+            .nth(via)
+            .unwrap_or(self.fronts.default_front())
+            .catalog;
         let (kind, key) = change_key(&change);
         let key = key.to_string();
-        let before = Held::read(&self.catalog, kind, &key);
-        let outcome = self.catalog.apply(change);
+        let before = Held::read(catalog, kind, &key);
+        let outcome = self.fronts.apply(via, change);
         if outcome != ApplyOutcome::Stale {
-            let after = Held::read(&self.catalog, kind, &key);
+            let after = Held::read(catalog, kind, &key);
             if let Some(change) = before.into_change(&key, after) {
                 hub.publish(change);
             }
@@ -69,8 +90,13 @@ impl Applier {
         outcome
     }
 
+    /// The default storefront's views.
     pub fn catalog(&self) -> &Arc<Catalog> {
-        &self.catalog
+        &self.fronts.default_front().catalog
+    }
+
+    pub fn storefronts(&self) -> &Arc<Storefronts> {
+        &self.fronts
     }
 
     pub fn stats(&self) -> &Arc<IngestStats> {
@@ -124,7 +150,8 @@ impl Applier {
     ) -> Option<ApplyOutcome> {
         match decoded.and_then(|change| self.check(change, origin)) {
             Ok(change) => {
-                let outcome = self.apply_change(change);
+                let via = self.routes.as_ref().map_or(0, |r| r.via(origin.topic));
+                let outcome = self.apply_change(via, change);
                 self.stats.record(kind, outcome);
                 Some(outcome)
             }

@@ -132,7 +132,7 @@ pub fn spawn_consumer(
         .name("vitrine-ingest".into())
         .spawn(move || {
             // Until caught up nobody reads the views: load them in bulk.
-            applier.catalog().begin_bulk();
+            applier.storefronts().begin_bulk();
             let start = match start {
                 Some(plan) => {
                     let Some(watermarks) =
@@ -150,7 +150,7 @@ pub fn spawn_consumer(
                 return;
             };
             if catch_up.is_done() {
-                end_bulk(applier.catalog());
+                end_bulk(applier.storefronts());
             } else {
                 reserve_for_replay(applier.catalog(), &index);
             }
@@ -302,7 +302,7 @@ impl ConsumeLoop<'_> {
     fn publish(&mut self, catch_up: &CatchUp) {
         if catch_up.is_done() {
             self.workers.sync();
-            end_bulk(self.applier.catalog());
+            end_bulk(self.applier.storefronts());
         }
         catch_up.publish_to(self.readiness);
     }
@@ -360,9 +360,9 @@ impl ConsumeLoop<'_> {
 }
 
 /// Ends the bulk load (summaries and indexes), logging how long the summaries took.
-fn end_bulk(catalog: &crate::views::Catalog) {
+fn end_bulk(fronts: &crate::views::storefronts::Storefronts) {
     let started = Instant::now();
-    catalog.end_bulk();
+    fronts.end_bulk();
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "bulk load ended: product summaries computed"

@@ -22,6 +22,9 @@ pub const FORMAT: &str = "vitrine.snapshot";
 pub const FORMAT_VERSION: u32 = 2;
 /// The line-per-record version, still read (and written for baselines).
 pub const JSON_LINES_VERSION: u32 = 1;
+/// Version 2 with its chunks in sections, one per topic (several storefronts: see
+/// `sections`); written only by a process with banners, so a build without them refuses it.
+pub const SECTIONS_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,6 +42,16 @@ pub struct Header {
     /// resumes from the offsets Kafka gives for that time.
     #[serde(default)]
     pub as_of_ms: Option<i64>,
+    /// Version 3: the chunks, in order, by the topic whose part they hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<Section>,
+}
+
+/// A run of chunks holding one topic's part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub topic: String,
+    pub chunks: u64,
 }
 
 /// The end line: its record count proves the snapshot was not cut short.

@@ -8,13 +8,16 @@ pub mod format;
 mod frames;
 pub mod reader;
 pub mod schedule;
+mod sections;
 pub mod writer;
 
 pub use bootstrap::bootstrap;
 pub use format::{Header, PartitionOffset, SnapshotError};
 pub use reader::{load, load_from, HttpTimeouts, LoadReport, Source};
 pub use schedule::SnapshotSchedule;
-pub use writer::{list_snapshots, write_baseline, write_snapshot, SnapshotRecord};
+pub use writer::{
+    list_snapshots, write_baseline, write_snapshot, write_storefronts, SnapshotRecord,
+};
 
 #[cfg(test)]
 mod safety_tests;
@@ -134,12 +137,12 @@ mod tests {
         assert!(untouched.catalog().is_empty());
 
         let mut header: Header = frames::read_line(parts[0]).unwrap();
-        header.format_version = 3;
+        header.format_version = 4;
         let mut future = frames::line_frame(&header).unwrap();
         future.extend(parts[1..].iter().flat_map(|f| f.iter().copied()));
         let result = load_from(&future, &applier(), &Progress::new());
         assert!(
-            matches!(&result, Err(SnapshotError::BadHeader(why)) if why.contains("version 3")),
+            matches!(&result, Err(SnapshotError::BadHeader(why)) if why.contains("version 4")),
             "{result:?}"
         );
         let _ = std::fs::remove_dir_all(dir);

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::format::{
     view_kind, EndLine, Header, SnapshotError, FORMAT, FORMAT_VERSION, JSON_LINES_VERSION,
+    SECTIONS_VERSION,
 };
 use super::frames;
 use crate::ingest::{Applier, Origin};
@@ -164,7 +165,8 @@ fn verify_then_apply<R: Read>(
     progress: &Progress,
 ) -> Result<LoadReport, SnapshotError> {
     let started = Instant::now();
-    let (header, records) = if read_header(open()?)?.format_version == FORMAT_VERSION {
+    let version = read_header(open()?)?.format_version;
+    let (header, records) = if [FORMAT_VERSION, SECTIONS_VERSION].contains(&version) {
         let mut bytes = Vec::new();
         open()?.read_to_end(&mut bytes)?;
         load_chunks(&bytes, check, applier, progress)?
@@ -206,7 +208,7 @@ fn header_line(
 /// The header of a snapshot in any version this build reads.
 fn read_header(compressed: impl Read) -> Result<Header, SnapshotError> {
     let mut reader = BufReader::with_capacity(1 << 16, zstd::Decoder::new(compressed)?);
-    let versions = [JSON_LINES_VERSION, FORMAT_VERSION];
+    let versions = [JSON_LINES_VERSION, FORMAT_VERSION, SECTIONS_VERSION];
     header_line(&mut reader, &mut Vec::with_capacity(4096), &versions)
 }
 
@@ -239,21 +241,54 @@ fn load_chunks(
         }
     }
     let applied = std::sync::atomic::AtomicU64::new(0);
-    let origin = Origin {
-        topic: "snapshot",
-        partition: 0,
-        offset: 0,
-        timestamp_ms: None,
-    };
-    let apply = |(kind, change)| {
-        applier.apply_decoded(kind, change, origin);
-        let n = applied.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if n.is_multiple_of(65_536) {
-            progress.bootstrap_loaded(n);
-        }
-    };
-    frames::read_chunks(&chunks, threads, frames::Pass::Decode(&apply))?;
+    for (topic, chunks) in sections(&header, &chunks)? {
+        // Each section's records enter by the storefront holding its topic's part.
+        let origin = Origin {
+            topic,
+            partition: 0,
+            offset: 0,
+            timestamp_ms: None,
+        };
+        let apply = |(kind, change)| {
+            applier.apply_decoded(kind, change, origin);
+            let n = applied.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n.is_multiple_of(65_536) {
+                progress.bootstrap_loaded(n);
+            }
+        };
+        frames::read_chunks(chunks, threads, frames::Pass::Decode(&apply))?;
+    }
     Ok((header, read))
+}
+
+/// A topic and the chunks holding its part.
+type Run<'h, 'c> = (&'h str, &'c [&'c [u8]]);
+
+/// The chunks by the topic whose part they hold (untagged: one run, applied to the default
+/// storefront); sections that do not cover the chunks exactly are refused.
+fn sections<'h, 'c>(
+    header: &'h Header,
+    mut chunks: &'c [&'c [u8]],
+) -> Result<Vec<Run<'h, 'c>>, SnapshotError> {
+    if header.sections.is_empty() {
+        return Ok(vec![("snapshot", chunks)]);
+    }
+    let mut runs = Vec::with_capacity(header.sections.len());
+    for section in &header.sections {
+        let count = usize::try_from(section.chunks).unwrap_or(usize::MAX);
+        if count > chunks.len() {
+            break;
+        }
+        let (run, rest) = chunks.split_at(count);
+        runs.push((section.topic.as_str(), run));
+        chunks = rest;
+    }
+    if runs.len() != header.sections.len() || !chunks.is_empty() {
+        return Err(SnapshotError::BadHeader(
+            "its sections do not cover its chunks".into(),
+        ));
+    }
+    Ok(runs)
 }
 
 /// One record line of a snapshot.

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::writer::write_snapshot;
+use super::writer::{write_snapshot, write_storefronts};
+use crate::events::TopicMap;
 use crate::status::{Progress, Readiness};
-use crate::views::Catalog;
+use crate::views::storefronts::Storefronts;
 
 /// The schedule of snapshots and what a snapshot is taken of.
 #[derive(Clone)]
@@ -15,7 +16,10 @@ pub struct SnapshotSchedule {
     pub keep: usize,
     /// Zero: only on shutdown.
     pub interval: Duration,
-    pub catalog: Arc<Catalog>,
+    /// What is written: every storefront's parts (each tagged with its topic when there are
+    /// several storefronts, see `sections`).
+    pub fronts: Arc<Storefronts>,
+    pub topics: Arc<TopicMap>,
     pub progress: Arc<Progress>,
     pub readiness: Arc<Readiness>,
 }
@@ -30,11 +34,14 @@ impl SnapshotSchedule {
         }
         // Offsets first, then the views: see `write_snapshot`.
         let offsets = self.progress.applied_offsets();
-        let (dir, catalog, keep) = (self.dir.clone(), Arc::clone(&self.catalog), self.keep);
+        let (dir, keep) = (self.dir.clone(), self.keep);
+        let (fronts, topics) = (Arc::clone(&self.fronts), Arc::clone(&self.topics));
         let started = Instant::now();
-        let written =
-            tokio::task::spawn_blocking(move || write_snapshot(&dir, &catalog, offsets, keep))
-                .await;
+        let written = tokio::task::spawn_blocking(move || match fronts.len() {
+            1 => write_snapshot(&dir, &fronts.default_front().catalog, offsets, keep),
+            _ => write_storefronts(&dir, &fronts, &topics, offsets, keep),
+        })
+        .await;
         match written {
             Ok(Ok((path, records))) => tracing::info!(
                 path = %path.display(),

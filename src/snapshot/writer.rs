@@ -10,13 +10,15 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::format::{
-    view_name, End, EndLine, Header, PartitionOffset, SnapshotError, FORMAT, FORMAT_VERSION,
-    JSON_LINES_VERSION,
+    self, view_name, End, EndLine, Header, PartitionOffset, SnapshotError, FORMAT, FORMAT_VERSION,
+    JSON_LINES_VERSION, SECTIONS_VERSION,
 };
 use super::frames;
+use super::sections::{self, Records, Section};
 use crate::clock::unix_ms;
 use crate::events::binary::{self, BinaryError};
-use crate::events::{intl, reservation};
+use crate::events::TopicMap;
+use crate::views::storefronts::Storefronts;
 use crate::views::{Catalog, ViewKind};
 
 const PREFIX: &str = "vitrine-";
@@ -61,6 +63,7 @@ fn header(offsets: Vec<PartitionOffset>, as_of_ms: Option<i64>, version: u32) ->
         created_at_ms: now,
         offsets,
         as_of_ms,
+        sections: vec![],
     }
 }
 
@@ -129,7 +132,8 @@ pub fn write_baseline(
     write_file(target, &header, records)
 }
 
-/// Writes a snapshot of `catalog` covering `offsets` into `dir`, keeping the newest `keep`.
+/// Writes a snapshot of `catalog` (one storefront) covering `offsets` into `dir`, keeping the
+/// newest `keep`.
 ///
 /// `offsets` must be read before this is called: the catalog may then hold changes past them,
 /// which a replay from `offsets` re-applies harmlessly under the version rule.
@@ -139,42 +143,41 @@ pub fn write_snapshot(
     offsets: Vec<PartitionOffset>,
     keep: usize,
 ) -> Result<(PathBuf, u64), SnapshotError> {
+    write_sections(dir, sections::of_catalog(catalog), offsets, keep)
+}
+
+/// Writes a snapshot of several storefronts (each shared part once, tagged with its topic).
+pub fn write_storefronts(
+    dir: &Path,
+    fronts: &Storefronts,
+    topics: &TopicMap,
+    offsets: Vec<PartitionOffset>,
+    keep: usize,
+) -> Result<(PathBuf, u64), SnapshotError> {
+    write_sections(dir, sections::of_storefronts(fronts, topics), offsets, keep)
+}
+
+/// Writes `sections` (tagged ones as version 3, which builds reading only version 2 refuse).
+fn write_sections(
+    dir: &Path,
+    sections: Vec<Section>,
+    offsets: Vec<PartitionOffset>,
+    keep: usize,
+) -> Result<(PathBuf, u64), SnapshotError> {
     std::fs::create_dir_all(dir)?;
-    let header = header(offsets, None, FORMAT_VERSION);
-    let target = dir.join(format!("{PREFIX}{:013}{SUFFIX}", header.created_at_ms));
-    // Copy the pointers first: no shard lock is held while encoding or writing.
-    let views = Views {
-        products: catalog.all_records(),
-        prices: catalog.all_prices(),
-        inventory: catalog.all_inventory(),
-        others: json_records(catalog),
+    let tagged = sections.iter().any(|s| !s.topic.is_empty());
+    let version = if tagged {
+        SECTIONS_VERSION
+    } else {
+        FORMAT_VERSION
     };
-    let count = write_atomically(&target, |out| views.write(out, &header))?;
+    let mut header = header(offsets, None, version);
+    let target = dir.join(format!("{PREFIX}{:013}{SUFFIX}", header.created_at_ms));
+    let count = write_atomically(&target, |out| write_chunks(out, &mut header, &sections))?;
     for old in list_snapshots(dir).into_iter().skip(keep.max(1)) {
         let _ = std::fs::remove_file(old);
     }
     Ok((target, count))
-}
-
-/// The few records kept as JSON in a version 2 snapshot: countries and decided holds.
-fn json_records(catalog: &Catalog) -> Vec<SnapshotRecord> {
-    let intl = catalog.all_intl();
-    let countries = intl
-        .iter()
-        .map(|i| (ViewKind::Intl, i.country.clone(), intl::encode(i)));
-    let lines = catalog.all_lines().into_iter().map(|line| {
-        let record = reservation::decided(&line);
-        (ViewKind::Reservations, line.sku, record)
-    });
-    countries.chain(lines).collect()
-}
-
-/// What a version 2 snapshot holds, as pointer copies.
-struct Views {
-    products: Vec<std::sync::Arc<crate::views::Product>>,
-    prices: Vec<std::sync::Arc<crate::views::Price>>,
-    inventory: Vec<std::sync::Arc<crate::views::Inventory>>,
-    others: Vec<SnapshotRecord>,
 }
 
 /// One chunk's records, with how each is encoded.
@@ -189,50 +192,75 @@ fn job<'a, T: Sync>(
         .map(move |chunk| Box::new(move || frames::chunk_frame(chunk, append)) as ChunkJob<'a>)
 }
 
-impl Views {
-    /// Header frame, the chunks (compressed a wave at a time on every core, written in order,
-    /// so at most two chunks per core are held), end frame.
-    fn write(&self, out: &mut impl Write, header: &Header) -> Result<u64, SnapshotError> {
-        let jobs: Vec<ChunkJob<'_>> = job(&self.products, |p, out| binary::append_product(p, out))
-            .chain(job(&self.prices, |p, out| binary::append_price(p, out)))
-            .chain(job(&self.inventory, |i, out| {
-                binary::append_inventory(i, out)
-            }))
-            .chain(job(&self.others, |(kind, key, value), out| {
-                binary::append_json(*kind, key, value, out)
-            }))
-            .collect();
-        out.write_all(&frames::line_frame(header)?)?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        for wave in jobs.chunks(threads * 2) {
-            let compressed: Vec<Result<Vec<u8>, SnapshotError>> = std::thread::scope(|scope| {
-                let running: Vec<_> = wave.iter().map(|job| scope.spawn(job)).collect();
-                running
-                    .into_iter()
-                    .map(|r| r.join().unwrap_or_else(|_| Err(encoding_failed())))
-                    .collect()
-            });
-            for frame in compressed {
-                out.write_all(&frame?)?;
-            }
-        }
-        let mut views = std::collections::BTreeMap::new();
-        views.insert(
-            view_name(ViewKind::Products).into(),
-            self.products.len() as u64,
-        );
-        views.insert(view_name(ViewKind::Prices).into(), self.prices.len() as u64);
-        views.insert(
-            view_name(ViewKind::Inventory).into(),
-            self.inventory.len() as u64,
-        );
-        for (kind, _, _) in &self.others {
-            *views.entry(view_name(*kind).into()).or_insert(0) += 1;
-        }
-        let records = views.values().sum();
-        out.write_all(&frames::end_frame(views, jobs.len() as u64)?)?;
-        Ok(records)
+fn jobs(records: &Records) -> Vec<ChunkJob<'_>> {
+    match records {
+        Records::Products(r) => job(r, |p, out| binary::append_product(p, out)).collect(),
+        Records::Prices(r) => job(r, |p, out| binary::append_price(p, out)).collect(),
+        Records::Inventory(r) => job(r, |i, out| binary::append_inventory(i, out)).collect(),
+        Records::Json(r) => job(r, |(kind, key, value), out| {
+            binary::append_json(*kind, key, value, out)
+        })
+        .collect(),
     }
+}
+
+/// Header frame (with the sections' chunk counts when tagged), the chunks (compressed a wave
+/// at a time on every core, written in order, so at most two chunks per core are held), end
+/// frame.
+fn write_chunks(
+    out: &mut impl Write,
+    header: &mut Header,
+    sections: &[Section],
+) -> Result<u64, SnapshotError> {
+    let per_section: Vec<Vec<ChunkJob<'_>>> = sections.iter().map(|s| jobs(&s.records)).collect();
+    if header.format_version == SECTIONS_VERSION {
+        header.sections = sections
+            .iter()
+            .zip(&per_section)
+            .map(|(s, jobs)| format::Section {
+                topic: s.topic.clone(),
+                chunks: jobs.len() as u64,
+            })
+            .collect();
+    }
+    let jobs: Vec<ChunkJob<'_>> = per_section.into_iter().flatten().collect();
+    out.write_all(&frames::line_frame(&*header)?)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for wave in jobs.chunks(threads * 2) {
+        let compressed: Vec<Result<Vec<u8>, SnapshotError>> = std::thread::scope(|scope| {
+            let running: Vec<_> = wave.iter().map(|job| scope.spawn(job)).collect();
+            running
+                .into_iter()
+                .map(|r| r.join().unwrap_or_else(|_| Err(encoding_failed())))
+                .collect()
+        });
+        for frame in compressed {
+            out.write_all(&frame?)?;
+        }
+    }
+    let mut views = std::collections::BTreeMap::new();
+    for section in sections {
+        let kind = match &section.records {
+            Records::Products(_) => Some(ViewKind::Products),
+            Records::Prices(_) => Some(ViewKind::Prices),
+            Records::Inventory(_) => Some(ViewKind::Inventory),
+            Records::Json(_) => None,
+        };
+        match (kind, &section.records) {
+            (Some(kind), records) => {
+                *views.entry(view_name(kind).into()).or_insert(0) += records.len() as u64;
+            }
+            (None, Records::Json(records)) => {
+                for (kind, _, _) in records {
+                    *views.entry(view_name(*kind).into()).or_insert(0) += 1;
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    let records = views.values().sum();
+    out.write_all(&frames::end_frame(views, jobs.len() as u64)?)?;
+    Ok(records)
 }
 
 fn encoding_failed() -> SnapshotError {

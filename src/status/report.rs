@@ -10,11 +10,13 @@ use super::progress::{Progress, ViewFreshness};
 use super::stats::{IngestStats, TopicCounts};
 use super::Readiness;
 use crate::clock::unix_ms;
+use crate::views::storefronts::Storefronts;
 use crate::views::{Catalog, ViewKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct IngestStatus {
-    pub catalog: Arc<Catalog>,
+    /// Every storefront's views (the default first).
+    pub fronts: Arc<Storefronts>,
     pub stats: Arc<IngestStats>,
     pub readiness: Arc<Readiness>,
     pub progress: Arc<Progress>,
@@ -72,6 +74,11 @@ pub struct StatusReport {
 }
 
 impl IngestStatus {
+    /// The default storefront's views.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.fronts.default_front().catalog
+    }
+
     pub fn freshness(&self, kind: ViewKind) -> ViewFreshness {
         self.progress.view(kind, unix_ms())
     }
@@ -106,7 +113,7 @@ impl IngestStatus {
                     let f = self.progress.view(kind, now);
                     ViewReport {
                         view: kind.name(),
-                        records: self.catalog.len(kind),
+                        records: self.catalog().len(kind),
                         ingest: self.stats.counts(kind),
                         applied_offset: f.applied,
                         high_watermark: f.high,

@@ -38,6 +38,13 @@ pub struct Storefronts {
 /// The name of the one storefront of a process configured with no banners.
 pub const SOLE: &str = "main";
 
+impl Default for Storefronts {
+    /// One storefront with parts of its own.
+    fn default() -> Self {
+        Self::single(Arc::default())
+    }
+}
+
 impl Storefronts {
     /// One storefront selling every product (a process configured with no banners).
     pub fn single(catalog: Arc<Catalog>) -> Self {
