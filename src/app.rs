@@ -74,8 +74,11 @@ pub struct App {
 
 impl App {
     /// Binds the listener, loads the demo baseline if no broker is configured, and starts ingest.
-    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+    pub async fn build(mut settings: Settings) -> Result<Self, AppError> {
         let real_kafka = !settings.kafka.brokers.trim().is_empty();
+        if !real_kafka && settings.banners.is_empty() && settings.demo.banners {
+            settings.banners = crate::demo::banners::demo_banners();
+        }
         if real_kafka && settings.checkout.quote_secret.is_empty() {
             return Err(AppError::MissingQuoteSecret);
         }

@@ -212,6 +212,10 @@ pub struct DemoSettings {
     pub live_interval_ms: u64,
     /// Changes published at each tick (a faster stream than one per millisecond).
     pub live_changes_per_tick: u32,
+    /// With no `[[banners]]` configured, serve the demo's two (`main` and `outlet`, see
+    /// `demo::banners`).
+    #[serde(default)]
+    pub banners: bool,
 }
 
 /// A setting that could not be loaded; the message names the offending key.

@@ -63,9 +63,13 @@ pub fn load_baseline(applier: &Applier, seed: u64, products: usize) -> CatalogGe
     let mut generator = CatalogGenerator::new(seed, products);
     let mut offset = 0;
     applier.storefronts().begin_bulk();
-    generator.baseline(|record| {
+    let other_lists = applier
+        .routes()
+        .map(|r| r.other_price_lists())
+        .unwrap_or_default();
+    let mut apply = |topic: &str, record: &crate::events::Record| {
         let origin = Origin {
-            topic: "baseline",
+            topic,
             partition: 0,
             offset,
             timestamp_ms: None,
@@ -77,6 +81,14 @@ pub fn load_baseline(applier: &Applier, seed: u64, products: usize) -> CatalogGe
             record.payload.as_deref(),
             origin,
         );
+    };
+    generator.baseline(|record| {
+        apply("baseline", &record);
+        if let Some(derived) = super::banners::outlet_price(&record) {
+            for topic in &other_lists {
+                apply(topic, &derived);
+            }
+        }
     });
     applier.storefronts().end_bulk();
     tracing::info!(
@@ -105,7 +117,7 @@ pub async fn run_trickle(
             let Some(record) = generator.next_change() else {
                 return;
             };
-            if let Err(error) = publisher.send(&record) {
+            if let Err(error) = publisher.send_with_lists(&record) {
                 tracing::warn!(%error, key = record.key, "demo trickle could not publish");
             }
         }

@@ -23,7 +23,8 @@ pub struct FeedOptions {
 }
 
 pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Result<()> {
-    let topics = TopicMap::new(&settings.topics);
+    let banners = settings.resolved_banners()?;
+    let topics = TopicMap::for_banners(&banners, &settings.topics);
     let client = KafkaClient::new(&settings.kafka, &options.brokers)?;
     ensure_topics_on(&client, &topics, options.partitions).await?;
     let publisher = Publisher::connect_to(&client, topics)?;
@@ -33,7 +34,7 @@ pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Resu
     let mut failed_send = None;
     generator.baseline(|record| {
         if failed_send.is_none() {
-            match publisher.send(&record) {
+            match publisher.send_with_lists(&record) {
                 Ok(()) => sent += 1,
                 Err(e) => failed_send = Some(e),
             }
@@ -65,7 +66,7 @@ pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Resu
                 _ = ticker.tick() => {
                     for _ in 0..options.live_per_tick {
                         if let Some(record) = generator.next_change() {
-                            publisher.send(&record)?;
+                            publisher.send_with_lists(&record)?;
                         }
                     }
                 }

@@ -3,6 +3,7 @@
 //! the `vitrine feed` command that publishes the same catalog to a real Kafka. A client of the
 //! production paths (events, ingest), never a shortcut around them.
 
+pub mod banners;
 pub mod cluster;
 pub mod embedded;
 pub mod feed;

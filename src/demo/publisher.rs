@@ -68,6 +68,23 @@ impl Publisher {
                 RDKafkaErrorCode::UnknownTopic,
             ));
         };
+        self.send_to(topic, record)
+    }
+
+    /// Queues one record on `topic`, and, for a price, the outlet's price on every other price
+    /// list of the topic map (see `demo::banners`).
+    pub fn send_with_lists(&self, record: &Record) -> Result<(), KafkaError> {
+        self.send(record)?;
+        if let Some(derived) = super::banners::outlet_price(record) {
+            for topic in self.topics.other_price_lists() {
+                self.send_to(&topic, &derived)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues one record on `topic`, waiting while the local queue is full.
+    pub fn send_to(&self, topic: &str, record: &Record) -> Result<(), KafkaError> {
         loop {
             let mut message = BaseRecord::to(topic).key(record.key.as_bytes());
             if let Some(payload) = &record.payload {

@@ -90,6 +90,16 @@ impl TopicMap {
             .map(|((t, _), _)| t.as_str())
     }
 
+    /// The price lists other than the default storefront's.
+    pub fn other_price_lists(&self) -> Vec<String> {
+        let default = self.topic_of(ViewKind::Prices);
+        self.topics
+            .iter()
+            .filter(|(t, k)| *k == ViewKind::Prices && Some(t.as_str()) != default)
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
     /// The topic names, in view order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.topics.iter().map(|(t, _)| t.as_str())

@@ -34,9 +34,12 @@ pub struct JsonAnswer {
 pub struct Cacheable {
     /// Seconds a shared cache may keep it (already shortened by the views' lag).
     pub max_age_secs: u64,
-    /// `body[..data_len]` is the answer without its extensions (what the `ETag` covers: the
-    /// freshness extension moves while the data stays the same).
+    /// `body[..data_len]` is the answer without its freshness extension (what the `ETag`
+    /// covers: freshness moves while the data stays the same; the banner's context, written
+    /// before it, is covered, so two banners' answers never share a tag).
     pub data_len: usize,
+    /// The banner was (or could have been) chosen by the `Host` header: caches vary on it.
+    pub vary_host: bool,
 }
 
 /// Classifies a response: no data and only errors without a path means nothing executed.

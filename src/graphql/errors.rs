@@ -39,6 +39,10 @@ pub enum ApiError {
     BatchTooLarge { got: usize, max: usize },
     #[error("no pricing is available for country `{0}`")]
     UnsupportedCountry(String),
+    #[error("no banner is named `{0}`")]
+    UnknownBanner(String),
+    #[error("banner `{banner}` does not sell to `{country}`")]
+    CountryNotInMarkets { banner: String, country: String },
     #[error(transparent)]
     Checkout(#[from] CheckoutError),
     #[error(transparent)]
@@ -83,7 +87,10 @@ impl ApiError {
             ApiError::SubscriptionNeedsStream => "SUBSCRIPTION_NEEDS_STREAM",
             ApiError::BatchingNotEnabled => "BATCHING_NOT_ENABLED",
             ApiError::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
-            ApiError::UnsupportedCountry(_) => "UNSUPPORTED_COUNTRY",
+            ApiError::UnsupportedCountry(_) | ApiError::CountryNotInMarkets { .. } => {
+                "UNSUPPORTED_COUNTRY"
+            }
+            ApiError::UnknownBanner(_) => "UNKNOWN_BANNER",
             ApiError::Limit(exceeded) => exceeded.limit.code(),
             ApiError::RequestTimeout { .. } => "REQUEST_TIMEOUT",
             ApiError::Checkout(CheckoutError::InvalidQuote { .. }) => "INVALID_QUOTE",

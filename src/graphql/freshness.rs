@@ -110,8 +110,16 @@ impl FreshnessCache {
     }
 }
 
-/// Appends `"extensions": {"name": value}` (value already JSON) to a serialized response.
+/// Adds `name: value` (value already JSON) to a serialized response's `extensions`: appended
+/// as the object's last member when the body has none (no `"extensions":` anywhere, the usual
+/// case), else merged into the parsed response.
 pub fn with_extension(body: &[u8], name: &str, value_json: &[u8]) -> Bytes {
+    const KEY: &[u8] = b"\"extensions\":";
+    if body.windows(KEY.len()).any(|w| w == KEY) {
+        if let Some(merged) = merged_extension(body, name, value_json) {
+            return merged;
+        }
+    }
     let Some(end) = body.iter().rposition(|b| *b == b'}') else {
         return Bytes::copy_from_slice(body);
     };
@@ -123,4 +131,15 @@ pub fn with_extension(body: &[u8], name: &str, value_json: &[u8]) -> Bytes {
     out.extend_from_slice(value_json);
     out.extend_from_slice(b"}}");
     Bytes::from(out)
+}
+
+fn merged_extension(body: &[u8], name: &str, value_json: &[u8]) -> Option<Bytes> {
+    let mut response: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).ok()?;
+    let value = serde_json::from_slice(value_json).ok()?;
+    let extensions = response
+        .entry("extensions")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    extensions.as_object_mut()?.insert(name.to_string(), value);
+    serde_json::to_vec(&response).ok().map(Bytes::from)
 }

@@ -21,6 +21,7 @@ pub use super::memo::MemoStats;
 use super::memo::{InFlight, Memo};
 use super::parse_cache::{ParseCache, Parsed};
 use super::persisted::PersistedQueries;
+use super::pipeline::Banners;
 use super::plan::PlannerMode;
 pub use super::planned::PlanStats;
 use super::request_metrics::{operation_label, record_request};
@@ -41,7 +42,11 @@ const INPUT_MESSAGE: &str = "Failed to parse";
 #[derive(Clone)]
 pub struct Gateway {
     pub(super) schema: VitrineSchema,
+    /// The views of the storefront this gateway value answers in (`front`).
     pub(super) catalog: Arc<Catalog>,
+    pub(super) front: usize,
+    /// Every banner, and how a request selects one (the pipeline's context step).
+    pub(super) banners: Arc<Banners>,
     hub: Arc<ChangeHub>,
     pub(super) status: Arc<IngestStatus>,
     pub(super) parsed: ParseCache,
@@ -105,9 +110,12 @@ impl Gateway {
                 ttl => builder.time_to_live(Duration::from_millis(ttl)).build(),
             }
         });
+        let banners = Arc::new(Banners::single(Arc::clone(&status.fronts)));
         Self {
             schema,
             catalog,
+            front: 0,
+            banners,
             hub,
             status,
             parsed: ParseCache::new(
@@ -129,6 +137,29 @@ impl Gateway {
             planner: settings.planner,
             plan_stats: Arc::default(),
         }
+    }
+
+    /// Answers for the banners `banners` configures (the storefronts must be the status's).
+    pub fn with_banners(mut self, banners: Banners) -> Self {
+        self.banners = Arc::new(banners);
+        self
+    }
+
+    /// This gateway answering in storefront `front` (the same caches, keyed by storefront).
+    pub(super) fn on_front(&self, front: usize) -> Self {
+        let catalog = match self.banners.fronts.at(front) {
+            Some(f) => Arc::clone(&f.catalog),
+            None => Arc::clone(&self.catalog),
+        };
+        Self {
+            catalog,
+            front,
+            ..self.clone()
+        }
+    }
+
+    pub fn banners(&self) -> &Banners {
+        &self.banners
     }
 
     pub fn schema(&self) -> &VitrineSchema {

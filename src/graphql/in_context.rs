@@ -24,9 +24,9 @@ fn bad(message: String) -> ServerError {
     with_code(ServerError::new(message, None), "BAD_USER_INPUT")
 }
 
-/// The directive's arguments, as a declaration would have them:
-/// `directive @inContext(country: CountryCode, language: LanguageCode) on QUERY | MUTATION`.
-const ARGUMENTS: [&str; 2] = ["country", "language"];
+/// The directive's arguments, as a declaration would have them: `directive @inContext(country:
+/// CountryCode, language: LanguageCode, banner: String) on QUERY | MUTATION | SUBSCRIPTION`.
+const ARGUMENTS: [&str; 3] = ["country", "language", "banner"];
 
 fn invalid(message: String, at: async_graphql::Pos) -> ServerError {
     with_code(
@@ -178,6 +178,42 @@ pub fn context_country(
         Some(directive) => country_in(&directive.node, variables),
         None => Ok(None),
     }
+}
+
+/// The banner an operation's `@inContext(banner:)` names (a string or an enum-like name, or a
+/// variable holding one).
+pub fn context_banner(
+    operation: &OperationDefinition,
+    variables: &Variables,
+) -> Result<Option<String>, ServerError> {
+    validate(operation)?;
+    let Some(directive) = operation
+        .directives
+        .iter()
+        .find(|d| d.node.name.node.as_str() == DIRECTIVE)
+    else {
+        return Ok(None);
+    };
+    let Some((_, value)) = directive
+        .node
+        .arguments
+        .iter()
+        .find(|(name, _)| name.node.as_str() == "banner")
+    else {
+        return Ok(None);
+    };
+    let text = match &value.node {
+        Value::Enum(name) => Some(name.to_string()),
+        Value::String(name) => Some(name.clone()),
+        Value::Variable(var) => match variables.get(&Name::new(var.as_str())) {
+            Some(ConstValue::Enum(name)) => Some(name.to_string()),
+            Some(ConstValue::String(name)) => Some(name.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    text.map(Some)
+        .ok_or_else(|| bad("@inContext(banner:) needs a banner's name".into()))
 }
 
 fn country_in(

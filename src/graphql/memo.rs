@@ -20,6 +20,8 @@ pub(super) struct Memo {
     pub(super) body: Bytes,
     pub(super) reads: ReadLog,
     pub(super) operation: &'static str,
+    /// The storefront it was computed in (its reads are checked against that one's views).
+    pub(super) front: usize,
     /// The catalog's change count when `reads` was last found current (see
     /// `ReadLog::still_current_since`).
     pub(super) verified_at: AtomicU64,
@@ -73,8 +75,10 @@ impl Gateway {
     /// when it executed without errors.
     pub(super) async fn answer_json(&self, mut admitted: Admitted) -> Answered {
         if self.memo.is_none() {
+            let context = self.context_json(&admitted);
             let ran = self.run_json(admitted).await;
-            return (ran.answer, ran.clean.then_some(ran.operation));
+            let answer = with_context(ran.answer, context.as_deref());
+            return (answer, ran.clean.then_some(ran.operation));
         }
         if let Some(memo) = admitted.memoized() {
             return memo_answer(Arc::clone(memo));
@@ -83,7 +87,7 @@ impl Gateway {
         // Admission probed the memo already (HTTP doors); anything else probes it now.
         let Probe { key, found } = match admitted.take_probe() {
             Some(probe) => probe,
-            None => self.probe(admitted.request()),
+            None => self.probe(self.front, admitted.request()),
         };
         let Some(found) = found else {
             stats.misses.fetch_add(1, Ordering::Relaxed);
@@ -121,16 +125,19 @@ impl Gateway {
 
     /// Looks a request up in the answer memo: its key, and the entry if there is one, current
     /// (every record it read unchanged: counted as a hit) or outdated.
-    pub(super) fn probe(&self, request: &Request) -> Probe {
-        let key = memo_key(request);
+    /// `front` is the storefront the door selected (part of the key; the operation's own
+    /// `@inContext(banner:)` is in its text).
+    pub(super) fn probe(&self, front: usize, request: &Request) -> Probe {
+        let key = memo_key(front, request);
         let found = self
             .memo
             .as_ref()
             .and_then(|memo| memo.get(&key))
             .map(|found| {
+                let views = self.banners.fronts.at(found.front).map(|f| &f.catalog);
                 let current = found
                     .reads
-                    .still_current_since(&self.catalog, &found.verified_at);
+                    .still_current_since(views.unwrap_or(&self.catalog), &found.verified_at);
                 match current {
                     true => {
                         self.memo_stats.hits.fetch_add(1, Ordering::Relaxed);
@@ -144,12 +151,15 @@ impl Gateway {
 
     /// Computes an answer and memoizes it when it can be checked later.
     async fn compute(&self, key: String, admitted: Admitted) -> Answered {
+        let context = self.context_json(&admitted);
         let super::planned::Ran {
             answer,
             clean,
             reads,
             operation,
         } = self.run_json(admitted).await;
+        // The context is written into the memoized body: the key holds the banner.
+        let answer = with_context(answer, context.as_deref());
         let clean = clean.then_some(operation);
         if let Some(memo) = &self.memo {
             if clean.is_some() && reads.is_checkable() && !reads.is_empty() {
@@ -157,6 +167,7 @@ impl Gateway {
                     body: answer.body.clone(),
                     reads,
                     operation,
+                    front: self.front,
                     verified_at: AtomicU64::new(u64::MAX),
                 };
                 memo.insert(key, Arc::new(entry));
@@ -187,6 +198,29 @@ pub(super) enum Found {
     Outdated,
 }
 
+/// `answer` with the request's context in its extensions (`None`: one banner, nothing added).
+fn with_context(mut answer: JsonAnswer, context: Option<&[u8]>) -> JsonAnswer {
+    if let Some(context) = context {
+        answer.body = super::freshness::with_extension(&answer.body, "context", context);
+    }
+    answer
+}
+
+impl Gateway {
+    /// The context an answer echoes (`extensions.context`: banner and country) when the
+    /// gateway serves more than one banner.
+    pub(super) fn context_json(&self, admitted: &Admitted) -> Option<Vec<u8>> {
+        self.banners.many().then(|| {
+            let country = admitted.country.as_deref();
+            let value = serde_json::json!({
+                "banner": self.banners.name(admitted.front),
+                "country": country.unwrap_or(&self.settings.base_country),
+            });
+            serde_json::to_vec(&value).unwrap_or_default()
+        })
+    }
+}
+
 /// A current memoized answer (a query that ran clean before, with the same variables).
 pub(super) fn memo_answer(found: Arc<Memo>) -> Answered {
     record_request(found.operation, std::time::Instant::now(), true);
@@ -200,10 +234,10 @@ pub(super) fn memo_answer(found: Arc<Memo>) -> Answered {
 }
 
 /// What makes two requests the same: operation name, variables and query text.
-pub(super) fn memo_key(request: &Request) -> String {
+pub(super) fn memo_key(front: usize, request: &Request) -> String {
     let variables = serde_json::to_string(&request.variables).unwrap_or_default();
     format!(
-        "{}\n{}\n{}",
+        "{front}\n{}\n{}\n{}",
         request.operation_name.as_deref().unwrap_or(""),
         variables,
         request.query

@@ -132,7 +132,13 @@ pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gat
     // One copy of the API settings (and so one quote secret) for the resolvers and the planner.
     let api = ApiSettings::from_settings(settings);
     let schema = build_schema(settings, &api, live, Arc::clone(&status), Arc::clone(&desk));
-    gateway::Gateway::new(schema, status, hub, &settings.graphql, api).with_desk(desk)
+    let banners = match settings.resolved_banners() {
+        Ok(banners) => pipeline::Banners::new(Arc::clone(&status.fronts), &banners),
+        Err(_) => pipeline::Banners::single(Arc::clone(&status.fronts)),
+    };
+    gateway::Gateway::new(schema, status, hub, &settings.graphql, api)
+        .with_desk(desk)
+        .with_banners(banners)
 }
 
 /// Builds the schema with the configured limits. Query resolvers reach the views only through

@@ -95,6 +95,11 @@ impl Applier {
         &self.fronts.default_front().catalog
     }
 
+    /// Which storefront each topic's records enter by (`None`: one storefront).
+    pub fn routes(&self) -> Option<&TopicMap> {
+        self.routes.as_deref()
+    }
+
     pub fn storefronts(&self) -> &Arc<Storefronts> {
         &self.fronts
     }

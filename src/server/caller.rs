@@ -7,7 +7,7 @@ use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 
 use super::AppState;
-use crate::graphql::pipeline::{Caller, Identify};
+use crate::graphql::pipeline::{BannerHint, Caller, Identify};
 use crate::graphql::subscription::ClientId;
 
 /// Who the client is: the first value of the configured header, else the peer's IP address.
@@ -48,6 +48,29 @@ impl Identify for HttpCaller<'_> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<i64>().ok())
     }
+
+    fn banner(&self) -> BannerHint {
+        banner_hint(self.parts)
+    }
+}
+
+/// The banner named by the path (`/b/{banner}/graphql`) and the `Host` asked at (without its
+/// port, lower case).
+pub fn banner_hint(parts: &Parts) -> BannerHint {
+    let named = parts
+        .uri
+        .path()
+        .strip_prefix("/b/")
+        .and_then(|rest| rest.strip_suffix("/graphql"))
+        .map(str::to_string);
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.host())
+        .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
+        .map(|h| h.trim().to_ascii_lowercase());
+    BannerHint { named, host }
 }
 
 impl HttpCaller<'_> {
@@ -56,6 +79,7 @@ impl HttpCaller<'_> {
         Caller {
             client: self.client(),
             max_staleness_ms: self.max_staleness_ms(),
+            banner: self.banner(),
         }
     }
 }

@@ -13,6 +13,13 @@ use crate::graphql::answer::{Cacheable, JsonAnswer, Outcome};
 /// bound (a bounded request may get `STALE_VIEW` where an unbounded one is served).
 const VARY: &str = "accept, accept-encoding, x-max-staleness-ms";
 
+fn vary(host: bool) -> String {
+    match host {
+        true => format!("{VARY}, host"),
+        false => VARY.to_string(),
+    }
+}
+
 /// The strong entity tag of `data` (the first 128 bits of its SHA-256, in hex).
 pub fn etag(data: &[u8]) -> String {
     format!("\"{}\"", &sha256_hex(data)[..32])
@@ -39,6 +46,7 @@ pub fn cached(
     let Some(Cacheable {
         max_age_secs,
         data_len,
+        vary_host,
     }) = answer.cache.filter(|_| answer.outcome == Outcome::Executed)
     else {
         return respond(answer);
@@ -54,7 +62,7 @@ pub fn cached(
     for (name, value) in [
         (header::ETAG, tag),
         (header::CACHE_CONTROL, control),
-        (header::VARY, VARY.to_string()),
+        (header::VARY, vary(vary_host)),
     ] {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);

@@ -146,6 +146,11 @@ pub fn router(state: AppState) -> edge::Routes {
             "/graphql",
             get(graphql_http::graphql_get).post(graphql_http::graphql_post),
         )
+        // A banner by path (see `caller::banner_hint`); the pipeline refuses unknown ones.
+        .route(
+            "/b/{banner}/graphql",
+            get(graphql_http::graphql_get).post(graphql_http::graphql_post),
+        )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics::metrics))

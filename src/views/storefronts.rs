@@ -86,6 +86,10 @@ impl Storefronts {
         &self.fronts[0]
     }
 
+    pub fn at(&self, position: usize) -> Option<&Storefront> {
+        self.fronts.get(position)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Storefront> {
         self.fronts.iter().find(|f| &*f.name == name)
     }

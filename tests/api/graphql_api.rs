@@ -65,7 +65,9 @@ async fn product_page_has_the_storefront_shape() {
     let compact = post(json!({})).await.unwrap();
     assert_eq!(compact.headers()["vitrine-max-lag-ms"], "0", "caught up");
     let compact: Value = compact.json().await.unwrap();
-    assert!(compact.get("extensions").is_none(), "{compact}");
+    // The demo serves two banners: every answer says which one (and the country) it is in.
+    let context = json!({"context": {"banner": "main", "country": "US"}});
+    assert_eq!(compact["extensions"], context, "{compact}");
     let full: Value = post(json!({"freshness": true}))
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod banners;
 mod connections;
 mod doors;
 mod facets;

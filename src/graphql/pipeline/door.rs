@@ -60,6 +60,19 @@ impl Door {
 pub trait Identify {
     fn client(&self) -> Option<ClientId>;
     fn max_staleness_ms(&self) -> Option<i64>;
+    /// The banner the door names, if any (see [`BannerHint`]).
+    fn banner(&self) -> BannerHint {
+        BannerHint::default()
+    }
+}
+
+/// The banner a door names: by its path (`/b/{banner}/graphql`: a banner that does not exist
+/// is refused) or by the `Host` it was asked at (a host no banner claims is the default
+/// banner's). `@inContext(banner:)` in the operation overrides both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BannerHint {
+    pub named: Option<String>,
+    pub host: Option<String>,
 }
 
 /// A caller identified up front (a WebSocket connection, a batch, tests).
@@ -67,6 +80,7 @@ pub trait Identify {
 pub struct Caller {
     pub client: Option<ClientId>,
     pub max_staleness_ms: Option<i64>,
+    pub banner: BannerHint,
 }
 
 impl Identify for Caller {
@@ -76,6 +90,10 @@ impl Identify for Caller {
 
     fn max_staleness_ms(&self) -> Option<i64> {
         self.max_staleness_ms
+    }
+
+    fn banner(&self) -> BannerHint {
+        self.banner.clone()
     }
 }
 

@@ -22,6 +22,10 @@ impl Gateway {
     /// Executes an admitted request (a batch entry, a WebSocket or SSE query or mutation) and
     /// returns its response with the freshness extension.
     pub async fn execute(&self, admitted: Admitted) -> Response {
+        if admitted.front != self.front {
+            return Box::pin(self.on_front(admitted.front).execute(admitted)).await;
+        }
+        let context = self.context_json(&admitted);
         let request = admitted.request();
         let (max_lag, breakdown) = freshness_value(&self.status);
         let full = wants_breakdown(request);
@@ -47,6 +51,9 @@ impl Gateway {
             compact(max_lag)
         };
         response.extensions.insert("freshness".into(), freshness);
+        if let Some(context) = context.and_then(|c| serde_json::from_slice(&c).ok()) {
+            response.extensions.insert("context".into(), context);
+        }
         response
     }
 
@@ -54,6 +61,9 @@ impl Gateway {
     /// when every record it was computed from still has the same version; with its outcome, for
     /// HTTP status codes.
     pub async fn answer(&self, admitted: Admitted) -> JsonAnswer {
+        if admitted.front != self.front {
+            return Box::pin(self.on_front(admitted.front).answer(admitted)).await;
+        }
         let (max_lag, freshness) = self.freshness.json(&self.status);
         let full = wants_breakdown(admitted.request());
         let (answer, operation) = match stale_response(admitted.request(), max_lag) {
@@ -68,6 +78,7 @@ impl Gateway {
             Some("product" | "products") if self.cache_max_age_secs > lag_secs => Some(Cacheable {
                 max_age_secs: self.cache_max_age_secs - lag_secs,
                 data_len: answer.body.len().saturating_sub(1),
+                vary_host: self.banners.by_host(),
             }),
             _ => None,
         };
@@ -105,13 +116,16 @@ impl Gateway {
         admitted: Admitted,
         session_data: Option<Arc<async_graphql::Data>>,
     ) -> BoxStream<'static, Response> {
-        let gateway = self.clone();
+        let gateway = match admitted.front == self.front {
+            true => self.clone(),
+            false => self.on_front(admitted.front),
+        };
         if admitted.operation() != OperationType::Subscription {
             return futures::stream::once(async move { gateway.execute(admitted).await }).boxed();
         }
         // A subscription lives long: its reads are not logged (nothing would check them). Its
         // setup checks the deadline; its events are not the request's work.
-        let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&self.catalog)));
+        let reader = Arc::new(RecordingReader::unlogged(Arc::clone(&gateway.catalog)));
         let (request, parsed, deadline, _) = match admitted.into_parts() {
             Ok(parts) => parts,
             Err(memo) => {

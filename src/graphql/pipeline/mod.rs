@@ -3,20 +3,25 @@
 //! order, and only an [`Admitted`] request can be executed ([`Gateway::answer`],
 //! [`Gateway::execute`], [`Gateway::stream`]): a new door cannot run anything without them.
 //!
-//! 1. **Who is calling**: the door identifies the [`Caller`] (client id, staleness bound).
+//! 1. **Who is calling**: the door identifies the [`Caller`] (client id, staleness bound), and
+//!    the banner it names by path or host (`context`: an unknown name is `UNKNOWN_BANNER`).
 //! 2. **A document**: a request without a query or a persisted-query extension is refused.
 //! 3. **Persisted and trusted documents**: an APQ hash or a trusted document's id is resolved
 //!    to its text; with `trusted_documents_only` any other document is refused. On the HTTP
 //!    doors, a request whose very answer (same text, operation and variables) the answer memo
 //!    holds and is current stops here, admitted with it: it was admitted with every rule below
 //!    before, as a query, and executes nothing.
-//! 4. **Parse** through the cache, within the text limits.
+//! 4. **Parse** through the cache, within the text limits; then the **context**: the banner
+//!    `@inContext(banner:)` names overrides the door's, and the country must be one the banner
+//!    sells to. The request executes over that banner's storefront; the memo key holds the
+//!    door's banner (the text holds the rest).
 //! 5. **Operation policy** ([`Door::allows`]): mutations only from a JSON POST or a WebSocket
 //!    whose `Origin` was checked, subscriptions only on streaming doors.
 //! 6. **Limits and cost**, with the variables and their defaults applied.
 //! 7. **Deadline**: the request's time budget starts here and bounds its execution on every
 //!    door (a subscription's setup included; its later events are not a request's work).
 
+mod context;
 mod door;
 mod execute;
 mod executor;
@@ -27,13 +32,15 @@ use std::time::Instant;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response, ServerError};
 
-pub use door::{Caller, Door, Identify};
+pub use context::Banners;
+pub use door::{BannerHint, Caller, Door, Identify};
 pub use executor::StreamDoor;
 
 use super::document::selected_operation;
 use super::errors::ApiError;
 use super::freshness::MAX_STALENESS;
 use super::gateway::Gateway;
+use super::in_context::{context_banner, context_country};
 use super::limits::Deadline;
 use super::limits::ScopesOf;
 use super::memo::{Memo, Probe};
@@ -45,6 +52,9 @@ pub struct Admitted {
     request: Request,
     prepared: Prepared,
     operation: OperationType,
+    /// The storefront it is answered in, and the country `@inContext` names.
+    pub(super) front: usize,
+    pub(super) country: Option<String>,
     deadline: Deadline,
     started: Instant,
 }
@@ -74,6 +84,11 @@ impl Admitted {
 
     pub fn operation(&self) -> OperationType {
         self.operation
+    }
+
+    /// The storefront it is answered in (0: the default one).
+    pub fn front(&self) -> usize {
+        self.front
     }
 
     /// The parts execution needs; or the memoized answer it was admitted with.
@@ -159,6 +174,10 @@ impl Gateway {
             let error = ApiError::BadRequest("no `query` given".into());
             return Err(Refusal::NoDocument(error));
         }
+        let door_front = self
+            .banners
+            .at_door(&caller.banner())
+            .map_err(Refusal::Policy)?;
         let mut request = self
             .persisted
             .resolve(request)
@@ -174,11 +193,15 @@ impl Gateway {
         // is current was admitted before as a query, with every rule below: it is answered
         // from the memo without parsing or executing anything.
         let probe = match door {
-            Door::Post { .. } | Door::Get if self.memo.is_some() => Some(self.probe(&request)),
+            Door::Post { .. } | Door::Get if self.memo.is_some() => {
+                Some(self.probe(door_front, &request))
+            }
             _ => None,
         };
         if let Some(memo) = probe.as_ref().and_then(|p| p.current()) {
             return Ok(Admitted {
+                front: memo.front,
+                country: None,
                 prepared: Prepared::Memoized(Arc::clone(memo)),
                 request,
                 operation: OperationType::Query,
@@ -193,18 +216,24 @@ impl Gateway {
             .document(&request.query)
             .map_err(Refusal::Invalid)?;
         let operation_name = request.operation_name.as_deref();
-        let operation = selected_operation(&parsed.prepared.document, operation_name)
-            .map(|operation| operation.ty);
+        let selected = selected_operation(&parsed.prepared.document, operation_name);
+        let operation = selected.map(|operation| operation.ty);
         // A document selecting no operation is left to validation, which names the problem.
         if let Some(operation) = operation {
             door.allows(operation).map_err(Refusal::Policy)?;
         }
+        let (front, country) = match selected {
+            Some(selected) => self.context(door_front, selected, &request.variables)?,
+            None => (door_front, None),
+        };
+        let scopes = self.banners.fronts.at(front).map(|f| &f.catalog);
+        let scopes = scopes.unwrap_or(&self.catalog);
         self.parsed
             .check(
                 &parsed,
                 operation_name,
                 &request.variables,
-                &ScopesOf(&self.catalog),
+                &ScopesOf(scopes),
             )
             .map_err(Refusal::Invalid)?;
         let operation = operation.unwrap_or(OperationType::Query);
@@ -216,12 +245,35 @@ impl Gateway {
             }
         }
         Ok(Admitted {
+            front,
+            country,
             request,
             prepared: Prepared::Parsed(parsed, probe),
             operation,
             deadline: Deadline::after(self.request_timeout),
             started,
         })
+    }
+
+    /// The context step: the storefront `@inContext(banner:)` names (else the door's) and the
+    /// country it names, refused when the banner does not exist or does not sell there.
+    fn context(
+        &self,
+        door_front: usize,
+        operation: &async_graphql::parser::types::OperationDefinition,
+        variables: &async_graphql::Variables,
+    ) -> Result<(usize, Option<String>), Refusal> {
+        let named = context_banner(operation, variables).map_err(Refusal::Invalid)?;
+        let front = match named {
+            Some(name) => self.banners.named(&name).map_err(Refusal::Policy)?,
+            None => door_front,
+        };
+        let country = context_country(operation, variables).map_err(Refusal::Invalid)?;
+        let country = country.map(|c| c.0);
+        self.banners
+            .check_country(front, country.as_deref())
+            .map_err(Refusal::Policy)?;
+        Ok((front, country))
     }
 
     /// Admits and executes a request as a JSON POST from no particular client: for callers

@@ -72,6 +72,7 @@ fn the_caller_reaches_the_operations_that_need_it() {
     let caller = Caller {
         client: Some(ClientId("10.0.0.7".into())),
         max_staleness_ms: Some(250),
+        ..Caller::default()
     };
     let mutation = "mutation { releaseReservation(id: \"r_x\", token: \"t\") { id } }";
     let admitted = gateway.admit(Door::BatchEntry, &caller, Request::new(mutation));
