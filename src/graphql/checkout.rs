@@ -211,6 +211,7 @@ pub fn checkout(
     let market = CartMarket {
         country: &market.country,
         market: &market.market,
+        banner: &market.banner,
     };
     let own = match reservation {
         Some((id, token)) => Some(own_holds(reader, settings, id, token)?),

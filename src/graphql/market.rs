@@ -44,6 +44,8 @@ impl ScalarType for CountryCode {
 pub struct MarketContext {
     pub country: String,
     pub market: Market,
+    /// The banner quotes are issued in (the storefront's name).
+    pub banner: Arc<str>,
 }
 
 impl MarketContext {
@@ -69,16 +71,19 @@ impl MarketContext {
             .map(|c| c.0)
             .or_else(|| context.map(|c| c.0.clone()))
             .unwrap_or_else(|| settings.base_country.clone());
+        let banner = Arc::clone(&views.scan().name);
         if country == settings.base_country {
             return Ok(Arc::new(Self {
                 country,
                 market: Market::Base,
+                banner,
             }));
         }
         match views.intl(&country) {
             Some(intl) => Ok(Arc::new(Self {
                 country,
                 market: Market::Intl(intl),
+                banner,
             })),
             None => Err(ApiError::UnsupportedCountry(country)),
         }
@@ -111,6 +116,7 @@ impl MarketContext {
             product_version: product.version,
             intl_version: self.market.version(),
             expires_at: unix_secs().saturating_add(ttl_secs),
+            banner: self.banner.to_string(),
         }
     }
 }

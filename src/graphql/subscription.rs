@@ -273,8 +273,9 @@ impl SubscriptionRoot {
             Market::Base => MarketRef::Base,
             Market::Intl(_) => MarketRef::Country(market.country.clone()),
         };
-        let catalog = Arc::clone(&live.catalog);
-        let render_catalog = Arc::clone(&live.catalog);
+        // The request's banner: its views, and the changes published for it.
+        let catalog = Arc::clone(crate::graphql::product::reader(ctx).catalog());
+        let render_catalog = Arc::clone(&catalog);
         let hub = Arc::clone(&live.hub);
         Ok(subscribe(
             changes,
@@ -282,6 +283,9 @@ impl SubscriptionRoot {
             connection_slot,
             live.settings.buffer_variants,
             move |published, buffer| {
+                if published.banner != catalog.name {
+                    return;
+                }
                 let shared = &hub.shared;
                 shared.push_prices(published, &catalog, &filter, &market_ref, buffer)
             },
@@ -300,7 +304,7 @@ impl SubscriptionRoot {
         let live = ctx.data_unchecked::<LiveContext>();
         let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
         let (slot, changes, connection_slot) = open_slots(ctx, live)?;
-        let catalog = Arc::clone(&live.catalog);
+        let catalog = Arc::clone(crate::graphql::product::reader(ctx).catalog());
         let low = live.settings.low_stock_below;
         let hub = Arc::clone(&live.hub);
         Ok(subscribe(
@@ -309,6 +313,9 @@ impl SubscriptionRoot {
             connection_slot,
             live.settings.buffer_variants,
             move |published, buffer| {
+                if published.banner != catalog.name {
+                    return;
+                }
                 hub.shared
                     .push_stock(published, &catalog, &filter, low, buffer)
             },

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::events::{decode, DecodeError, TopicMap};
 use crate::live::{change_key, ChangeHub, Held};
 use crate::status::IngestStats;
+use crate::views::catalog_write::Part;
 use crate::views::holds::ReservationEvent;
 use crate::views::storefronts::Storefronts;
 use crate::views::{ApplyOutcome, Catalog, Change, ViewKind};
@@ -66,25 +67,29 @@ impl Applier {
     }
 
     /// Applies a decoded change through storefront `via`; with subscribers listening,
-    /// publishes what it changed.
+    /// publishes what it changed in each storefront holding the part it was written to.
     fn apply_change(&self, via: usize, change: Change) -> ApplyOutcome {
         let Some(hub) = self.hub.as_ref().filter(|h| h.has_subscribers()) else {
             return self.fronts.apply(via, change);
         };
-        let catalog = &self
-            .fronts
-            .iter()
-            .nth(via)
-            .unwrap_or(self.fronts.default_front())
-            .catalog;
+        let Some(writer) = self.fronts.at(via).map(|f| Arc::clone(&f.catalog)) else {
+            return ApplyOutcome::Stale;
+        };
         let (kind, key) = change_key(&change);
         let key = key.to_string();
-        let before = Held::read(catalog, kind, &key);
+        let part = Part::of(&change);
+        let before: Vec<(Arc<Catalog>, Held)> = self
+            .fronts
+            .sharing(&writer, part)
+            .map(|c| (Arc::clone(c), Held::read(c, kind, &key)))
+            .collect();
         let outcome = self.fronts.apply(via, change);
         if outcome != ApplyOutcome::Stale {
-            let after = Held::read(catalog, kind, &key);
-            if let Some(change) = before.into_change(&key, after) {
-                hub.publish(change);
+            for (catalog, before) in before {
+                let after = Held::read(&catalog, kind, &key);
+                if let Some(change) = before.into_change(&key, after) {
+                    hub.publish_in(&catalog.name, change);
+                }
             }
         }
         outcome

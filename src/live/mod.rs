@@ -137,9 +137,20 @@ impl ChangeHub {
         self.sender.receiver_count() > 0
     }
 
+    /// Publishes a change of the one storefront of a process without banners.
     pub fn publish(&self, change: ViewChange) {
+        self.publish_in(&Arc::from(""), change);
+    }
+
+    /// Publishes a change of `banner`'s views (heard by that banner's subscriptions only).
+    pub fn publish_in(&self, banner: &Arc<str>, change: ViewChange) {
         let seq = self.published.fetch_add(1, Ordering::Relaxed);
-        let _ = self.sender.send(Arc::new(Published { seq, change }));
+        let banner = Arc::clone(banner);
+        let _ = self.sender.send(Arc::new(Published {
+            seq,
+            banner,
+            change,
+        }));
     }
 
     /// Subscriptions open now.

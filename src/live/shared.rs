@@ -16,6 +16,8 @@ use crate::views::Catalog;
 #[derive(Debug)]
 pub struct Published {
     pub seq: u64,
+    /// The banner (storefront name) whose views changed; subscriptions hear their own only.
+    pub banner: Arc<str>,
     pub change: ViewChange,
 }
 

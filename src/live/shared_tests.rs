@@ -34,7 +34,14 @@ fn fx_move() -> (Catalog, Published) {
         old: Some(gb(1, "0.5")),
         new: Some(gb(2, "0.6")),
     };
-    (catalog, Published { seq: 7, change })
+    (
+        catalog,
+        Published {
+            seq: 7,
+            banner: "".into(),
+            change,
+        },
+    )
 }
 
 fn drain(buffer: &mut CoalescingBuffer<String, PriceEvent>) -> Vec<Option<(String, i64)>> {

@@ -57,6 +57,8 @@ impl CartReader for RecordingReader {
 pub struct CartMarket<'a> {
     pub country: &'a str,
     pub market: &'a Market,
+    /// The banner checking out (its quotes only; empty: a process without banners).
+    pub banner: &'a str,
 }
 
 /// One line as the shopper sent it.
@@ -178,6 +180,9 @@ fn verified_quote(
     }
     if claims.country != market.country {
         return Err(invalid("it was issued for another country".into()));
+    }
+    if claims.banner != market.banner {
+        return Err(invalid("it was issued in another banner".into()));
     }
     Ok(Some(claims))
 }

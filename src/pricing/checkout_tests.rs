@@ -40,12 +40,14 @@ fn quote_for(rules: &CheckoutRules, sku: &str, amount_minor: i64, expires_at: i6
         product_version: 1,
         intl_version: None,
         expires_at,
+        banner: String::new(),
     })
 }
 
 const US: CartMarket<'static> = CartMarket {
     country: "US",
     market: &Market::Base,
+    banner: "",
 };
 
 #[test]
@@ -114,6 +116,17 @@ fn bad_lines_and_foreign_quotes_are_typed_errors() {
     assert!(matches!(wrong, Err(CheckoutError::InvalidQuote { .. })));
     let forged = price_cart(&c, &rules, US, vec![line("a", 1, Some("x.y".into()))], 0);
     assert!(matches!(forged, Err(CheckoutError::InvalidQuote { .. })));
+    // A quote shown in one banner is refused at another's checkout, both ways.
+    let in_main = quote_for(&rules, "a", 1, 100);
+    let outlet = CartMarket {
+        banner: "outlet",
+        ..US
+    };
+    let crossed = price_cart(&c, &rules, outlet, vec![line("a", 1, Some(in_main))], 0);
+    assert!(
+        matches!(&crossed, Err(CheckoutError::InvalidQuote { reason, .. }) if reason.contains("banner")),
+        "{crossed:?}"
+    );
     let many = vec![line("a", 1, None); MAX_LINES + 1];
     let too_many = price_cart(&c, &rules, US, many, 0);
     assert!(matches!(too_many, Err(CheckoutError::TooManyLines { .. })));
@@ -182,6 +195,7 @@ fn quotes_for_a_corrected_price_are_void() {
             product_version: 1,
             intl_version: None,
             expires_at: 1_000,
+            banner: String::new(),
         };
         Some(rules.quotes.sign(&claims))
     };
@@ -224,6 +238,7 @@ fn quotes_from_a_corrected_country_or_product_are_void() {
             product_version,
             intl_version,
             expires_at: 1_000,
+            banner: String::new(),
         }))
     };
     let mut typo = intl("GBP", 2, "0.7893", 2000, None);
@@ -239,6 +254,7 @@ fn quotes_from_a_corrected_country_or_product_are_void() {
         let gb = CartMarket {
             country: "XX",
             market: &market,
+            banner: "",
         };
         let cart = price_cart(
             &c,

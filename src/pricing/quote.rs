@@ -23,6 +23,10 @@ pub struct QuoteClaims {
     pub intl_version: Option<u64>,
     /// Unix seconds after which the quote is no longer honoured.
     pub expires_at: i64,
+    /// The banner it was shown in (empty: a process without banners); checkout in another
+    /// banner refuses it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub banner: String,
 }
 
 /// The corrections in force for the records a line is priced from: a quote priced from a
@@ -132,6 +136,7 @@ mod tests {
             product_version: 1,
             intl_version: Some(3),
             expires_at: 1_900_000_000,
+            banner: String::new(),
         }
     }
 

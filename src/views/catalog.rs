@@ -48,6 +48,8 @@ pub struct ProductEntry {
 /// one of them, in order (one partition, one worker); readers are unlimited.
 #[derive(Debug, Default)]
 pub struct Catalog {
+    /// The banner's name (empty for the one storefront of a process without banners).
+    pub(crate) name: Arc<str>,
     /// The product records of its products topic (shared by the storefronts on that topic).
     pub(super) records: Arc<ProductRecords>,
     /// Which of those records this storefront sells.
@@ -134,6 +136,17 @@ impl Catalog {
             pool: Arc::clone(&self.pool),
             intl_map: Arc::clone(&self.intl_map),
         }
+    }
+
+    /// This storefront named `name`.
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The banner's name (empty: the one storefront of a process without banners).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     pub fn assortment(&self) -> &Assortment {

@@ -165,6 +165,11 @@ impl RecordingReader {
 
     /// The whole catalog, for scans such as listings: the log stops being checkable (reads
     /// through the reader still pin).
+    /// The storefront it reads.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
     pub fn scan(&self) -> &Catalog {
         self.unmemoizable();
         &self.catalog

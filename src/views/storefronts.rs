@@ -74,7 +74,9 @@ impl Storefronts {
                 };
                 Storefront {
                     name: spec.name.as_str().into(),
-                    catalog: Arc::new(Catalog::over(parts, spec.assortment.clone())),
+                    catalog: Arc::new(
+                        Catalog::over(parts, spec.assortment.clone()).named(&spec.name),
+                    ),
                 }
             })
             .collect();

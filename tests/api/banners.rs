@@ -190,3 +190,81 @@ async fn the_host_selects_the_banner_and_caches_vary_on_it() {
     assert_eq!(error_code(&gb), "UNSUPPORTED_COUNTRY");
     app.stop().await;
 }
+
+/// Each banner's subscribers hear their own banner's changes: a price on main's list reaches
+/// main's subscriber only, one on the outlet's list the outlet's only; stock from the shared
+/// pool reaches both.
+#[tokio::test]
+async fn subscriptions_hear_their_own_banner() {
+    use crate::common::live::{Protocol, WsClient};
+    use crate::subscriptions::{price, publisher, stock, wait_for_active};
+    let app = spawn_app("").await;
+    app.client.wait_ready().await;
+    let (_, outlet) = post_at(&app.client, "/b/outlet/graphql", LISTING, json!({})).await;
+    let id = outlet["data"]["products"]["edges"][0]["node"]["id"].clone();
+    let page = app.client.query(PAGE, json!({"id": id})).await;
+    let sku = page["data"]["product"]["variants"][0]["sku"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let watch = |banner: &str, field: &str| {
+        let fields = match field {
+            "priceChanged" => "sku price { amount }",
+            _ => "sku quantityAvailable",
+        };
+        format!("subscription @inContext(banner: \"{banner}\") {{ {field}(skus: [\"{sku}\"]) {{ {fields} }} }}")
+    };
+    let mut main_ws = WsClient::connect(&app.client.base, Protocol::TransportWs).await;
+    main_ws.subscribe("p", &watch("main", "priceChanged")).await;
+    main_ws
+        .subscribe("s", &watch("main", "inventoryChanged"))
+        .await;
+    let mut outlet_ws = WsClient::connect(&app.client.base, Protocol::TransportWs).await;
+    outlet_ws
+        .subscribe("p", &watch("outlet", "priceChanged"))
+        .await;
+    outlet_ws
+        .subscribe("s", &watch("outlet", "inventoryChanged"))
+        .await;
+    wait_for_active(&app, 4).await;
+
+    let publisher = publisher(&app);
+    publisher.send(&price(&sku, 1_000, 40_000)).unwrap();
+    publisher
+        .send_to("vitrine.prices.outlet", &price(&sku, 1_000, 15_000))
+        .unwrap();
+    publisher.send(&stock(&sku, 1_000, 7)).unwrap();
+    assert_eq!(
+        publisher.flush(std::time::Duration::from_secs(10)).unwrap(),
+        0
+    );
+    let mut heard = |payloads: [Value; 2]| {
+        let mut seen: Vec<String> = payloads
+            .iter()
+            .map(|p| {
+                let data = &p["data"];
+                match (data.get("priceChanged"), data.get("inventoryChanged")) {
+                    (Some(e), _) => format!("price {}", e["price"]["amount"]),
+                    (_, Some(e)) => format!("stock {}", e["quantityAvailable"]),
+                    _ => panic!("{p}"),
+                }
+            })
+            .collect();
+        seen.sort();
+        seen
+    };
+    let main_heard = heard([main_ws.next_payload().await, main_ws.next_payload().await]);
+    let outlet_heard = heard([
+        outlet_ws.next_payload().await,
+        outlet_ws.next_payload().await,
+    ]);
+    assert_eq!(main_heard, ["price \"400.00\"", "stock 7"]);
+    assert_eq!(outlet_heard, ["price \"150.00\"", "stock 7"]);
+    // Nothing else is on its way to either (the other banner's price above all).
+    let quiet = std::time::Duration::from_millis(300);
+    let main_next = tokio::time::timeout(quiet, main_ws.next_payload()).await;
+    assert!(main_next.is_err(), "{main_next:?}");
+    let outlet_next = tokio::time::timeout(quiet, outlet_ws.next_payload()).await;
+    assert!(outlet_next.is_err(), "{outlet_next:?}");
+    app.stop().await;
+}

@@ -226,6 +226,7 @@ async fn expired_quotes_are_not_honoured() {
         product_version: 1,
         intl_version: Some(1),
         expires_at: 1_000,
+        banner: String::new(),
     });
     let lines = json!([{"sku": "p1-a", "quantity": 1, "quote": expired}]);
     let r = shop
