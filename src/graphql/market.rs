@@ -71,7 +71,7 @@ impl MarketContext {
             .map(|c| c.0)
             .or_else(|| context.map(|c| c.0.clone()))
             .unwrap_or_else(|| settings.base_country.clone());
-        let banner = Arc::clone(&views.scan().name);
+        let banner = Arc::clone(&views.catalog().name);
         if country == settings.base_country {
             return Ok(Arc::new(Self {
                 country,

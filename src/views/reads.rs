@@ -165,7 +165,8 @@ impl RecordingReader {
 
     /// The whole catalog, for scans such as listings: the log stops being checkable (reads
     /// through the reader still pin).
-    /// The storefront it reads.
+    /// The storefront it reads (for who it is; reading records through it bypasses the log:
+    /// use [`RecordingReader::scan`] for that).
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog
     }

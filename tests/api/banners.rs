@@ -238,7 +238,7 @@ async fn subscriptions_hear_their_own_banner() {
         publisher.flush(std::time::Duration::from_secs(10)).unwrap(),
         0
     );
-    let mut heard = |payloads: [Value; 2]| {
+    let heard = |payloads: [Value; 2]| {
         let mut seen: Vec<String> = payloads
             .iter()
             .map(|p| {
