@@ -13,8 +13,8 @@ use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
 use crate::ingest::client::ConnectError;
 use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
-use crate::reservations::decider::{spawn_decider, DeciderHandle, DeciderParts};
-use crate::reservations::ReservationDesk;
+use crate::reservations::decider::DeciderHandle;
+use crate::reservations::pools::{reservation_topics, start_pools, PoolParts};
 use crate::server::listener::ConnectionLimits;
 use crate::server::live::LiveTimings;
 use crate::server::{router, AppParts, AppState};
@@ -60,8 +60,9 @@ pub struct App {
     brokers: String,
     state: AppState,
     consumer: ConsumerHandle,
-    /// Decides the reservations partitions this replica owns in the deciders' group.
-    decider: Option<DeciderHandle>,
+    /// Decide the reservations partitions this replica owns in the deciders' groups (one per
+    /// stock pool with a reservations topic).
+    deciders: Vec<DeciderHandle>,
     demo: Option<Demo>,
     snapshots: Option<SnapshotSchedule>,
     /// Ends every subscription when the server shuts down.
@@ -90,7 +91,6 @@ impl App {
         let banners = settings.resolved_banners()?;
         let specs: Vec<_> = banners.iter().map(|b| b.spec()).collect();
         let fronts = Arc::new(Storefronts::build(&specs));
-        let catalog = Arc::clone(&fronts.default_front().catalog);
         let stats = Arc::new(IngestStats::default());
         let readiness = Arc::new(Readiness::default());
         let progress = Arc::new(Progress::new());
@@ -138,38 +138,27 @@ impl App {
             None => checked_client(&settings, &brokers).await?,
         };
         let consumer = spawn_consumer(&client, &settings.kafka, parts)?;
-        let reservations = &settings.topics.reservations;
-        if demo.is_none() && !reservations.is_empty() {
-            crate::reservations::topic_check::check_reservations_topic(
-                &client,
-                reservations,
-                &settings.reservations,
-                settings.snapshot.interval_secs,
-            )
-            .await?;
-        }
-        let desk = ReservationDesk::new(
-            Some(&client),
-            reservations,
-            Arc::clone(&catalog),
-            settings.reservations.clone(),
-            gateway.api_settings().ownership.clone(),
-        )?;
-        gateway.install_desk(desk);
-        let decider = (!reservations.is_empty())
-            .then(|| {
-                spawn_decider(
+        if demo.is_none() {
+            for topic in reservation_topics(&banners) {
+                crate::reservations::topic_check::check_reservations_topic(
                     &client,
-                    DeciderParts {
-                        topic: reservations.clone(),
-                        catalog: Arc::clone(&catalog),
-                        progress: Arc::clone(&progress),
-                        status: Arc::clone(&status.decider),
-                        settings: settings.reservations.clone(),
-                    },
+                    topic,
+                    &settings.reservations,
+                    settings.snapshot.interval_secs,
                 )
-            })
-            .transpose()?;
+                .await?;
+            }
+        }
+        let (desks, deciders) = start_pools(PoolParts {
+            client: &client,
+            banners: &banners,
+            fronts: &fronts,
+            settings: &settings,
+            progress: &progress,
+            status: &status.decider,
+            ownership: &gateway.api_settings().ownership,
+        })?;
+        gateway.install_desks(desks);
         let snapshots =
             (demo.is_none() && !settings.snapshot.dir.is_empty()).then(|| SnapshotSchedule {
                 dir: settings.snapshot.dir.clone().into(),
@@ -207,7 +196,7 @@ impl App {
             brokers,
             state,
             consumer,
-            decider,
+            deciders,
             demo,
             snapshots,
             shutdown,
@@ -287,7 +276,7 @@ impl App {
         clock.abort();
         drop(serve);
         // Leaving the deciders' group first hands this replica's partitions over at once.
-        if let Some(decider) = self.decider {
+        for decider in self.deciders {
             let _ = tokio::task::spawn_blocking(move || decider.stop()).await;
         }
         let rest = Self::stop_ingest(self.consumer, self.snapshots, self.demo);

@@ -85,7 +85,12 @@ impl Gateway {
     }
 
     pub fn install_desk(&self, desk: crate::reservations::ReservationDesk) {
-        let _ = self.desk.set(desk);
+        self.install_desks(crate::reservations::pools::Desks::single(desk));
+    }
+
+    /// Turns `reserve`/`releaseReservation` on (once), a desk per banner.
+    pub fn install_desks(&self, desks: crate::reservations::pools::Desks) {
+        let _ = self.desk.set(desks);
     }
 
     pub fn new(

@@ -11,12 +11,13 @@ use super::errors::ApiError;
 use super::limits::Deadline;
 use super::product::{reader, DateTime};
 use super::subscription::ClientId;
+use crate::reservations::pools::Desks;
 use crate::reservations::{Owned, ReservationDesk, ReserveError, ReserveLine};
 use crate::views::holds::ReservationStatus as Status;
 
 /// Where the app puts the reservation desk once it has a Kafka client (empty: reservations
 /// are off).
-pub type DeskSlot = Arc<OnceLock<ReservationDesk>>;
+pub type DeskSlot = Arc<OnceLock<Desks>>;
 
 #[derive(Debug, Clone, InputObject)]
 pub struct ReserveLineInput {
@@ -98,9 +99,12 @@ fn budget(ctx: &Context<'_>) -> Option<std::time::Duration> {
         .map(|d| d.at.saturating_duration_since(std::time::Instant::now()))
 }
 
+/// The desk of the request's banner (its stock pool's reservations topic).
 fn desk<'a>(ctx: &Context<'a>) -> Result<&'a ReservationDesk> {
+    let banner = &reader(ctx).catalog().name;
     ctx.data_unchecked::<DeskSlot>()
         .get()
+        .and_then(|desks| desks.of(banner))
         .ok_or_else(|| ApiError::Reserve(ReserveError::Disabled).extend())
 }
 

@@ -7,6 +7,7 @@
 pub mod decider;
 mod deciding;
 pub mod ownership;
+pub mod pools;
 pub mod topic_check;
 
 use std::collections::{BTreeMap, HashMap};

@@ -57,8 +57,10 @@ impl Storefronts {
     }
 
     /// Storefronts over shared parts, built from `specs` (the default first). Names are the
-    /// caller's to keep unique.
+    /// caller's to keep unique. One storefront alone keeps its catalog unnamed (quotes and
+    /// published changes then carry no banner, as in a process without banners).
     pub fn build(specs: &[StorefrontSpec]) -> Self {
+        let named = specs.len() > 1;
         let intl = Arc::default();
         let mut records: HashMap<&str, Arc<_>> = HashMap::new();
         let mut prices: HashMap<&str, Arc<_>> = HashMap::new();
@@ -75,7 +77,11 @@ impl Storefronts {
                 Storefront {
                     name: spec.name.as_str().into(),
                     catalog: Arc::new(
-                        Catalog::over(parts, spec.assortment.clone()).named(&spec.name),
+                        Catalog::over(parts, spec.assortment.clone()).named(if named {
+                            &spec.name
+                        } else {
+                            ""
+                        }),
                     ),
                 }
             })

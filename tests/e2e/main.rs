@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod banners;
 mod broker;
 mod cdn;
 mod edge_cases;

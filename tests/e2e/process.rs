@@ -47,12 +47,27 @@ impl Vitrine {
 
     /// Starts with extra `VITRINE_*` settings, e.g. `("VITRINE_SNAPSHOT__DIR", dir)`.
     pub fn start_with(brokers: &str, topics: &TopicSettings, env: &[(&str, &str)]) -> Self {
+        Self::start_configured(brokers, topics, env, None)
+    }
+
+    /// [`Vitrine::start_with`] with a settings file (`--config`), e.g. for `[[banners]]`.
+    pub fn start_configured(
+        brokers: &str,
+        topics: &TopicSettings,
+        env: &[(&str, &str)],
+        config: Option<&std::path::Path>,
+    ) -> Self {
         let mut cmd = command(brokers, topics);
         for (key, value) in env {
             cmd.env(key, value);
         }
+        if let Some(config) = config {
+            cmd.arg("serve").arg("--config").arg(config);
+        } else {
+            cmd.arg("serve");
+        }
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -183,18 +198,28 @@ pub fn feed(brokers: &str, topics: &TopicSettings, products: usize) {
 
 /// [`feed`] with extra `VITRINE_*` settings (e.g. Kafka security).
 pub fn feed_with(brokers: &str, topics: &TopicSettings, products: usize, env: &[(&str, &str)]) {
+    feed_configured(brokers, topics, products, env, None);
+}
+
+/// [`feed_with`] with a settings file (`--config`): with `[[banners]]`, every price list.
+pub fn feed_configured(
+    brokers: &str,
+    topics: &TopicSettings,
+    products: usize,
+    env: &[(&str, &str)],
+    config: Option<&std::path::Path>,
+) {
     let mut cmd = command(brokers, topics);
     for (key, value) in env {
         cmd.env(key, value);
     }
+    if let Some(config) = config {
+        cmd.arg("feed").arg("--config").arg(config);
+    } else {
+        cmd.arg("feed");
+    }
     let status = cmd
-        .args([
-            "feed",
-            "--brokers",
-            brokers,
-            "--products",
-            &products.to_string(),
-        ])
+        .args(["--brokers", brokers, "--products", &products.to_string()])
         .stdout(Stdio::null())
         .status()
         .expect("vitrine feed runs");
