@@ -12,7 +12,7 @@ use crate::demo::Demo;
 use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
 use crate::ingest::client::ConnectError;
-use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient, StartPlan};
+use crate::ingest::{spawn_consumer, Applier, ConsumerHandle, IngestParts, KafkaClient};
 use crate::reservations::decider::DeciderHandle;
 use crate::reservations::pools::{reservation_topics, start_pools, PoolParts};
 use crate::server::listener::ConnectionLimits;
@@ -20,6 +20,7 @@ use crate::server::live::LiveTimings;
 use crate::server::{router, AppParts, AppState};
 use crate::shutdown::{shutdown_channel, ShutdownTrigger};
 use crate::snapshot::SnapshotSchedule;
+use crate::startup::{banner_topics, checked_client, client_header, start_plan};
 use crate::status::{IngestStats, IngestStatus, Progress, Readiness};
 use crate::views::storefronts::Storefronts;
 
@@ -102,6 +103,7 @@ impl App {
             progress: Arc::clone(&progress),
             unready_past_lag_ms: settings.server.unready_past_lag_ms as i64,
             decider: Arc::default(),
+            banner_topics: Arc::new(banner_topics(&fronts, &banners, &settings.topics.intl)),
         });
         let gateway = build_gateway_with(Arc::clone(&status), &settings);
         let topics = TopicMap::for_banners(&banners, &settings.topics);
@@ -312,48 +314,6 @@ impl App {
             demo.stop().await;
         }
     }
-}
-
-/// The configured Kafka client, after one metadata request: a refused handshake (wrong
-/// password, untrusted certificate) stops start-up with a message naming the brokers, the
-/// protocol and the mechanism; a broker that does not answer yet is waited for by ingest.
-async fn checked_client(settings: &Settings, brokers: &str) -> Result<KafkaClient, AppError> {
-    let client = KafkaClient::new(&settings.kafka, brokers).map_err(ConnectError::from)?;
-    let timeout = Duration::from_millis(settings.kafka.metadata_timeout_ms);
-    let probe = client.clone();
-    let checked = tokio::task::spawn_blocking(move || probe.check(timeout))
-        .await
-        .unwrap_or(Ok(()));
-    match checked {
-        Ok(()) => Ok(client),
-        Err(error @ ConnectError::Unreachable { .. }) => {
-            tracing::warn!(%error, "Kafka does not answer yet; ingest keeps trying");
-            Ok(client)
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// The header naming clients, if set (an invalid name is refused at start-up by validation).
-fn client_header(name: &str) -> Option<axum::http::HeaderName> {
-    let name = name.trim();
-    (!name.is_empty())
-        .then(|| axum::http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).ok())
-        .flatten()
-}
-
-/// Start-up from a snapshot when one may exist: our own (not in the demo, whose views come from
-/// its baseline) or a configured source. Runs on the ingest thread before assignment.
-fn start_plan(settings: &Settings, demo: bool) -> Option<StartPlan> {
-    let snapshot = &settings.snapshot;
-    let own = !demo && !snapshot.dir.is_empty();
-    if !own && snapshot.source.is_empty() {
-        return None;
-    }
-    let snapshot = snapshot.clone();
-    Some(Box::new(move |applier, progress, watermarks| {
-        crate::snapshot::bootstrap(&snapshot, applier, progress, watermarks)
-    }))
 }
 
 /// Moves the views' read clock every 250 ms: availability follows holds as they expire

@@ -45,6 +45,7 @@ pub mod reservations;
 pub mod server;
 pub mod shutdown;
 pub mod snapshot;
+pub mod startup;
 pub mod status;
 pub mod telemetry;
 pub mod views;

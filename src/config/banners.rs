@@ -27,6 +27,8 @@ pub struct BannerSettings {
     pub reservations_topic: String,
     /// Countries it sells to (ISO codes); empty: every country with a pricing context.
     pub markets: Vec<String>,
+    /// Its own `graphql.max_cost` (a flash-sale site may allow less); 0: the global one.
+    pub max_cost: usize,
     pub assortment: AssortmentSettings,
 }
 
@@ -52,6 +54,7 @@ pub struct Banner {
     /// Empty: no reservations in this banner's pool.
     pub reservations_topic: String,
     pub markets: Vec<String>,
+    pub max_cost: Option<usize>,
     pub assortment: Assortment,
 }
 
@@ -88,6 +91,7 @@ pub fn resolve(
             inventory_topic: topics.inventory.clone(),
             reservations_topic: topics.reservations.clone(),
             markets: vec![],
+            max_cost: None,
             assortment: Assortment::everything(),
         }]);
     }
@@ -142,6 +146,7 @@ pub fn resolve(
                 .iter()
                 .map(|m| m.trim().to_ascii_uppercase())
                 .collect(),
+            max_cost: (b.max_cost > 0).then_some(b.max_cost),
             assortment: Assortment {
                 include_categories: a.include_categories.clone(),
                 exclude_categories: a.exclude_categories.clone(),

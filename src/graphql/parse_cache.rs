@@ -52,7 +52,7 @@ impl ParseCache {
         sizes: &dyn ScopeSizes,
     ) -> Result<Parsed, ServerError> {
         let parsed = self.document(query)?;
-        self.check(&parsed, operation_name, variables, sizes)?;
+        self.check(&parsed, operation_name, variables, sizes, None)?;
         Ok(parsed)
     }
 
@@ -83,8 +83,13 @@ impl ParseCache {
         operation_name: Option<&str>,
         variables: &Variables,
         sizes: &dyn ScopeSizes,
+        max_cost: Option<usize>,
     ) -> Result<(), ServerError> {
-        self.limits
+        let mut limits = self.limits;
+        if let Some(max_cost) = max_cost {
+            limits.max_cost = max_cost;
+        }
+        limits
             .check_document(&parsed.prepared.document, operation_name, variables, sizes)
             .map_err(|e| ApiError::from(e).to_server_error())
     }

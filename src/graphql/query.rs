@@ -75,10 +75,16 @@ impl QueryRoot {
         Ok(connection)
     }
 
-    /// How fresh the views are: offsets applied vs high watermarks, lag, snapshot, bootstrap.
-    async fn view_status(&self, ctx: &Context<'_>) -> super::status::Status {
+    /// How fresh the views are: offsets applied vs high watermarks, lag, snapshot, bootstrap;
+    /// the views of `banner` (default: the request's banner; `UNKNOWN_BANNER` for a name no
+    /// banner has).
+    async fn view_status(
+        &self,
+        ctx: &Context<'_>,
+        banner: Option<String>,
+    ) -> async_graphql::Result<super::status::Status> {
         reader(ctx).unmemoizable();
-        super::status::view_status(ctx)
+        super::status::view_status(ctx, banner.as_deref())
     }
 
     /// Prices a cart in `country` from the views, as the listing and product page do, and

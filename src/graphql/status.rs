@@ -93,11 +93,28 @@ impl Status {
     async fn snapshot(&self) -> Option<SnapshotStatus> {
         self.0.snapshot.clone().map(Into::into)
     }
+    /// The banner whose views these are.
+    async fn banner(&self) -> &str {
+        &self.0.banner
+    }
     async fn views(&self) -> Vec<ViewStatus> {
         self.0.views.clone().into_iter().map(Into::into).collect()
     }
 }
 
-pub fn view_status(ctx: &Context<'_>) -> Status {
-    Status(ctx.data_unchecked::<Arc<IngestStatus>>().report())
+/// The status of `banner`'s views (`None`: the request's banner).
+pub fn view_status(ctx: &Context<'_>, banner: Option<&str>) -> async_graphql::Result<Status> {
+    let status = ctx.data_unchecked::<Arc<IngestStatus>>();
+    let catalog = match banner {
+        None => Arc::clone(super::product::reader(ctx).catalog()),
+        Some(name) => match status.fronts.get(name) {
+            Some(front) => Arc::clone(&front.catalog),
+            None => {
+                let unknown =
+                    super::errors::ApiError::UnknownBanner(name.chars().take(64).collect());
+                return Err(async_graphql::ErrorExtensions::extend(&unknown));
+            }
+        },
+    };
+    Ok(Status(status.report_in(&catalog)))
 }

@@ -44,5 +44,31 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         "subscriptions": {"active": state.gateway.hub().active()},
         "reservations": {"decider": report.decider},
     });
+    let mut body = body;
+    if state.status.fronts.len() > 1 {
+        body["banners"] = banners(&state);
+    }
     (status, Json(body)).into_response()
+}
+
+/// Each banner's readiness and views (its records, its own topics' lag), by name.
+fn banners(state: &AppState) -> serde_json::Value {
+    let fronts = state.status.fronts.iter();
+    let reports = fronts.map(|front| {
+        let report = state.status.report_in(&front.catalog);
+        let views: serde_json::Map<String, serde_json::Value> = report
+            .views
+            .iter()
+            .map(|v| {
+                let view =
+                    json!({"records": v.records, "lagMs": v.lag_ms, "lagMessages": v.lag_messages});
+                (v.view.to_string(), view)
+            })
+            .collect();
+        (
+            front.name.to_string(),
+            json!({"ready": report.ready, "views": views}),
+        )
+    });
+    serde_json::Value::Object(reports.collect())
 }

@@ -67,6 +67,17 @@ fn refresh(state: &AppState) {
         gauge!("vitrine_view_lag_messages", "view" => v).set(view.lag_messages as f64);
         gauge!("vitrine_view_lag_seconds", "view" => v).set(view.lag_ms as f64 / 1000.0);
     }
+    if state.status.fronts.len() > 1 {
+        for front in state.status.fronts.iter() {
+            let banner = front.name.to_string();
+            for view in state.status.report_in(&front.catalog).views {
+                let labels = [("banner", banner.clone()), ("view", view.view.to_string())];
+                gauge!("vitrine_banner_view_records", &labels).set(view.records as f64);
+                let lag = view.lag_ms as f64 / 1000.0;
+                gauge!("vitrine_banner_view_lag_seconds", &labels).set(lag);
+            }
+        }
+    }
     gauge!("vitrine_ready").set(if report.ready { 1.0 } else { 0.0 });
     gauge!("vitrine_broker_reachable").set(if report.broker_reachable { 1.0 } else { 0.0 });
     gauge!("vitrine_broker_since_contact_seconds").set(report.since_contact_ms as f64 / 1000.0);

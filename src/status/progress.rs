@@ -264,13 +264,24 @@ impl Progress {
     }
 
     pub fn view(&self, kind: ViewKind, now_ms: i64) -> ViewFreshness {
+        self.view_among(kind, now_ms, None)
+    }
+
+    /// [`Progress::view`] over the partitions of `topics` only (one banner's; `None`: all).
+    pub fn view_among(&self, kind: ViewKind, now: i64, topics: Option<&[String]>) -> ViewFreshness {
+        let now_ms = now;
         let timeout = self.contact_timeout_ms();
         let started = self.started_ms.load(Ordering::Relaxed);
         let mut f = ViewFreshness {
             reachable: true,
             ..ViewFreshness::default()
         };
-        for p in self.partitions().iter().filter(|p| p.kind == kind) {
+        let among = |topic: &str| topics.is_none_or(|t| t.iter().any(|t| t == topic));
+        for p in self
+            .partitions()
+            .iter()
+            .filter(|p| p.kind == kind && among(&p.topic))
+        {
             let lag = p.lag();
             f.applied += p.next_offset();
             f.high += p.high_watermark();

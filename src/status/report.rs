@@ -24,6 +24,9 @@ pub struct IngestStatus {
     pub unready_past_lag_ms: i64,
     /// The reservations partitions this replica decides.
     pub decider: Arc<super::DeciderStatus>,
+    /// Each banner's topics, by the name its catalog carries (none: every topic is the one
+    /// storefront's).
+    pub banner_topics: Arc<std::collections::HashMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +72,8 @@ pub struct StatusReport {
     /// Milliseconds from start to ready (0 while not ready).
     pub ready_after_ms: i64,
     pub snapshot: Option<SnapshotReport>,
+    /// The banner the views are reported for.
+    pub banner: String,
     pub views: Vec<ViewReport>,
     pub decider: super::decider::DeciderReport,
 }
@@ -84,7 +89,13 @@ impl IngestStatus {
     }
 
     pub fn report(&self) -> StatusReport {
+        self.report_in(self.catalog())
+    }
+
+    /// The report with the views of storefront `catalog` (its records, its topics' lag).
+    pub fn report_in(&self, catalog: &Catalog) -> StatusReport {
         let now = unix_ms();
+        let topics = self.banner_topics.get(catalog.name()).map(Vec::as_slice);
         let caught_up = self.readiness.is_ready();
         let stale = caught_up
             && self.unready_past_lag_ms > 0
@@ -107,13 +118,17 @@ impl IngestStatus {
                 created_at_ms: s.created_at_ms,
                 load_ms: s.load_ms,
             }),
+            banner: match catalog.name() {
+                "" => crate::views::storefronts::SOLE.to_string(),
+                name => name.to_string(),
+            },
             views: ViewKind::ALL
                 .into_iter()
                 .map(|kind| {
-                    let f = self.progress.view(kind, now);
+                    let f = self.progress.view_among(kind, now, topics);
                     ViewReport {
                         view: kind.name(),
-                        records: self.catalog().len(kind),
+                        records: catalog.len(kind),
                         ingest: self.stats.counts(kind),
                         applied_offset: f.applied,
                         high_watermark: f.high,

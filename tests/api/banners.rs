@@ -268,3 +268,52 @@ async fn subscriptions_hear_their_own_banner() {
     assert!(outlet_next.is_err(), "{outlet_next:?}");
     app.stop().await;
 }
+
+/// Status, health and limits per banner.
+#[tokio::test]
+async fn status_health_and_limits_are_per_banner() {
+    let app = spawn_app(
+        "[[banners]]\nname = \"main\"\n[[banners]]\nname = \"outlet\"\nmax_cost = 30\n\
+         prices_topic = \"vitrine.prices.outlet\"\n[banners.assortment]\n\
+         include_categories = [\"women/knitwear\", \"men/shirts\"]\n",
+    )
+    .await;
+    app.client.wait_ready().await;
+    let client = &app.client;
+    let status = "{ viewStatus { banner views { view records } } }";
+    let records = |r: &Value| {
+        let views = r["data"]["viewStatus"]["views"].as_array().unwrap().clone();
+        views.iter().find(|v| v["view"] == "products").unwrap()["records"]
+            .as_i64()
+            .unwrap()
+    };
+    let main = client.query(status, json!({})).await;
+    let (_, outlet) = post_at(client, "/b/outlet/graphql", status, json!({})).await;
+    assert_eq!(main["data"]["viewStatus"]["banner"], "main");
+    assert_eq!(outlet["data"]["viewStatus"]["banner"], "outlet");
+    assert_eq!(records(&main), 60);
+    assert!(records(&outlet) < 40, "{outlet}");
+    let named = client
+        .query(
+            "{ viewStatus(banner: \"outlet\") { banner views { view records } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(records(&named), records(&outlet));
+    let unknown = client
+        .query("{ viewStatus(banner: \"nope\") { banner } }", json!({}))
+        .await;
+    assert_eq!(error_code(&unknown), "UNKNOWN_BANNER");
+
+    let health = client.health().await;
+    let outlet_products = &health["banners"]["outlet"]["views"]["products"]["records"];
+    assert_eq!(outlet_products.as_i64(), Some(records(&outlet)), "{health}");
+    assert_eq!(health["banners"]["main"]["ready"], true);
+
+    // The outlet's own cost limit: a listing of 50 is too dear there, not on main.
+    let dear = "{ products(first: 50) { edges { node { id variants { sku } } } } }";
+    assert!(client.query(dear, json!({})).await["errors"].is_null());
+    let (_, refused) = post_at(client, "/b/outlet/graphql", dear, json!({})).await;
+    assert_eq!(error_code(&refused), "MAX_COST_LIMIT", "{refused}");
+    app.stop().await;
+}

@@ -20,6 +20,8 @@ pub struct Banners {
     hosts: HashMap<String, usize>,
     /// Per storefront: the countries it sells to (empty: every one).
     markets: Vec<Vec<String>>,
+    /// Per storefront: its own `graphql.max_cost`, if it has one.
+    max_costs: Vec<Option<usize>>,
 }
 
 impl Banners {
@@ -27,18 +29,21 @@ impl Banners {
     pub fn new(fronts: Arc<Storefronts>, banners: &[Banner]) -> Self {
         let mut hosts = HashMap::new();
         let mut markets = vec![vec![]; fronts.len()];
+        let mut max_costs = vec![None; fronts.len()];
         for banner in banners {
             if let Some(at) = fronts.position(&banner.name) {
                 for host in &banner.hosts {
                     hosts.insert(host.clone(), at);
                 }
                 markets[at] = banner.markets.clone();
+                max_costs[at] = banner.max_cost;
             }
         }
         Self {
             fronts,
             hosts,
             markets,
+            max_costs,
         }
     }
 
@@ -85,6 +90,11 @@ impl Banners {
             banner: self.name(front).to_string(),
             country: country.to_string(),
         })
+    }
+
+    /// The banner's own cost limit (`None`: `graphql.max_cost`).
+    pub fn max_cost(&self, front: usize) -> Option<usize> {
+        self.max_costs.get(front).copied().flatten()
     }
 
     pub fn name(&self, front: usize) -> &str {

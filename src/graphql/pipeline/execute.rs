@@ -25,6 +25,7 @@ impl Gateway {
         if admitted.front != self.front {
             return Box::pin(self.on_front(admitted.front).execute(admitted)).await;
         }
+        self.count_banner_request();
         let context = self.context_json(&admitted);
         let request = admitted.request();
         let (max_lag, breakdown) = freshness_value(&self.status);
@@ -64,6 +65,7 @@ impl Gateway {
         if admitted.front != self.front {
             return Box::pin(self.on_front(admitted.front).answer(admitted)).await;
         }
+        self.count_banner_request();
         let (max_lag, freshness) = self.freshness.json(&self.status);
         let full = wants_breakdown(admitted.request());
         let (answer, operation) = match stale_response(admitted.request(), max_lag) {
@@ -144,6 +146,16 @@ impl Gateway {
             .execute_stream_with_session_data(request, session_data.unwrap_or_default())
             .map(move |response| gateway.with_codes(response))
             .boxed()
+    }
+}
+
+impl Gateway {
+    /// Requests per banner (`vitrine_banner_requests_total`), when there are several.
+    fn count_banner_request(&self) {
+        if self.banners.many() {
+            let banner = self.banners.name(self.front).to_string();
+            metrics::counter!("vitrine_banner_requests_total", "banner" => banner).increment(1);
+        }
     }
 }
 

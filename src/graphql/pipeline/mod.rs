@@ -234,6 +234,7 @@ impl Gateway {
                 operation_name,
                 &request.variables,
                 &ScopesOf(scopes),
+                self.banners.max_cost(front),
             )
             .map_err(Refusal::Invalid)?;
         let operation = operation.unwrap_or(OperationType::Query);

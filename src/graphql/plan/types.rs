@@ -107,6 +107,7 @@ const STATUS: &[(&str, Returns)] = &[
     ("bootstrapRecords", None),
     ("readyAfterMs", None),
     ("snapshot", Some("SnapshotStatus")),
+    ("banner", None),
     ("views", Some("ViewStatus")),
 ];
 const SNAPSHOT: &[(&str, Returns)] = &[
