@@ -66,7 +66,8 @@ impl TopicMap {
         self.topics
             .iter()
             .position(|(t, _)| t == topic)
-            .map_or(0, |at| self.via[at])
+            .and_then(|at| self.via.get(at).copied())
+            .unwrap_or(0)
     }
 
     /// The default storefront's topic feeding `kind`; `None` for reservations when they are

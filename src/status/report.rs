@@ -88,14 +88,19 @@ impl IngestStatus {
         self.progress.view(kind, unix_ms())
     }
 
+    /// The whole process: every topic's lag (the default banner's records).
     pub fn report(&self) -> StatusReport {
-        self.report_in(self.catalog())
+        self.report_over(self.catalog(), None)
     }
 
     /// The report with the views of storefront `catalog` (its records, its topics' lag).
     pub fn report_in(&self, catalog: &Catalog) -> StatusReport {
-        let now = unix_ms();
         let topics = self.banner_topics.get(catalog.name()).map(Vec::as_slice);
+        self.report_over(catalog, topics)
+    }
+
+    fn report_over(&self, catalog: &Catalog, topics: Option<&[String]>) -> StatusReport {
+        let now = unix_ms();
         let caught_up = self.readiness.is_ready();
         let stale = caught_up
             && self.unready_past_lag_ms > 0
