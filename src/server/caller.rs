@@ -49,14 +49,17 @@ impl Identify for HttpCaller<'_> {
             .and_then(|v| v.trim().parse::<i64>().ok())
     }
 
-    fn banner(&self) -> BannerHint {
-        banner_hint(self.parts)
+    fn banner(&self, with_host: bool) -> BannerHint {
+        banner_hint(self.parts, with_host)
     }
 }
 
 /// The banner named by the path (`/b/{banner}/graphql`) and the `Host` asked at (without its
 /// port, lower case).
-pub fn banner_hint(parts: &Parts) -> BannerHint {
+pub fn banner_hint(parts: &Parts, with_host: bool) -> BannerHint {
+    if !with_host && !parts.uri.path().starts_with("/b/") {
+        return BannerHint::default();
+    }
     let named = parts
         .uri
         .path()
@@ -79,7 +82,7 @@ impl HttpCaller<'_> {
         Caller {
             client: self.client(),
             max_staleness_ms: self.max_staleness_ms(),
-            banner: self.banner(),
+            banner: self.banner(true),
         }
     }
 }

@@ -60,8 +60,10 @@ impl Door {
 pub trait Identify {
     fn client(&self) -> Option<ClientId>;
     fn max_staleness_ms(&self) -> Option<i64>;
-    /// The banner the door names, if any (see [`BannerHint`]).
-    fn banner(&self) -> BannerHint {
+    /// The banner the door names, if any (see [`BannerHint`]); the host is worked out only
+    /// when `with_host` (some banner is chosen by host): it costs an allocation.
+    fn banner(&self, with_host: bool) -> BannerHint {
+        let _ = with_host;
         BannerHint::default()
     }
 }
@@ -92,7 +94,7 @@ impl Identify for Caller {
         self.max_staleness_ms
     }
 
-    fn banner(&self) -> BannerHint {
+    fn banner(&self, _with_host: bool) -> BannerHint {
         self.banner.clone()
     }
 }

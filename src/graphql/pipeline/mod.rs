@@ -176,7 +176,7 @@ impl Gateway {
         }
         let door_front = self
             .banners
-            .at_door(&caller.banner())
+            .at_door(&caller.banner(self.banners.by_host()))
             .map_err(Refusal::Policy)?;
         let mut request = self
             .persisted
