@@ -128,6 +128,9 @@ fn measure(two: bool, products: usize, round: usize) -> Figures {
     }
 }
 
+/// A row of the table: its name and the figure it shows.
+type Row = (&'static str, fn(&Figures) -> f64);
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values[values.len() / 2]
@@ -149,7 +152,7 @@ fn main() {
         |two: bool, f: fn(&Figures) -> f64| median(runs[two as usize].iter().map(f).collect());
     println!("| products={products}, medians of {rounds} | one banner | two banners | two/one |");
     println!("|---|---:|---:|---:|");
-    let rows: [(&str, fn(&Figures) -> f64); 4] = [
+    let rows: [Row; 4] = [
         ("held after the bulk load (MiB)", |f| f.held_mib),
         ("snapshot records", |f| f.snapshot_records as f64),
         ("snapshot size (MiB)", |f| f.snapshot_mib),
