@@ -186,6 +186,22 @@ pub fn context_banner(
     operation: &OperationDefinition,
     variables: &Variables,
 ) -> Result<Option<String>, ServerError> {
+    context_name(operation, variables, "banner")
+}
+
+/// The language an operation's `@inContext(language:)` names (echoed with the context).
+pub fn context_language(
+    operation: &OperationDefinition,
+    variables: &Variables,
+) -> Result<Option<String>, ServerError> {
+    context_name(operation, variables, "language")
+}
+
+fn context_name(
+    operation: &OperationDefinition,
+    variables: &Variables,
+    argument: &str,
+) -> Result<Option<String>, ServerError> {
     validate(operation)?;
     let Some(directive) = operation
         .directives
@@ -198,7 +214,7 @@ pub fn context_banner(
         .node
         .arguments
         .iter()
-        .find(|(name, _)| name.node.as_str() == "banner")
+        .find(|(name, _)| name.node.as_str() == argument)
     else {
         return Ok(None);
     };
@@ -213,7 +229,7 @@ pub fn context_banner(
         _ => None,
     };
     text.map(Some)
-        .ok_or_else(|| bad("@inContext(banner:) needs a banner's name".into()))
+        .ok_or_else(|| bad(format!("@inContext({argument}:) needs a name or a code")))
 }
 
 fn country_in(

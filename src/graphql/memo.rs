@@ -212,10 +212,13 @@ impl Gateway {
     pub(super) fn context_json(&self, admitted: &Admitted) -> Option<Vec<u8>> {
         self.banners.many().then(|| {
             let country = admitted.country.as_deref();
-            let value = serde_json::json!({
+            let mut value = serde_json::json!({
                 "banner": self.banners.name(admitted.front),
                 "country": country.unwrap_or(&self.settings.base_country),
             });
+            if let Some(language) = &admitted.language {
+                value["language"] = language.as_str().into();
+            }
             serde_json::to_vec(&value).unwrap_or_default()
         })
     }

@@ -80,6 +80,12 @@ async fn each_banner_sells_its_assortment_at_its_prices_from_one_pool() {
         "{ratio}: {in_main} {in_outlet}"
     );
     assert_eq!(in_outlet["extensions"]["context"]["banner"], "outlet");
+    let spoken = "query @inContext(banner: \"outlet\", country: GB, language: FR) { product(id: \"p000001\") { id } }";
+    let context = &client.query(spoken, json!({})).await["extensions"]["context"];
+    assert_eq!(
+        *context,
+        json!({"banner": "outlet", "country": "GB", "language": "FR"})
+    );
 
     // A product outside the outlet's assortment is not there, on the page or by path.
     let other = not_sold["id"].as_str().unwrap();

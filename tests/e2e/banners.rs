@@ -1,7 +1,8 @@
 //! Three banners on the real broker: `main` (every product) and `outlet` (women's knitwear and
 //! men's shirts, its own price list) on one stock pool, `flash` (women's) with a pool of its own
 //! (its own inventory and reservations topics, its own decider). Pages, prices, holds and
-//! quotes per banner with no leak between them, and every banner restored exactly after kill -9.
+//! quotes, country prices and subscriptions per banner with no leak between them, and every
+//! banner restored exactly after kill -9.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use vitrine::events::{Record, TopicMap};
 use vitrine::views::ViewKind;
 
 use crate::broker::Broker;
+use crate::common::live::{Protocol, WsClient};
 use crate::common::{fresh_topics, scenario, wait_until, Client};
 use crate::process::{feed_configured, Vitrine};
 use crate::snapshots::temp_dir;
@@ -177,12 +179,67 @@ async fn banners_share_what_they_share_and_nothing_else() {
         "{outlet_total:?} of {main_total:?}"
     );
 
+    // Country prices per banner: landed from each banner's own list.
+    let gb_page = "query($id: ID!) { product(id: $id, country: \"GB\") { variants { sku price { amount currencyCode } } } }";
+    let gb: Vec<Value> = futures::future::join_all(
+        ["main", "outlet", "flash"].map(|b| at(&client, b, gb_page, json!({"id": id}))),
+    )
+    .await;
+    let gb_price = |page: &Value| variant(page, &sku)["price"].clone();
+    assert_eq!(gb_price(&gb[0])["currencyCode"], "GBP", "{}", gb[0]);
+    assert_ne!(
+        gb_price(&gb[0]),
+        gb_price(&gb[1]),
+        "the outlet's list, landed"
+    );
+    assert_eq!(gb_price(&gb[0]), gb_price(&gb[2]));
+
+    // Subscriptions per banner: each hears its own list's and its own pool's changes.
+    let mut subscribers = Vec::new();
+    for banner in ["main", "outlet", "flash"] {
+        let mut ws = WsClient::connect(&client.base, Protocol::TransportWs).await;
+        let watch = format!(
+            "subscription @inContext(banner: \"{banner}\") {{ inventoryChanged(skus: [\"{sku}\"]) {{ quantityAvailable }} }}"
+        );
+        ws.subscribe("s", &watch).await;
+        subscribers.push(ws);
+    }
+    wait_until("three subscriptions", Duration::from_secs(10), || async {
+        let h = client.health().await;
+        (h["subscriptions"]["active"] == 3).then_some(())
+    })
+    .await;
+    publisher.send(&stock(10_001, 12)).unwrap();
+    scenario::publish(&publisher, &[]).await;
+    for ws in &mut subscribers[..2] {
+        let event = ws.next_payload().await;
+        assert_eq!(
+            event["data"]["inventoryChanged"]["quantityAvailable"], 12,
+            "{event}"
+        );
+    }
+    let quiet =
+        tokio::time::timeout(Duration::from_millis(500), subscribers[2].next_payload()).await;
+    assert!(quiet.is_err(), "flash's pool did not move: {quiet:?}");
+    publisher.send_to(&flash_stock, &stock(10_001, 5)).unwrap();
+    scenario::publish(&publisher, &[]).await;
+    let event = subscribers[2].next_payload().await;
+    assert_eq!(
+        event["data"]["inventoryChanged"]["quantityAvailable"], 5,
+        "{event}"
+    );
+    drop(subscribers);
+    wait_until("stock in both pools", Duration::from_secs(20), || async {
+        (quantities().await == [12, 12, 5]).then_some(())
+    })
+    .await;
+
     // A hold through the outlet is gone from main at once, never from flash's pool; a hold
     // through flash is decided by flash's pool alone.
     hold(&client, "outlet", &sku, "o-1").await;
-    assert_eq!(quantities().await, [9, 9, 4]);
+    assert_eq!(quantities().await, [11, 11, 5]);
     hold(&client, "flash", &sku, "f-1").await;
-    assert_eq!(quantities().await, [9, 9, 3]);
+    assert_eq!(quantities().await, [11, 11, 4]);
 
     // A quote shown by main is refused at the outlet's checkout.
     let quote = variant(&pages[0], &sku)["quote"]

@@ -40,7 +40,7 @@ use super::document::selected_operation;
 use super::errors::ApiError;
 use super::freshness::MAX_STALENESS;
 use super::gateway::Gateway;
-use super::in_context::{context_banner, context_country};
+use super::in_context::{context_banner, context_country, context_language};
 use super::limits::Deadline;
 use super::limits::ScopesOf;
 use super::memo::{Memo, Probe};
@@ -52,9 +52,10 @@ pub struct Admitted {
     request: Request,
     prepared: Prepared,
     operation: OperationType,
-    /// The storefront it is answered in, and the country `@inContext` names.
+    /// The storefront it is answered in, and the country and language `@inContext` names.
     pub(super) front: usize,
     pub(super) country: Option<String>,
+    pub(super) language: Option<String>,
     deadline: Deadline,
     started: Instant,
 }
@@ -202,6 +203,7 @@ impl Gateway {
             return Ok(Admitted {
                 front: memo.front,
                 country: None,
+                language: None,
                 prepared: Prepared::Memoized(Arc::clone(memo)),
                 request,
                 operation: OperationType::Query,
@@ -222,9 +224,9 @@ impl Gateway {
         if let Some(operation) = operation {
             door.allows(operation).map_err(Refusal::Policy)?;
         }
-        let (front, country) = match selected {
+        let (front, country, language) = match selected {
             Some(selected) => self.context(door_front, selected, &request.variables)?,
-            None => (door_front, None),
+            None => (door_front, None, None),
         };
         let scopes = self.banners.fronts.at(front).map(|f| &f.catalog);
         let scopes = scopes.unwrap_or(&self.catalog);
@@ -248,6 +250,7 @@ impl Gateway {
         Ok(Admitted {
             front,
             country,
+            language,
             request,
             prepared: Prepared::Parsed(parsed, probe),
             operation,
@@ -263,7 +266,7 @@ impl Gateway {
         door_front: usize,
         operation: &async_graphql::parser::types::OperationDefinition,
         variables: &async_graphql::Variables,
-    ) -> Result<(usize, Option<String>), Refusal> {
+    ) -> Result<(usize, Option<String>, Option<String>), Refusal> {
         let named = context_banner(operation, variables).map_err(Refusal::Invalid)?;
         let front = match named {
             Some(name) => self.banners.named(&name).map_err(Refusal::Policy)?,
@@ -274,7 +277,8 @@ impl Gateway {
         self.banners
             .check_country(front, country.as_deref())
             .map_err(Refusal::Policy)?;
-        Ok((front, country))
+        let language = context_language(operation, variables).map_err(Refusal::Invalid)?;
+        Ok((front, country, language))
     }
 
     /// Admits and executes a request as a JSON POST from no particular client: for callers
