@@ -97,12 +97,12 @@ fn too_many(limit: &'static str, max: usize) -> async_graphql::Error {
 /// A subscription's places (in the total, and on its connection) and its stream of changes.
 type OpenedSlots = (
     crate::live::SubscriptionSlot,
-    tokio::sync::broadcast::Receiver<Arc<crate::live::Published>>,
+    crate::live::pipeline::Source,
     Option<Box<dyn Send + Sync>>,
 );
 
 /// Takes a place on the connection (if it is a WebSocket) and in the total.
-fn open_slots(ctx: &Context<'_>, live: &LiveContext) -> Result<OpenedSlots> {
+fn open_slots(ctx: &Context<'_>, live: &LiveContext, filter: &Filter) -> Result<OpenedSlots> {
     let per_connection = live.settings.max_per_connection;
     let connection_slot = match ctx.data_opt::<ConnectionSubscriptions>() {
         Some(ConnectionSubscriptions(open)) => {
@@ -127,10 +127,24 @@ fn open_slots(ctx: &Context<'_>, live: &LiveContext) -> Result<OpenedSlots> {
         ),
         None => None,
     };
-    let (slot, changes) = live
-        .hub
-        .open()
-        .ok_or_else(|| too_many("in total", live.settings.max_total))?;
+    // A filtered subscription hears only the changes naming its SKUs or products.
+    let opened = match filter.is_all() {
+        true => live
+            .hub
+            .open()
+            .map(|(slot, changes)| (slot, changes.into())),
+        false => {
+            let keys = filter
+                .skus
+                .iter()
+                .chain(&filter.product_ids)
+                .cloned()
+                .collect();
+            let opened = live.hub.open_routed(keys);
+            opened.map(|(slot, routed)| (slot, crate::live::pipeline::Source::Routed(routed)))
+        }
+    };
+    let (slot, changes) = opened.ok_or_else(|| too_many("in total", live.settings.max_total))?;
     let held: Option<Box<dyn Send + Sync>> = match (connection_slot, client_slot) {
         (None, None) => None,
         (connection, client) => Some(Box::new((connection, client))),
@@ -268,7 +282,7 @@ impl SubscriptionRoot {
         let live = ctx.data_unchecked::<LiveContext>();
         let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
         let settings = ctx.data_unchecked::<ApiSettings>().clone();
-        let (slot, changes, connection_slot) = open_slots(ctx, live)?;
+        let (slot, changes, connection_slot) = open_slots(ctx, live, &filter)?;
         let market_ref = match market.market {
             Market::Base => MarketRef::Base,
             Market::Intl(_) => MarketRef::Country(market.country.clone()),
@@ -303,7 +317,7 @@ impl SubscriptionRoot {
         Deadline::check(ctx)?;
         let live = ctx.data_unchecked::<LiveContext>();
         let filter = filter(skus, product_ids, live.settings.max_filter_ids)?;
-        let (slot, changes, connection_slot) = open_slots(ctx, live)?;
+        let (slot, changes, connection_slot) = open_slots(ctx, live, &filter)?;
         let catalog = Arc::clone(crate::graphql::product::reader(ctx).catalog());
         let low = live.settings.low_stock_below;
         let hub = Arc::clone(&live.hub);

@@ -88,7 +88,13 @@ impl Applier {
             for (catalog, before) in before {
                 let after = Held::read(&catalog, kind, &key);
                 if let Some(change) = before.into_change(&key, after) {
-                    hub.publish_in(&catalog.name, change);
+                    // Filtered subscriptions are reached by SKU and by the product listing it.
+                    let owner = match kind {
+                        ViewKind::Products | ViewKind::Intl => None,
+                        _ => catalog.product_of_sku(&key),
+                    };
+                    let owner = owner.as_ref().map(|p| p.id.as_str());
+                    hub.publish_in(&catalog.name, change, owner);
                 }
             }
         }

@@ -4,6 +4,7 @@
 
 pub mod buffer;
 pub mod pipeline;
+pub mod routes;
 pub mod shared;
 pub mod translate;
 
@@ -106,16 +107,25 @@ pub struct ChangeHub {
     max_total: usize,
     /// Translations computed once for every subscription with no filter.
     pub shared: SharedTranslations,
+    /// Filtered subscriptions, reached by the keys they name (see `routes`).
+    pub routes: routes::Routes,
+    /// Queue length of each routed subscription (the broadcast's capacity).
+    capacity: usize,
 }
 
 /// Holds one subscription's place in the total; dropping it frees the place.
 #[derive(Debug)]
 pub struct SubscriptionSlot {
     hub: Arc<ChangeHub>,
+    /// A routed subscription's place in the routing table.
+    route: Option<u64>,
 }
 
 impl Drop for SubscriptionSlot {
     fn drop(&mut self) {
+        if let Some(id) = self.route {
+            self.hub.routes.remove(id);
+        }
         self.hub.active.fetch_sub(1, Ordering::AcqRel);
     }
 }
@@ -129,28 +139,39 @@ impl ChangeHub {
             active: AtomicUsize::new(0),
             max_total,
             shared: SharedTranslations::default(),
+            routes: routes::Routes::default(),
+            capacity: capacity.max(16),
         }
     }
 
     /// Anyone listening? Ingest skips the before/after reads when nobody is.
     pub fn has_subscribers(&self) -> bool {
-        self.sender.receiver_count() > 0
+        self.sender.receiver_count() > 0 || !self.routes.is_empty()
     }
 
     /// Publishes a change of the one storefront of a process without banners.
     pub fn publish(&self, change: ViewChange) {
-        self.publish_in(&Arc::from(""), change);
+        self.publish_in(&Arc::from(""), change, None);
     }
 
-    /// Publishes a change of `banner`'s views (heard by that banner's subscriptions only).
-    pub fn publish_in(&self, banner: &Arc<str>, change: ViewChange) {
+    /// Publishes a change of `banner`'s views (heard by that banner's subscriptions only): to
+    /// the subscriptions with no filter, and to the filtered ones naming its SKU, `owner` (the
+    /// product listing that SKU) or its product.
+    pub fn publish_in(&self, banner: &Arc<str>, change: ViewChange, owner: Option<&str>) {
         let seq = self.published.fetch_add(1, Ordering::Relaxed);
         let banner = Arc::clone(banner);
-        let _ = self.sender.send(Arc::new(Published {
+        let published = Arc::new(Published {
             seq,
             banner,
             change,
-        }));
+        });
+        if !self.routes.is_empty() {
+            let keys = routes::Keys::of(&published.change, owner);
+            self.routes.deliver(&published, keys);
+        }
+        if self.sender.receiver_count() > 0 {
+            let _ = self.sender.send(published);
+        }
     }
 
     /// Subscriptions open now.
@@ -172,10 +193,24 @@ impl ChangeHub {
             (
                 SubscriptionSlot {
                     hub: Arc::clone(self),
+                    route: None,
                 },
                 self.sender.subscribe(),
             )
         })
+    }
+
+    /// Takes a place for a subscription filtered by `keys` (SKUs and product ids): it hears
+    /// only the changes naming them, on a queue of its own.
+    pub fn open_routed(
+        self: &Arc<Self>,
+        keys: Vec<String>,
+    ) -> Option<(SubscriptionSlot, routes::Routed)> {
+        let (mut slot, broadcast) = self.open()?;
+        drop(broadcast);
+        let routed = self.routes.add(keys, self.capacity);
+        slot.route = Some(routed.id);
+        Some((slot, routed))
     }
 }
 

@@ -9,7 +9,53 @@ use tokio::sync::{broadcast, Notify};
 use tokio::task::AbortHandle;
 
 use super::buffer::{Coalesce, CoalescingBuffer, Next};
+use super::routes::Routed;
 use super::{Published, SubscriptionSlot};
+
+/// Where a subscription's changes come from: the hub's broadcast (no filter), or its own queue
+/// of the changes naming its keys (see `routes`).
+pub enum Source {
+    Broadcast(broadcast::Receiver<Arc<Published>>),
+    Routed(Routed),
+}
+
+/// What a source hands out next.
+enum Received {
+    Change(Arc<Published>),
+    /// Changes were dropped for this subscriber: it resyncs.
+    Lost,
+    Closed,
+}
+
+impl Source {
+    async fn next(&mut self) -> Received {
+        match self {
+            Source::Broadcast(changes) => match changes.recv().await {
+                Ok(change) => Received::Change(change),
+                Err(broadcast::error::RecvError::Lagged(_)) => Received::Lost,
+                Err(broadcast::error::RecvError::Closed) => Received::Closed,
+            },
+            Source::Routed(routed) => {
+                let Some(change) = routed.changes.recv().await else {
+                    return Received::Closed;
+                };
+                // A full queue dropped the newest changes: what is still queued is older than
+                // them, so it goes too (an event from it would show a superseded price).
+                if routed.lost.swap(false, std::sync::atomic::Ordering::AcqRel) {
+                    while routed.changes.try_recv().is_ok() {}
+                    return Received::Lost;
+                }
+                Received::Change(change)
+            }
+        }
+    }
+}
+
+impl From<broadcast::Receiver<Arc<Published>>> for Source {
+    fn from(changes: broadcast::Receiver<Arc<Published>>) -> Self {
+        Source::Broadcast(changes)
+    }
+}
 
 struct Shared<E> {
     buffer: Mutex<CoalescingBuffer<String, E>>,
@@ -31,7 +77,7 @@ impl Drop for PipelineGuard {
 /// Starts a subscription: `translate` turns each hub change into buffered events (keyed by
 /// SKU), `render` turns what the subscriber reads next into its GraphQL item.
 pub fn subscribe<E, T>(
-    mut changes: broadcast::Receiver<Arc<Published>>,
+    changes: impl Into<Source>,
     slot: SubscriptionSlot,
     extra_slot: Option<Box<dyn Send + Sync>>,
     max_keys: usize,
@@ -47,15 +93,16 @@ where
         notify: Notify::new(),
     });
     let pumped = Arc::clone(&shared);
+    let mut changes = changes.into();
     let pump = tokio::spawn(async move {
         loop {
-            let change = changes.recv().await;
+            let change = changes.next().await;
             let pending = {
                 let mut buffer = pumped.buffer.lock().unwrap_or_else(|e| e.into_inner());
                 match change {
-                    Ok(change) => translate(&change, &mut buffer),
-                    Err(broadcast::error::RecvError::Lagged(_)) => buffer.lost(),
-                    Err(broadcast::error::RecvError::Closed) => return,
+                    Received::Change(change) => translate(&change, &mut buffer),
+                    Received::Lost => buffer.lost(),
+                    Received::Closed => return,
                 }
                 !buffer.is_empty()
             };
@@ -147,6 +194,82 @@ mod tests {
                 Next::Resync => None,
             },
         ))
+    }
+
+    /// A price subscription filtered to `sku`, routed (it hears changes naming `sku` only).
+    fn routed_prices(
+        hub: &Arc<ChangeHub>,
+        catalog: Arc<Catalog>,
+        sku: &str,
+    ) -> impl Stream<Item = Option<(i64, i64)>> + Unpin {
+        let (slot, routed) = hub.open_routed(vec![sku.to_string()]).unwrap();
+        let filter = Filter {
+            skus: [sku.to_string()].into(),
+            ..Filter::default()
+        };
+        Box::pin(subscribe(
+            Source::Routed(routed),
+            slot,
+            None,
+            8,
+            move |change, buffer| {
+                price_events(
+                    &change.change,
+                    &catalog,
+                    &filter,
+                    &MarketRef::Base,
+                    |e: PriceEvent| buffer.push(e.sku.clone(), e),
+                )
+            },
+            |next| match next {
+                Next::Event(e) => Some((
+                    e.previous.unwrap().amount_minor,
+                    e.price.unwrap().amount_minor,
+                )),
+                Next::Resync => None,
+            },
+        ))
+    }
+
+    /// Changes of other SKUs never reach a filtered subscription (its task is not woken); its
+    /// own do, and a queue it cannot keep up with ends in a resync, as on the broadcast.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_filtered_subscription_hears_only_the_changes_naming_it() {
+        let hub = Arc::new(ChangeHub::new(16, 10));
+        let mut stream = routed_prices(&hub, catalog(&["a", "b"]), "a");
+        let banner: Arc<str> = "".into();
+        for v in 2..200 {
+            hub.publish_in(&banner, move_price("b", v, 1, v as i64), Some("p"));
+        }
+        settle().await;
+        assert_eq!(
+            hub.routes.delivered(),
+            0,
+            "199 changes of `b`: never handed over"
+        );
+        assert!(stream.next().now_or_never().is_none());
+        hub.publish_in(&banner, move_price("a", 2, 1, 2), Some("p"));
+        assert_eq!(stream.next().await, Some(Some((1, 2))));
+        assert_eq!(hub.routes.delivered(), 1);
+        // The pump cannot run while this loop holds the only thread: its queue overflows.
+        for v in 3..100 {
+            hub.publish_in(&banner, move_price("a", v, 1, v as i64), None);
+        }
+        settle().await;
+        assert_eq!(stream.next().await, Some(None), "told to resync");
+        assert!(
+            stream.next().now_or_never().is_none(),
+            "nothing superseded follows"
+        );
+        hub.publish_in(&banner, move_price("a", 100, 99, 100), None);
+        assert_eq!(stream.next().await, Some(Some((99, 100))));
+        drop(stream);
+        settle().await;
+        assert!(
+            hub.routes.is_empty(),
+            "dropping the stream leaves the routes"
+        );
+        assert_eq!(hub.active(), 0);
     }
 
     async fn settle() {
