@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A flash sale on the demo catalog (10,000 products): the request mix of bench/flash_sale.lua
+# (70% product pages, 80% of them among 500 sale products; 25% listings, half memo-warm, half
+# cold; 5% checkouts) on a still catalog, and under a stream of price and stock changes through
+# the embedded cluster at 2,000/s and 20,000/s (the demo's trickle). One server at a time, on
+# core 0, wrk on core 1, rounds interleaved; each run reads the views' lag (/health/ready) and
+# the answer memo's counters (/metrics) before and after. Prints medians: throughput and its
+# ratio to the still catalog, p50/p99, the largest lag seen, and the memo's hit / outdated /
+# miss shares. Subscribers and a whole-category price change are not part of this version.
+# Usage: bench/flash_sale.sh [seconds_per_run=10] [rounds=3] [connections=32]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-10}"; rounds="${2:-3}"; conns="${3:-32}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --quiet --bin vitrine
+source bench/common.sh
+port=18390
+
+memo() { # the answer memo's counters: hits outdated misses
+  curl -s "localhost:$port/metrics" | awk '/^vitrine_memo_hits_total/{h=$2} /^vitrine_memo_outdated_total/{o=$2} /^vitrine_memo_misses_total/{m=$2} END{print h+0, o+0, m+0}'
+}
+
+run() { # name changes_per_ms
+  local name=$1 per_ms=$2 interval=0
+  [ "$per_ms" -gt 0 ] && interval=1
+  env VITRINE_DEMO__LIVE_INTERVAL_MS="$interval" VITRINE_DEMO__LIVE_CHANGES_PER_TICK="$per_ms" \
+    VITRINE_LOG__FILTER=warn VITRINE_SERVER__METRICS_UPKEEP_MS=100 \
+    taskset -c 0 target/release/vitrine --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
+  local pid=$!
+  until curl -sf "localhost:$port/health/ready" >/dev/null 2>&1; do sleep 0.1; done
+  sleep 2 # the stream at its rate before measuring
+  local before; before=$(memo)
+  ( while sleep 0.5; do curl -s "localhost:$port/health/ready" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(max(v["lagMs"] for v in h["views"].values()))' 2>/dev/null; done ) >"$work/lag-$name" &
+  local watcher=$!
+  taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s bench/flash_sale.lua "http://127.0.0.1:$port/graphql" \
+    | grep '^BENCH' | sed "s/^BENCH/BENCH $name/" >>"$work/results"
+  kill "$watcher" 2>/dev/null || true
+  local after; after=$(memo)
+  echo "MEMO $name $before $after $(sort -n "$work/lag-$name" | tail -1)" >>"$work/memo"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+: >"$work/results"; : >"$work/memo"
+for _ in $(seq 1 "$rounds"); do
+  run still 0
+  run stream-2k 2
+  run stream-20k 20
+done
+python3 - "$work/results" "$work/memo" <<'PY'
+import statistics, sys
+sys.path.insert(0, "bench")
+from wrk_rows import load
+rows, med = load(sys.argv[1])
+memo = {}
+for line in open(sys.argv[2]):
+    p = line.split()
+    name, b, a = p[1], list(map(float, p[2:5])), list(map(float, p[5:8]))
+    lag = float(p[8]) if len(p) > 8 else 0.0
+    d = [x - y for x, y in zip(a, b)]
+    total = sum(d) or 1.0
+    memo.setdefault(name, []).append((d[0] / total, d[1] / total, d[2] / total, lag))
+still = med("still", "rps")
+print("| catalog | req/s | vs still | p50 ms | p99 ms | max lag ms | memo hit | outdated | miss |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for name in ["still", "stream-2k", "stream-20k"]:
+    m = memo[name]
+    share = lambda i: statistics.median(x[i] for x in m)
+    print(f"| {name} | {med(name,'rps'):.0f} | {med(name,'rps')/still:.2f} | {med(name,'p50_us')/1000:.2f} | {med(name,'p99_us')/1000:.2f} | {share(3):.0f} | {share(0):.0%} | {share(1):.0%} | {share(2):.0%} |")
+PY
