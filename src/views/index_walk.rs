@@ -136,6 +136,8 @@ pub fn list(
             ids.iter().filter_map(|id| index.entries.get(id)).collect();
         return listed(select_page(entries.into_iter(), &matcher));
     }
+    // Every candidate from here on comes from the scope: its own condition holds.
+    let matcher = matcher.within(&narrowest);
     let from = request.after.as_ref().map(|position| From {
         position,
         inclusive: false,

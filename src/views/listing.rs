@@ -89,6 +89,10 @@ pub(super) struct Matcher<'r, F> {
     /// The query's words; `None` when it has none (no text condition).
     pub text: Option<TextQuery>,
     pub show: F,
+    /// Conditions every candidate meets already (they come from that category's or brand's
+    /// scope): not checked again per product.
+    pub in_category_scope: bool,
+    pub in_brand_scope: bool,
 }
 
 impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
@@ -103,7 +107,17 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
             request,
             text,
             show,
+            in_category_scope: false,
+            in_brand_scope: false,
         }
+    }
+
+    /// A matcher for candidates taken from `scope` (its own condition is not checked again).
+    pub fn within(mut self, scope: &super::index::ScopeKey) -> Self {
+        use super::index::ScopeKey;
+        self.in_category_scope = matches!(scope, ScopeKey::Category(_));
+        self.in_brand_scope = matches!(scope, ScopeKey::Brand(_));
+        self
     }
 
     pub fn needs_price(&self) -> bool {
@@ -115,7 +129,7 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
     pub fn number(&self, entry: &Indexed) -> Option<i64> {
         let filter = &self.request.filter;
         let product = &entry.product;
-        if let Some(category) = &filter.category {
+        if let Some(category) = filter.category.as_ref().filter(|_| !self.in_category_scope) {
             if !product
                 .categories
                 .iter()
@@ -124,7 +138,7 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
                 return None;
             }
         }
-        if let Some(brand) = &filter.brand {
+        if let Some(brand) = filter.brand.as_ref().filter(|_| !self.in_brand_scope) {
             if !product.brand.eq_ignore_ascii_case(brand) {
                 return None;
             }
