@@ -167,6 +167,36 @@ impl<'a> ClassWalk<'a> {
     }
 }
 
+/// The scope's priced products whose shown price may lie within `(lo, hi)`, in no order (a
+/// count needs none): each HS class's base prices seeked to the lower bound and read up to the
+/// first shown above the upper one (or not showable), with no merge across classes.
+pub(super) fn in_price_bounds<'a, F: Fn(i64, &Product) -> Option<i64>>(
+    scope: &'a Scope,
+    show: &'a F,
+    (lo, hi): (Option<i64>, Option<i64>),
+) -> impl Iterator<Item = &'a Arc<Indexed>> + 'a {
+    scope.by_price.values().flat_map(move |prices| {
+        let bounds = prices.first_key_value().zip(prices.last_key_value());
+        let start = match (bounds, lo) {
+            (None, _) => None,
+            (Some(_), None) => Some(i64::MIN),
+            (Some((((first, _), sample), ((last, _), _))), Some(lo)) => {
+                let shown = |b: i64| show(b, &sample.product);
+                first_true(*first, *last, |b| shown(b).is_none_or(|s| s >= lo))
+            }
+        };
+        let empty: Id = Arc::from("");
+        let entries = start.map(|b| prices.range((Included((b, empty)), Unbounded)));
+        entries
+            .into_iter()
+            .flatten()
+            .take_while(move |((base, _), entry)| {
+                show(*base, &entry.product).is_some_and(|s| hi.is_none_or(|hi| s <= hi))
+            })
+            .map(|(_, entry)| entry)
+    })
+}
+
 /// A scope's priced products in shown-price order (or reverse) in one market.
 pub(super) struct PriceWalk<'a, F> {
     walking: Walking<'a, F>,

@@ -6,7 +6,7 @@ use std::ops::Bound::{self, Excluded, Included, Unbounded};
 use std::sync::Arc;
 
 use super::index::{Id, Indexed, ListingIndex, Ordered, Scope, ScopeKey};
-use super::index_price::PriceWalk;
+use super::index_price::{in_price_bounds, PriceWalk};
 use super::listing::{select_page, ListingItem, ListingPage, ListingRequest, Matcher};
 use super::listing::{Position, SortKey, SortValue};
 use super::Product;
@@ -164,8 +164,21 @@ pub fn list(
     });
     let total_count = match count {
         false => 0,
-        true => counted(scope, &matcher, given.len())
-            .unwrap_or_else(|| kept(scope, &matcher, false, None).count()),
+        true => counted(scope, &matcher, given.len()).unwrap_or_else(|| {
+            // A count needs no order: every product of the scope the filter keeps, without the
+            // price walk's merge of its classes (`kept` would give the same number). Priced
+            // products alone can be kept when the price sorts or filters.
+            let kept = |e: &&Arc<Indexed>| matcher.number(e).is_some();
+            match matcher.needs_price() {
+                true => {
+                    let bounds = (filter.min_price_minor, filter.max_price_minor);
+                    in_price_bounds(scope, &matcher.show, bounds)
+                        .filter(kept)
+                        .count()
+                }
+                false => scope.by_id.values().filter(kept).count(),
+            }
+        }),
     };
     listed(ListingPage {
         items,
