@@ -218,18 +218,23 @@ fn context_name(
     else {
         return Ok(None);
     };
-    let text = match &value.node {
+    text_of(&value.node, variables)
+        .map(Some)
+        .ok_or_else(|| bad(format!("@inContext({argument}:) needs a name or a code")))
+}
+
+/// An argument's text: an enum-like name or a string, given or held by a variable.
+fn text_of(value: &Value, variables: &Variables) -> Option<String> {
+    match value {
         Value::Enum(name) => Some(name.to_string()),
-        Value::String(name) => Some(name.clone()),
+        Value::String(text) => Some(text.clone()),
         Value::Variable(var) => match variables.get(&Name::new(var.as_str())) {
             Some(ConstValue::Enum(name)) => Some(name.to_string()),
-            Some(ConstValue::String(name)) => Some(name.clone()),
+            Some(ConstValue::String(text)) => Some(text.clone()),
             _ => None,
         },
         _ => None,
-    };
-    text.map(Some)
-        .ok_or_else(|| bad(format!("@inContext({argument}:) needs a name or a code")))
+    }
 }
 
 fn country_in(
@@ -241,17 +246,8 @@ fn country_in(
         if name.node.as_str() != "country" {
             continue; // `language`: accepted, not used here.
         }
-        let text = match &value.node {
-            Value::Enum(code) => Some(code.to_string()),
-            Value::String(code) => Some(code.clone()),
-            Value::Variable(var) => match variables.get(&Name::new(var.as_str())) {
-                Some(ConstValue::Enum(code)) => Some(code.to_string()),
-                Some(ConstValue::String(code)) => Some(code.clone()),
-                _ => None,
-            },
-            _ => None,
-        };
-        let code = text.ok_or_else(|| bad("@inContext(country:) needs a country code".into()))?;
+        let code = text_of(&value.node, variables)
+            .ok_or_else(|| bad("@inContext(country:) needs a country code".into()))?;
         if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(bad(format!(
                 "@inContext(country: {code}) is not an ISO 3166-1 alpha-2 code"
