@@ -119,12 +119,10 @@ pub fn build_gateway(catalog: Arc<Catalog>, settings: &Settings) -> gateway::Gat
 /// Builds the gateway (schema, parse cache, limits, answer memo) over the views in `status`,
 /// with the hub its subscriptions listen to (`Gateway::hub`, for ingest to publish on).
 pub fn build_gateway_with(status: Arc<IngestStatus>, settings: &Settings) -> gateway::Gateway {
-    let catalog = Arc::clone(status.catalog());
     let subs = &settings.subscriptions;
     let hub = Arc::new(ChangeHub::new(subs.hub_capacity, subs.max_total));
     let live = subscription::LiveContext {
         hub: Arc::clone(&hub),
-        catalog: Arc::clone(&catalog),
         settings: subs.clone(),
         per_client: Default::default(),
     };

@@ -23,7 +23,6 @@ use crate::views::Catalog;
 /// What subscriptions need from the schema's data.
 pub struct LiveContext {
     pub hub: Arc<ChangeHub>,
-    pub catalog: Arc<Catalog>,
     pub settings: SubscriptionSettings,
     /// Subscriptions open per client, over all its connections.
     pub per_client: ClientSubscriptions,

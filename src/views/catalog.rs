@@ -128,16 +128,6 @@ impl Catalog {
         }
     }
 
-    /// The parts this storefront is built over.
-    pub fn parts(&self) -> Parts {
-        Parts {
-            records: Arc::clone(&self.records),
-            price_list: Arc::clone(&self.price_list),
-            pool: Arc::clone(&self.pool),
-            intl_map: Arc::clone(&self.intl_map),
-        }
-    }
-
     /// This storefront named `name`.
     pub fn named(mut self, name: &str) -> Self {
         self.name = name.into();
