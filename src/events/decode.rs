@@ -23,6 +23,15 @@ pub enum DecodeError {
     },
     #[error("field `{field}`: {reason}")]
     Invalid { field: &'static str, reason: String },
+    /// A binary value's frame (schema id, message indexes) could not be read.
+    #[error("value frame: {0}")]
+    Frame(#[from] super::formats::FrameError),
+    /// A binary value does not decode with its writer's schema.
+    #[error("value does not decode with its schema: {0}")]
+    Binary(String),
+    /// The registry does not know the value's schema, or it cannot be used.
+    #[error("schema {schema}: {reason}")]
+    Schema { schema: String, reason: String },
 }
 
 pub(super) fn invalid(field: &'static str, reason: impl Into<String>) -> DecodeError {

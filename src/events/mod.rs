@@ -4,6 +4,7 @@
 
 pub mod binary;
 mod decode;
+pub mod formats;
 pub mod intl;
 pub mod inventory;
 pub mod price;
