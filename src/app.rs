@@ -50,8 +50,32 @@ pub enum AppError {
     MissingQuoteSecret,
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("schema registry: {0}")]
+    Registry(String),
     #[error(transparent)]
     ReservationsTopic(#[from] crate::reservations::topic_check::TopicCheckError),
+}
+
+/// The binary topics' formats and their registry client (`None`: every topic is JSON).
+fn topic_formats(
+    settings: &Settings,
+    topics: &TopicMap,
+) -> Result<Option<crate::ingest::TopicFormats>, AppError> {
+    let upstream = |t: &&str| topics.kind_of(t) != Some(crate::views::ViewKind::Reservations);
+    let binary = topics
+        .names()
+        .filter(upstream)
+        .any(|t| settings.formats.of(t) != crate::events::formats::Format::Json);
+    if !binary {
+        return Ok(None);
+    }
+    let registry =
+        crate::registry::Registry::new(&settings.schema_registry).map_err(AppError::Registry)?;
+    Ok(crate::ingest::TopicFormats::new(
+        &settings.formats,
+        topics,
+        Arc::new(registry),
+    ))
 }
 
 /// A built application, listening but not yet serving.
@@ -96,7 +120,11 @@ impl App {
         let readiness = Arc::new(Readiness::default());
         let progress = Arc::new(Progress::new());
         progress.set_contact_timeout(settings.kafka.contact_timeout_ms as i64);
+        let topics = TopicMap::for_banners(&banners, &settings.topics);
+        let formats = topic_formats(&settings, &topics)?;
+        let registry = formats.as_ref().map(|f| Arc::clone(f.registry()));
         let status = Arc::new(IngestStatus {
+            registry: registry.clone(),
             fronts: Arc::clone(&fronts),
             stats: Arc::clone(&stats),
             readiness: Arc::clone(&readiness),
@@ -106,7 +134,6 @@ impl App {
             banner_topics: Arc::new(banner_topics(&fronts, &banners, &settings.topics.intl)),
         });
         let gateway = build_gateway_with(Arc::clone(&status), &settings);
-        let topics = TopicMap::for_banners(&banners, &settings.topics);
         let routes = Arc::new(topics.clone());
         let applier = Applier::over(
             Arc::clone(&fronts),
@@ -114,7 +141,8 @@ impl App {
             Arc::clone(&stats),
         )
         .with_hub(Arc::clone(gateway.hub()))
-        .with_base_currency(&settings.pricing.base_currency);
+        .with_base_currency(&settings.pricing.base_currency)
+        .with_formats(formats);
 
         let addr = settings.server.listen;
         let listener = TcpListener::bind(addr)
@@ -170,6 +198,7 @@ impl App {
                 topics: routes,
                 progress: Arc::clone(&progress),
                 readiness: Arc::clone(&readiness),
+                registry,
             });
 
         let (shutdown, listening) = shutdown_channel();

@@ -65,7 +65,14 @@ pub struct FeedArgs {
     /// Live changes published at each interval (2 every 1 ms: 2,000 changes/s).
     #[arg(long, default_value_t = 1)]
     pub per_tick: u32,
-    /// A TOML settings file (for topic names).
+    /// A TOML settings file (for topic names, formats and the schema registry).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Write every upstream topic in this format (over `formats.default`): json, avro or
+    /// protobuf; the contract's schemas (schemas/) are registered under `{topic}-value`.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The schema registry's URL (over `schema_registry.url`).
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
 }

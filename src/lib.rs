@@ -14,6 +14,8 @@
 //!   readiness, counters and the report health, `viewStatus` and metrics show.
 //! - [`views`]: the materialized state (products, prices, inventory, intl) and listings. Pure.
 //! - [`pricing`]: money, landed prices, quotes and the checkout rules. Pure.
+//! - [`registry`]: the schema registry client that Avro and Protobuf topics are decoded with
+//!   (the formats themselves are [`events::formats`], pure).
 //! - [`snapshot`]: the snapshot format (JSON lines, and binary chunks decoded on every core),
 //!   reader and writer, start-up from a snapshot and the schedule of Vitrine's own snapshots.
 //! - [`reservations`]: the write half of stock holds: events to the reservations topic, the
@@ -41,6 +43,7 @@ pub mod graphql;
 pub mod ingest;
 pub mod live;
 pub mod pricing;
+pub mod registry;
 pub mod reservations;
 pub mod server;
 pub mod shutdown;

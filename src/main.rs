@@ -29,7 +29,17 @@ fn main() -> anyhow::Result<()> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Feed(args)) => {
-            let settings = Settings::load(args.config.as_deref())?;
+            let mut settings = Settings::load(args.config.as_deref())?;
+            let mut overrides = String::new();
+            if let Some(format) = &args.format {
+                overrides += &format!("formats.default = {}\n", toml_text(format));
+            }
+            if let Some(url) = &args.registry {
+                overrides += &format!("schema_registry.url = {}\n", toml_text(url));
+            }
+            if !overrides.is_empty() {
+                settings = settings.with_overrides(&overrides)?;
+            }
             vitrine::telemetry::init(&settings.log);
             let options = FeedOptions {
                 brokers: args.brokers,
@@ -45,6 +55,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(args).await,
         None => serve(cli.serve).await,
     }
+}
+
+/// A TOML string literal of `text`.
+fn toml_text(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

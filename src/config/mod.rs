@@ -11,12 +11,14 @@ pub use crate::pricing::checkout::RepricePolicy;
 pub use banners::{AssortmentSettings, Banner, BannerSettings};
 pub use graphql::{GraphqlSettings, PlannerMode};
 pub use kafka::{KafkaSecurity, KafkaSettings, SaslMechanism, Secret, SecurityProtocol};
+pub use registry::{FormatSettings, SchemaRegistrySettings};
 pub use reservations::ReservationSettings;
 pub use snapshot::SnapshotSettings;
 
 pub mod banners;
 pub mod graphql;
 pub mod kafka;
+pub mod registry;
 pub mod reservations;
 pub mod snapshot;
 
@@ -43,6 +45,12 @@ pub struct Settings {
     /// Storefronts served by this process (none: one, `main`, on `[topics]`).
     #[serde(default)]
     pub banners: Vec<BannerSettings>,
+    /// Where Avro and Protobuf topics' schemas come from.
+    #[serde(default)]
+    pub schema_registry: SchemaRegistrySettings,
+    /// Each upstream topic's value format.
+    #[serde(default)]
+    pub formats: FormatSettings,
 }
 
 /// Live price and inventory subscriptions.
@@ -228,7 +236,15 @@ pub enum ConfigError {
 }
 
 /// Secret settings read from the environment as raw text: (variable, settings key).
-const SECRET_VARS: [(&str, &str); 2] = [
+const SECRET_VARS: [(&str, &str); 4] = [
+    (
+        "VITRINE_SCHEMA_REGISTRY__PASSWORD",
+        "schema_registry.password",
+    ),
+    (
+        "VITRINE_SCHEMA_REGISTRY__BEARER_TOKEN",
+        "schema_registry.bearer_token",
+    ),
     (
         "VITRINE_KAFKA__SECURITY__PASSWORD",
         "kafka.security.password",
@@ -290,6 +306,8 @@ impl Settings {
             let secret = Secret::new(text);
             match key {
                 "kafka.security.password" => self.kafka.security.password = secret,
+                "schema_registry.password" => self.schema_registry.password = secret,
+                "schema_registry.bearer_token" => self.schema_registry.bearer_token = secret,
                 _ => self.checkout.quote_secret = secret,
             }
         }
@@ -298,6 +316,7 @@ impl Settings {
 
     /// Reads `checkout.quote_secret_file`, if named, into `checkout.quote_secret`.
     fn with_secret_files(mut self) -> Result<Self, ConfigError> {
+        self.schema_registry = self.schema_registry.with_secret_files()?;
         let path = &self.checkout.quote_secret_file;
         if path.is_empty() {
             return Ok(self);
@@ -386,7 +405,31 @@ impl Settings {
         if topics[0] == topics[1] || topics[1] == topics[2] || topics[0] == topics[2] {
             return reject("topics", "each view needs its own topic");
         }
-        self.resolved_banners().map(|_| ())
+        let banners = self.resolved_banners()?;
+        let mut upstream: Vec<&str> = vec![];
+        let mut reservations: Vec<&str> = vec![];
+        for banner in &banners {
+            upstream.extend([
+                banner.products_topic.as_str(),
+                banner.prices_topic.as_str(),
+                banner.inventory_topic.as_str(),
+            ]);
+            reservations.push(banner.reservations_topic.as_str());
+        }
+        upstream.extend([
+            self.topics.products.as_str(),
+            self.topics.prices.as_str(),
+            self.topics.inventory.as_str(),
+            self.topics.intl.as_str(),
+        ]);
+        reservations.push(self.topics.reservations.as_str());
+        upstream.retain(|t| !t.is_empty());
+        registry::check(
+            &self.formats,
+            &self.schema_registry,
+            &upstream,
+            &reservations,
+        )
     }
 
     /// The banners with every topic resolved, the default first (see [`banners::resolve`]).

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::encoder::Encoders;
 use super::generator::CatalogGenerator;
 use super::publisher::{ensure_topics_on, Publisher};
 use crate::config::Settings;
@@ -27,7 +28,13 @@ pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Resu
     let topics = TopicMap::for_banners(&banners, &settings.topics);
     let client = KafkaClient::new(&settings.kafka, &options.brokers)?;
     ensure_topics_on(&client, &topics, options.partitions).await?;
-    let publisher = Publisher::connect_to(&client, topics)?;
+    let encoders = {
+        let (settings, topics) = (settings.clone(), topics.clone());
+        tokio::task::spawn_blocking(move || Encoders::register(&settings, &topics))
+            .await?
+            .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?
+    };
+    let publisher = Publisher::connect_to(&client, topics)?.with_encoders(encoders);
     let started = Instant::now();
     let mut generator = CatalogGenerator::new(options.seed, options.products);
     let mut sent = 0u64;

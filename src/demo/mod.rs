@@ -6,6 +6,7 @@
 pub mod banners;
 pub mod cluster;
 pub mod embedded;
+pub mod encoder;
 pub mod feed;
 pub mod generator;
 pub mod markets;

@@ -37,6 +37,8 @@ pub struct Publisher {
     producer: ThreadedProducer<DeliveryFailures>,
     failures: DeliveryFailures,
     topics: TopicMap,
+    /// Binary topics' schemas (`None`: every topic JSON).
+    encoders: Option<std::sync::Arc<super::encoder::Encoders>>,
 }
 
 impl Publisher {
@@ -58,7 +60,14 @@ impl Publisher {
             producer,
             failures,
             topics,
+            encoders: None,
         })
+    }
+
+    /// Writes binary topics' records with `encoders`.
+    pub fn with_encoders(mut self, encoders: Option<super::encoder::Encoders>) -> Self {
+        self.encoders = encoders.map(std::sync::Arc::new);
+        self
     }
 
     /// Queues one record, waiting while the local queue is full.
@@ -85,10 +94,23 @@ impl Publisher {
 
     /// Queues one record on `topic`, waiting while the local queue is full.
     pub fn send_to(&self, topic: &str, record: &Record) -> Result<(), KafkaError> {
+        let encoded = match (&self.encoders, &record.payload) {
+            (Some(encoders), Some(payload)) => encoders.encode(topic, payload).map_err(|e| {
+                tracing::error!(
+                    topic,
+                    key = record.key,
+                    error = e,
+                    "cannot encode the record"
+                );
+                KafkaError::MessageProduction(RDKafkaErrorCode::InvalidRecord)
+            })?,
+            _ => None,
+        };
+        let payload = encoded.as_deref().or(record.payload.as_deref());
         loop {
             let mut message = BaseRecord::to(topic).key(record.key.as_bytes());
-            if let Some(payload) = &record.payload {
-                message = message.payload(payload.as_slice());
+            if let Some(payload) = payload {
+                message = message.payload(payload);
             }
             match self.producer.send(message) {
                 Ok(()) => return Ok(()),

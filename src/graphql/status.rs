@@ -100,6 +100,40 @@ impl Status {
     async fn views(&self) -> Vec<ViewStatus> {
         self.0.views.clone().into_iter().map(Into::into).collect()
     }
+    /// The schema registry Avro and Protobuf topics are decoded with (null: every topic is
+    /// JSON).
+    async fn schema_registry(&self) -> Option<RegistryStatus> {
+        self.0.schema_registry.clone().map(Into::into)
+    }
+}
+
+/// The schema registry client: schemas held, fetches, and what ingest waits for.
+#[derive(SimpleObject)]
+pub struct RegistryStatus {
+    pub cached_schemas: String,
+    pub fetched: String,
+    /// Fetches that failed and were tried again (the registry down, 5xx, timeouts).
+    pub failures: String,
+    /// Schema ids the registry did not know (their records counted as malformed).
+    pub not_found: String,
+    /// While a partition waits for the registry: the schema id (or GUID) it needs.
+    pub waiting_for: Option<String>,
+    pub waiting_since_ms: Option<String>,
+    pub waiting_error: Option<String>,
+}
+
+impl From<crate::registry::RegistryReport> for RegistryStatus {
+    fn from(r: crate::registry::RegistryReport) -> Self {
+        Self {
+            cached_schemas: r.cached_schemas.to_string(),
+            fetched: r.fetched.to_string(),
+            failures: r.failures.to_string(),
+            not_found: r.not_found.to_string(),
+            waiting_for: r.waiting.as_ref().map(|w| w.schema.clone()),
+            waiting_since_ms: r.waiting.as_ref().map(|w| w.since_ms.to_string()),
+            waiting_error: r.waiting.map(|w| w.error),
+        }
+    }
 }
 
 /// The status of `banner`'s views (`None`: the request's banner).

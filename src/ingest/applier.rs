@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::formats::{Halted, TopicFormats};
 use crate::events::{decode, DecodeError, TopicMap};
 use crate::live::{change_key, ChangeHub, Held};
 use crate::status::IngestStats;
@@ -30,6 +31,8 @@ pub struct Applier {
     hub: Option<Arc<ChangeHub>>,
     /// The currency every price must be in (`pricing.base_currency`); `None` accepts any.
     base_currency: Option<Arc<str>>,
+    /// Topics whose values are Avro or Protobuf (`None`: all JSON).
+    formats: Option<Arc<TopicFormats>>,
 }
 
 impl Applier {
@@ -50,7 +53,18 @@ impl Applier {
             stats,
             hub: None,
             base_currency: None,
+            formats: None,
         }
+    }
+
+    /// Decodes the binary topics of `formats` with their writer schemas.
+    pub fn with_formats(mut self, formats: Option<TopicFormats>) -> Self {
+        self.formats = formats.map(Arc::new);
+        self
+    }
+
+    pub fn formats(&self) -> Option<&Arc<TopicFormats>> {
+        self.formats.as_ref()
     }
 
     /// Refuses (as malformed) prices in any other currency than `currency`: they would be shown
@@ -154,6 +168,27 @@ impl Applier {
         origin: Origin<'_>,
     ) -> Option<ApplyOutcome> {
         self.apply_decoded(kind, decode(kind, key, payload), origin)
+    }
+
+    /// Applies one message as Kafka gave it: a binary topic's value (its schema id in the value
+    /// or in `header`) decoded with its writer's schema first. `Err(Halted)`: the process is
+    /// stopping while the record waited for the registry; it is not applied.
+    pub fn apply_message(
+        &self,
+        kind: ViewKind,
+        key: Option<&[u8]>,
+        header: Option<&[u8]>,
+        payload: Option<&[u8]>,
+        origin: Origin<'_>,
+    ) -> Result<Option<ApplyOutcome>, Halted> {
+        let binary = self
+            .formats
+            .as_ref()
+            .and_then(|f| f.decode(kind, origin.topic, key, header, payload));
+        match binary {
+            None => Ok(self.apply_record(kind, key, payload, origin)),
+            Some(decoded) => Ok(self.apply_decoded(kind, decoded?, origin)),
+        }
     }
 
     /// Applies one record already decoded (from a binary snapshot), under the same checks and

@@ -9,6 +9,7 @@ pub mod catch_up;
 pub mod client;
 pub mod consumer;
 mod context;
+pub mod formats;
 pub mod partitions;
 pub mod workers;
 
@@ -16,3 +17,4 @@ pub use applier::{Applier, Origin};
 pub use assign::{StartAt, Watermarks};
 pub use client::KafkaClient;
 pub use consumer::{spawn_consumer, ConsumerHandle, IngestError, IngestParts, StartPlan};
+pub use formats::TopicFormats;

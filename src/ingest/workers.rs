@@ -30,6 +30,8 @@ struct Item {
     timestamp_ms: Option<i64>,
     key: Option<Range<usize>>,
     value: Option<Range<usize>>,
+    /// A binary value's schema-id header.
+    header: Option<Range<usize>>,
 }
 
 /// What a worker does, in the order it receives them.
@@ -73,6 +75,8 @@ pub struct Handed<'a> {
     pub timestamp_ms: Option<i64>,
     pub key: Option<&'a [u8]>,
     pub value: Option<&'a [u8]>,
+    /// The schema-id header of a binary topic's value, if it has one.
+    pub header: Option<&'a [u8]>,
 }
 
 /// The worker threads and the batches being filled for them (owned by the consumer thread).
@@ -116,6 +120,7 @@ impl Workers {
         let batch = &mut self.open[n];
         let key = batch.copy(record.key);
         let value = batch.copy(record.value);
+        let header = batch.copy(record.header);
         batch.work.push(Work::Record(Item {
             kind: record.kind,
             partition: Arc::clone(record.partition),
@@ -123,6 +128,7 @@ impl Workers {
             timestamp_ms: record.timestamp_ms,
             key,
             value,
+            header,
         }));
         if batch.work.len() >= BATCH_RECORDS {
             self.send(n);
@@ -207,7 +213,15 @@ fn work(jobs: Receiver<Job>, applier: &Applier) {
                         timestamp_ms: item.timestamp_ms,
                     };
                     let (key, value) = (batch.slice(&item.key), batch.slice(&item.value));
-                    applier.apply_record(item.kind, key, value, origin);
+                    let header = batch.slice(&item.header);
+                    // Stopping while the registry was waited for: this record and everything
+                    // after it stay unapplied, their positions unmoved.
+                    if applier
+                        .apply_message(item.kind, key, header, value, origin)
+                        .is_err()
+                    {
+                        return;
+                    }
                     item.partition
                         .record_applied(item.offset, item.timestamp_ms);
                     spans.applied();

@@ -31,6 +31,7 @@ fn each_partition_is_applied_in_order_under_parallel_apply() {
             timestamp_ms: Some(1),
             key: Some(sku.as_bytes()),
             value: Some(&value),
+            header: None,
         });
         offsets[p] += 1;
     };
@@ -78,6 +79,7 @@ fn a_reached_position_follows_the_records_before_it() {
         timestamp_ms: None,
         key: Some(b"a"),
         value: Some(&value),
+        header: None,
     });
     workers.reached(&partition, 5);
     workers.sync();

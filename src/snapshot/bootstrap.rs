@@ -73,12 +73,16 @@ pub fn bootstrap(
         let check = |header: &Header| check_offsets(header, watermarks);
         match load(source, applier, progress, &check, timeouts) {
             Ok(report) => {
+                if let Some(formats) = applier.formats() {
+                    formats.registry().seed(&report.header.schemas);
+                }
                 tracing::info!(
                     source = %source,
                     records = report.records,
                     elapsed_ms = report.elapsed.as_millis() as u64,
                     partitions = report.header.offsets.len(),
                     as_of_ms = report.header.as_of_ms,
+                    schemas = report.header.schemas.len(),
                     "loaded snapshot"
                 );
                 progress.set_snapshot(SnapshotLoaded {

@@ -45,6 +45,11 @@ pub struct Header {
     /// Version 3: the chunks, in order, by the topic whose part they hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<Section>,
+    /// The writer schemas of the binary topics' values held when written: a restart decodes
+    /// the records after the snapshot with the registry down. Builds that predate them ignore
+    /// the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<crate::registry::CachedSchema>,
 }
 
 /// A run of chunks holding one topic's part.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::writer::{write_snapshot, write_storefronts};
+use super::writer::write_views;
 use crate::events::TopicMap;
 use crate::status::{Progress, Readiness};
 use crate::views::storefronts::Storefronts;
@@ -22,6 +22,8 @@ pub struct SnapshotSchedule {
     pub topics: Arc<TopicMap>,
     pub progress: Arc<Progress>,
     pub readiness: Arc<Readiness>,
+    /// The schema registry client whose schemas the snapshot carries (binary topics).
+    pub registry: Option<Arc<crate::registry::Registry>>,
 }
 
 impl SnapshotSchedule {
@@ -37,9 +39,13 @@ impl SnapshotSchedule {
         let (dir, keep) = (self.dir.clone(), self.keep);
         let (fronts, topics) = (Arc::clone(&self.fronts), Arc::clone(&self.topics));
         let started = Instant::now();
-        let written = tokio::task::spawn_blocking(move || match fronts.len() {
-            1 => write_snapshot(&dir, &fronts.default_front().catalog, offsets, keep),
-            _ => write_storefronts(&dir, &fronts, &topics, offsets, keep),
+        let schemas = self
+            .registry
+            .as_ref()
+            .map(|r| r.export())
+            .unwrap_or_default();
+        let written = tokio::task::spawn_blocking(move || {
+            write_views(&dir, &fronts, &topics, offsets, keep, schemas)
         })
         .await;
         match written {

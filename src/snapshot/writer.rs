@@ -64,6 +64,7 @@ fn header(offsets: Vec<PartitionOffset>, as_of_ms: Option<i64>, version: u32) ->
         offsets,
         as_of_ms,
         sections: vec![],
+        schemas: vec![],
     }
 }
 
@@ -143,7 +144,7 @@ pub fn write_snapshot(
     offsets: Vec<PartitionOffset>,
     keep: usize,
 ) -> Result<(PathBuf, u64), SnapshotError> {
-    write_sections(dir, sections::of_catalog(catalog), offsets, keep)
+    write_sections(dir, sections::of_catalog(catalog), offsets, keep, vec![])
 }
 
 /// Writes a snapshot of several storefronts (each shared part once, tagged with its topic).
@@ -154,7 +155,30 @@ pub fn write_storefronts(
     offsets: Vec<PartitionOffset>,
     keep: usize,
 ) -> Result<(PathBuf, u64), SnapshotError> {
-    write_sections(dir, sections::of_storefronts(fronts, topics), offsets, keep)
+    write_sections(
+        dir,
+        sections::of_storefronts(fronts, topics),
+        offsets,
+        keep,
+        vec![],
+    )
+}
+
+/// Writes a snapshot of every storefront (one: as [`write_snapshot`]; several: as
+/// [`write_storefronts`]) with the writer schemas the binary topics were decoded with.
+pub fn write_views(
+    dir: &Path,
+    fronts: &Storefronts,
+    topics: &TopicMap,
+    offsets: Vec<PartitionOffset>,
+    keep: usize,
+    schemas: Vec<crate::registry::CachedSchema>,
+) -> Result<(PathBuf, u64), SnapshotError> {
+    let sections = match fronts.len() {
+        1 => sections::of_catalog(&fronts.default_front().catalog),
+        _ => sections::of_storefronts(fronts, topics),
+    };
+    write_sections(dir, sections, offsets, keep, schemas)
 }
 
 /// Writes `sections` (tagged ones as version 3, which builds reading only version 2 refuse).
@@ -163,6 +187,7 @@ fn write_sections(
     sections: Vec<Section>,
     offsets: Vec<PartitionOffset>,
     keep: usize,
+    schemas: Vec<crate::registry::CachedSchema>,
 ) -> Result<(PathBuf, u64), SnapshotError> {
     std::fs::create_dir_all(dir)?;
     let tagged = sections.iter().any(|s| !s.topic.is_empty());
@@ -172,6 +197,7 @@ fn write_sections(
         FORMAT_VERSION
     };
     let mut header = header(offsets, None, version);
+    header.schemas = schemas;
     let target = dir.join(format!("{PREFIX}{:013}{SUFFIX}", header.created_at_ms));
     let count = write_atomically(&target, |out| write_chunks(out, &mut header, &sections))?;
     for old in list_snapshots(dir).into_iter().skip(keep.max(1)) {

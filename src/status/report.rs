@@ -27,6 +27,8 @@ pub struct IngestStatus {
     /// Each banner's topics, by the name its catalog carries (none: every topic is the one
     /// storefront's).
     pub banner_topics: Arc<std::collections::HashMap<String, Vec<String>>>,
+    /// The schema registry client of the binary topics, if any.
+    pub registry: Option<Arc<crate::registry::Registry>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +78,10 @@ pub struct StatusReport {
     pub banner: String,
     pub views: Vec<ViewReport>,
     pub decider: super::decider::DeciderReport,
+    /// The schema registry of the binary topics (absent: every topic is JSON). While a
+    /// partition waits for it, `waiting` says which schema and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema_registry: Option<crate::registry::RegistryReport>,
 }
 
 impl IngestStatus {
@@ -143,6 +149,7 @@ impl IngestStatus {
                 })
                 .collect(),
             decider: self.decider.report(),
+            schema_registry: self.registry.as_ref().map(|r| r.report()),
         }
     }
 }

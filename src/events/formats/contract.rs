@@ -156,6 +156,32 @@ mod tests {
         }
     }
 
+    /// Confluent's serializers register a Protobuf schema as a base64 `FileDescriptorProto`;
+    /// a registry may serve it back so: it decodes like the `.proto` text.
+    #[test]
+    fn a_protobuf_schema_in_serialized_form_decodes_alike() {
+        use base64::Engine;
+        use prost::Message;
+        let text = contract_schema(ViewKind::Prices, Format::Protobuf).unwrap();
+        let file = protox::file::File::from_source("prices.proto", &text.schema).unwrap();
+        let serialized = base64::engine::general_purpose::STANDARD
+            .encode(file.file_descriptor_proto().encode_to_vec());
+        let from_text = WriterSchema::parse(&text).unwrap();
+        let from_bytes = WriterSchema::parse(&SchemaText {
+            schema: serialized,
+            ..text
+        })
+        .unwrap();
+        let record = json!({"sku": "a", "version": 2, "currency": "USD", "list": 5});
+        let mut value = super::super::framing::confluent_prefix(1, Some(&[0]));
+        value.extend(from_text.from_json(&record).unwrap());
+        let framed = unframe(Framing::Confluent, true, None, &value).unwrap();
+        assert_eq!(
+            from_text.to_json(&framed).unwrap(),
+            from_bytes.to_json(&framed).unwrap()
+        );
+    }
+
     #[test]
     fn a_payload_that_does_not_fit_its_schema_is_malformed() {
         for format in [Format::Avro, Format::Protobuf] {

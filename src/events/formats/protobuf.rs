@@ -32,10 +32,30 @@ struct InMemory(HashMap<String, String>);
 impl FileResolver for InMemory {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         match self.0.get(name) {
-            Some(source) => File::from_source(name, source),
+            Some(source) => match serialized(source) {
+                Some(mut descriptor) => {
+                    descriptor.name = Some(name.to_string());
+                    Ok(File::from_file_descriptor_proto(descriptor))
+                }
+                None => File::from_source(name, source),
+            },
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// A schema in the registry's serialized form: a base64 `FileDescriptorProto` (what
+/// Confluent's serializers register, and what registries answer with `?format=serialized`).
+fn serialized(text: &str) -> Option<prost_types::FileDescriptorProto> {
+    use base64::Engine;
+    let text = text.trim();
+    if text.is_empty() || text.contains(char::is_whitespace) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()
 }
 
 impl ProtobufWriter {
@@ -87,8 +107,10 @@ impl ProtobufWriter {
 
     /// Encodes a JSON record as the first message of the schema.
     pub fn encode(&self, record: &Value) -> Result<Vec<u8>, String> {
-        let message = DynamicMessage::deserialize(self.messages[0].clone(), record)
-            .map_err(|e| e.to_string())?;
+        let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(false);
+        let message =
+            DynamicMessage::deserialize_with_options(self.messages[0].clone(), record, &options)
+                .map_err(|e| e.to_string())?;
         Ok(message.encode_to_vec())
     }
 }
