@@ -82,6 +82,7 @@ fn main() {
                 timestamp_ms: None,
                 key: Some(r.key.as_bytes()),
                 value: r.payload.as_deref(),
+                header: None,
             });
             offsets[slot] += 1;
         }

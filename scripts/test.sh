@@ -21,5 +21,14 @@ fi
 # Node.js test tools: the graphql-ws client, graphql-http's audit suite, playwright-core.
 command -v npm >/dev/null || { echo "Node.js and npm are required (the graphql-ws interop test)"; exit 1; }
 npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+# Confluent's Python serializers for the Avro/Protobuf test (tests/e2e/formats.rs), pinned, in a
+# virtualenv of the project's own (kept between runs; reinstalled when the pins change).
+venv=tests/interop/.venv
+if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/interop/requirements.txt "$venv/requirements.txt"; then
+  command -v python3 >/dev/null || { echo "python3 is required (the Avro/Protobuf interop test)"; exit 1; }
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+  cp tests/interop/requirements.txt "$venv/requirements.txt"
+fi
 export TANSU_BIN="${TANSU_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/tansu}"
 cargo test --locked "$@"

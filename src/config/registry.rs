@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ConfigError, Secret};
-use crate::events::formats::{Format, Framing};
 
 /// A Confluent-compatible schema registry (Confluent, Redpanda, Karapace, Apicurio's
 /// `/apis/ccompat/v7`).
@@ -145,4 +144,41 @@ pub fn check(
         );
     }
     Ok(())
+}
+
+/// A topic's value format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The contract's JSON records (docs/events.md), no registry.
+    #[default]
+    Json,
+    /// Avro datums framed with their writer schema's registry id.
+    Avro,
+    /// Protobuf messages framed with their schema's registry id and message indexes.
+    Protobuf,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Avro => "avro",
+            Format::Protobuf => "protobuf",
+        }
+    }
+}
+
+/// How a topic's values carry their schema's id (the bytes alone cannot tell a 4-byte id from
+/// an 8-byte one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Framing {
+    /// Confluent's wire format (also Apicurio's 4-byte content-id handler and Redpanda's and
+    /// Karapace's serializers), or the id in the `__value_schema_id` header.
+    #[default]
+    Confluent,
+    /// Apicurio's legacy 8-byte global id after magic byte 0, or the `apicurio.value.globalId`
+    /// header (8 bytes, big-endian).
+    ApicurioLegacy,
 }

@@ -279,19 +279,11 @@ impl ConsumeLoop<'_> {
             timestamp_ms: message.timestamp().to_millis(),
             key: message.key(),
             value: message.payload(),
-            header: self.schema_header(message),
+            header: super::formats::schema_header(self.applier.formats(), message),
         });
         if !catch_up.is_done() && catch_up.advance(topic, partition, offset + 1) {
             self.publish(catch_up);
         }
-    }
-
-    /// The schema-id header of a binary topic's message, if it carries one.
-    fn schema_header<'m>(&self, message: &'m BorrowedMessage<'_>) -> Option<&'m [u8]> {
-        let name = self.applier.formats()?.header_name(message.topic())?;
-        use rdkafka::message::Headers;
-        let headers = message.headers()?;
-        headers.iter().find(|h| h.key == name).and_then(|h| h.value)
     }
 
     /// Moves each partition's applied position up to the consumer's position, through the

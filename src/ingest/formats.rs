@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::FormatSettings;
-use crate::events::formats::{unframe, Format, Framing, APICURIO_HEADER, CONFLUENT_HEADER};
+use crate::events::formats::{
+    schema_kind, unframe, Format, Framing, APICURIO_HEADER, CONFLUENT_HEADER,
+};
 use crate::events::{decode, DecodeError, TopicMap};
 use crate::registry::{Registry, Unresolved};
 use crate::views::{Change, ViewKind};
@@ -102,7 +104,7 @@ impl TopicFormats {
                 return Ok(Err(DecodeError::Schema { schema, reason }));
             }
         };
-        if Some(writer.kind()) != format.schema_kind() {
+        if Some(writer.kind()) != schema_kind(format) {
             return Ok(Err(DecodeError::Schema {
                 schema: framed.schema.to_string(),
                 reason: format!("a {:?} schema on a {} topic", writer.kind(), format.name()),
@@ -112,4 +114,15 @@ impl TopicFormats {
             .to_json(&framed)
             .and_then(|json| decode(kind, key, Some(&json))))
     }
+}
+
+/// The schema-id header of a binary topic's message, if it carries one.
+pub fn schema_header<'m>(
+    formats: Option<&Arc<TopicFormats>>,
+    message: &'m rdkafka::message::BorrowedMessage<'_>,
+) -> Option<&'m [u8]> {
+    use rdkafka::message::{Headers, Message};
+    let name = formats?.header_name(message.topic())?;
+    let headers = message.headers()?;
+    headers.iter().find(|h| h.key == name).and_then(|h| h.value)
 }

@@ -17,5 +17,6 @@ mod liveness;
 mod mock_cluster;
 mod operation_limits;
 mod persisted;
+mod registry;
 mod reservations;
 mod subscriptions;

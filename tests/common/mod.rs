@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod registry;
 pub mod scenario;
 
 use std::future::Future;

@@ -10,6 +10,7 @@ mod broker;
 mod cdn;
 mod edge_cases;
 mod faults;
+mod formats;
 mod intl;
 mod model;
 mod process;

@@ -6,19 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How a topic's values carry their schema's id (the bytes alone cannot tell a 4-byte id from
-/// an 8-byte one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Framing {
-    /// Confluent's wire format (also Apicurio's 4-byte content-id handler and Redpanda's and
-    /// Karapace's serializers), or the id in the `__value_schema_id` header.
-    #[default]
-    Confluent,
-    /// Apicurio's legacy 8-byte global id after magic byte 0, or the `apicurio.value.globalId`
-    /// header (8 bytes, big-endian).
-    ApicurioLegacy,
-}
+use crate::config::registry::Framing;
 
 /// The header Confluent's serializers write the value's schema id into (instead of a prefix).
 pub const CONFLUENT_HEADER: &str = "__value_schema_id";
