@@ -12,7 +12,7 @@ use crate::graphql::checkout::{
 };
 use crate::graphql::facets::{Facet, FacetType, PriceRangeFacet};
 use crate::graphql::market::CountryCode;
-use crate::graphql::status::{SnapshotStatus, Status, ViewStatus};
+use crate::graphql::status::{RegistryStatus, SnapshotStatus, Status, ViewStatus};
 
 pub fn checkout(out: &mut Out, env: &Env, node: &Node) -> Res<()> {
     let vars = env.vars;
@@ -123,6 +123,10 @@ pub fn view_status(out: &mut Out, env: &Env, node: &Node) -> Res<()> {
                 let views: Vec<ViewStatus> = report.views.iter().cloned().map(Into::into).collect();
                 list(out, &views, |out, v| view(out, &n.children, v))?
             }
+            "schemaRegistry" => match report.schema_registry.clone() {
+                Some(r) => registry(out, &n.children, &r.into())?,
+                None => null(out),
+            },
             _ => return Err(Fallback),
         }
         Ok(())
@@ -136,6 +140,26 @@ fn snapshot(out: &mut Out, nodes: &[Node], s: &SnapshotStatus) -> Res<()> {
             "records" => string(out, &s.records),
             "createdAtMs" => string(out, &s.created_at_ms),
             "loadMs" => string(out, &s.load_ms),
+            _ => return Err(Fallback),
+        }
+        Ok(())
+    })
+}
+
+fn registry(out: &mut Out, nodes: &[Node], r: &RegistryStatus) -> Res<()> {
+    let optional = |out: &mut Out, text: &Option<String>| match text {
+        Some(text) => string(out, text),
+        None => null(out),
+    };
+    object(out, nodes, "RegistryStatus", |out, n| {
+        match n.name {
+            "cachedSchemas" => string(out, &r.cached_schemas),
+            "fetched" => string(out, &r.fetched),
+            "failures" => string(out, &r.failures),
+            "notFound" => string(out, &r.not_found),
+            "waitingFor" => optional(out, &r.waiting_for),
+            "waitingSinceMs" => optional(out, &r.waiting_since_ms),
+            "waitingError" => optional(out, &r.waiting_error),
             _ => return Err(Fallback),
         }
         Ok(())

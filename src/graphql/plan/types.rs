@@ -109,6 +109,16 @@ const STATUS: &[(&str, Returns)] = &[
     ("snapshot", Some("SnapshotStatus")),
     ("banner", None),
     ("views", Some("ViewStatus")),
+    ("schemaRegistry", Some("RegistryStatus")),
+];
+const REGISTRY: &[(&str, Returns)] = &[
+    ("cachedSchemas", None),
+    ("fetched", None),
+    ("failures", None),
+    ("notFound", None),
+    ("waitingFor", None),
+    ("waitingSinceMs", None),
+    ("waitingError", None),
 ];
 const SNAPSHOT: &[(&str, Returns)] = &[
     ("source", None),
@@ -149,6 +159,7 @@ const TYPES: &[(&str, &[(&str, Returns)])] = &[
     ("Status", STATUS),
     ("SnapshotStatus", SNAPSHOT),
     ("ViewStatus", VIEW),
+    ("RegistryStatus", REGISTRY),
 ];
 
 /// Field `name` of object type `parent`: its static name and what it returns.
