@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
+use crate::demo::encoder::Encoders;
 use crate::demo::Demo;
 use crate::events::TopicMap;
 use crate::graphql::build_gateway_with;
@@ -150,7 +151,18 @@ impl App {
             .map_err(|source| AppError::Bind { addr, source })?;
 
         let (brokers, demo) = if settings.kafka.brokers.trim().is_empty() {
-            let demo = Demo::start(&settings.demo, &applier, &topics)?;
+            // Binary topics in the demo too: the trickle is written as a serializer would.
+            let encoders = match applier.formats() {
+                Some(_) => {
+                    let (s, t) = (settings.clone(), topics.clone());
+                    tokio::task::spawn_blocking(move || Encoders::register(&s, &t))
+                        .await
+                        .map_err(|e| AppError::Registry(e.to_string()))?
+                        .map_err(AppError::Registry)?
+                }
+                None => None,
+            };
+            let demo = Demo::start(&settings.demo, &applier, &topics, encoders)?;
             (demo.bootstrap_servers().to_string(), Some(demo))
         } else {
             (settings.kafka.brokers.clone(), None)

@@ -25,11 +25,13 @@ impl Demo {
         settings: &DemoSettings,
         applier: &Applier,
         topics: &TopicMap,
+        encoders: Option<super::encoder::Encoders>,
     ) -> Result<Self, rdkafka::error::KafkaError> {
         let cluster = EmbeddedCluster::start(topics)?;
         let generator = load_baseline(applier, settings.seed, settings.products);
         let trickle = if settings.live_interval_ms > 0 {
-            let publisher = Publisher::connect(cluster.bootstrap_servers(), topics.clone())?;
+            let publisher = Publisher::connect(cluster.bootstrap_servers(), topics.clone())?
+                .with_encoders(encoders);
             Some(tokio::spawn(run_trickle(
                 generator,
                 Arc::new(publisher),

@@ -174,3 +174,39 @@ async fn schemas_carried_over_decode_with_the_registry_gone_and_the_cache_is_bou
     let held = bounded.report().cached_schemas;
     assert!(held <= 3, "holds {held} schemas past a capacity of 3");
 }
+
+/// The demo with its topics in Avro: the trickle is written as a serializer would (the
+/// contract's schemas registered under `{topic}-value`) and read back through the registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_demo_trickles_avro_through_the_registry() {
+    let fake = FakeRegistry::start().await;
+    let overrides = format!(
+        "[demo]\nlive_interval_ms = 5\nlive_changes_per_tick = 4\n[formats]\ndefault = \"avro\"\n\
+         [schema_registry]\nurl = \"{}\"\n",
+        fake.url
+    );
+    let app = crate::helpers::spawn_app(&overrides).await;
+    let status = "{ viewStatus { schemaRegistry { cachedSchemas fetched }
+        views { view applied malformed } } }";
+    let client = app.client.clone();
+    let seen = wait_until("Avro changes applied", Duration::from_secs(30), || {
+        let c = client.clone();
+        async move {
+            let r = c.query(status, serde_json::json!({})).await;
+            let s = r["data"]["viewStatus"].clone();
+            let fetched = s["schemaRegistry"]["fetched"].as_str() != Some("0");
+            let prices = s["views"]
+                .as_array()?
+                .iter()
+                .find(|v| v["view"] == "prices")?
+                .clone();
+            (fetched && prices["malformed"] == "0").then_some(s)
+        }
+    })
+    .await;
+    assert!(
+        fake.requests("/subjects/") >= 4,
+        "the demo registered its schemas: {seen}"
+    );
+    app.stop().await;
+}
