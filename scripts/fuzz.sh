@@ -16,7 +16,8 @@ fi
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -s none --release 2>&1 | tail -n 1
 failed=0
-for target in decode_event snapshot_reader graphql_request; do
+targets=(decode_event snapshot_reader graphql_request framed_value)
+for target in "${targets[@]}"; do
   work="$(mktemp -d)"
   dict=()
   [ "$target" = graphql_request ] && dict=(-dict=fuzz/dict/graphql.dict)
@@ -31,5 +32,5 @@ for target in decode_event snapshot_reader graphql_request; do
   fi
   rm -rf "$work" "$work.log"
 done
-echo "fuzz targets: $((3 - failed)) passed, $failed failed"
+echo "fuzz targets: $((${#targets[@]} - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,9 @@
 //! contract ignores the ones it does not know and defaults the optional ones it lacks, which
 //! is how a compatibly evolved schema decodes without a restart.
 
+use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value as Avro;
+use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::Schema;
 use serde_json::{Map, Number, Value};
 use time::format_description::well_known::Rfc3339;
@@ -40,13 +42,11 @@ impl AvroWriter {
 
     pub fn decode(&self, payload: &[u8]) -> Result<Value, DecodeError> {
         let mut reader = payload;
-        let value = if self.references.is_empty() {
-            apache_avro::from_avro_datum(&self.schema, &mut reader, None)
-        } else {
-            let schemata = self.references.iter().collect();
-            apache_avro::from_avro_datum_schemata(&self.schema, schemata, &mut reader, None)
-        }
-        .map_err(error)?;
+        let datum = GenericDatumReader::builder(&self.schema)
+            .writer_schemata(self.schemata())
+            .and_then(|b| b.build())
+            .map_err(error)?;
+        let value = datum.read_value(&mut reader).map_err(error)?;
         if !reader.is_empty() {
             return Err(error(format!("{} bytes after the datum", reader.len())));
         }
@@ -54,14 +54,26 @@ impl AvroWriter {
     }
 
     pub fn encode(&self, record: &Value) -> Result<Vec<u8>, String> {
-        let value = Avro::from(record.clone());
-        let resolved = if self.references.is_empty() {
-            value.resolve(&self.schema)
-        } else {
-            value.resolve_schemata(&self.schema, self.references.iter().collect())
-        }
-        .map_err(|e| e.to_string())?;
-        apache_avro::to_avro_datum(&self.schema, resolved).map_err(|e| e.to_string())
+        let value = Avro::try_from(record.clone()).map_err(|e| e.to_string())?;
+        let resolved = value
+            .resolve_schemata(&self.schema, self.references.iter().collect())
+            .map_err(|e| e.to_string())?;
+        let datum = GenericDatumWriter::builder(&self.schema)
+            .schemata(self.schemata())
+            .and_then(|b| b.build())
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        datum
+            .write_value(&mut out, resolved)
+            .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    /// The schema and those it references, for resolving names.
+    fn schemata(&self) -> Vec<&Schema> {
+        std::iter::once(&self.schema)
+            .chain(&self.references)
+            .collect()
     }
 }
 

@@ -54,6 +54,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::events::formats::SchemaKind;
     use crate::events::formats::{unframe, Framing, WriterSchema};
     use crate::events::{decode, DecodeError};
     use crate::views::Change;
@@ -180,6 +181,19 @@ mod tests {
             from_text.to_json(&framed).unwrap(),
             from_bytes.to_json(&framed).unwrap()
         );
+    }
+
+    /// A registry's schema with an invalid record name is refused (apache-avro 0.21 panicked
+    /// on it, found by the `framed_value` fuzz target: a hostile registry could stop an apply
+    /// worker).
+    #[test]
+    fn a_schema_with_an_invalid_name_is_refused() {
+        let text = SchemaText {
+            schema_type: SchemaKind::Avro,
+            schema: r#"{"type": "record", "name": "Coun%ry", "fields": []}"#.into(),
+            references: vec![],
+        };
+        assert!(WriterSchema::parse(&text).is_err());
     }
 
     #[test]
