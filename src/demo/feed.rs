@@ -53,6 +53,7 @@ pub async fn run_feed(options: FeedOptions, settings: &Settings) -> anyhow::Resu
     let failed = publisher.flush(Duration::from_secs(60))?;
     tracing::info!(
         records = sent,
+        value_bytes = publisher.value_bytes(),
         failed,
         skus = generator.sku_count(),
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -37,6 +37,8 @@ pub struct Publisher {
     producer: ThreadedProducer<DeliveryFailures>,
     failures: DeliveryFailures,
     topics: TopicMap,
+    /// Value bytes queued so far (what the topics carry, for comparing formats).
+    value_bytes: Arc<AtomicU64>,
     /// Binary topics' schemas (`None`: every topic JSON).
     encoders: Option<std::sync::Arc<super::encoder::Encoders>>,
 }
@@ -60,6 +62,7 @@ impl Publisher {
             producer,
             failures,
             topics,
+            value_bytes: Arc::default(),
             encoders: None,
         })
     }
@@ -107,6 +110,8 @@ impl Publisher {
             _ => None,
         };
         let payload = encoded.as_deref().or(record.payload.as_deref());
+        let size = payload.map_or(0, <[u8]>::len) as u64;
+        self.value_bytes.fetch_add(size, Ordering::Relaxed);
         loop {
             let mut message = BaseRecord::to(topic).key(record.key.as_bytes());
             if let Some(payload) = payload {
@@ -120,6 +125,11 @@ impl Publisher {
                 Err((error, _)) => return Err(error),
             }
         }
+    }
+
+    /// Value bytes queued so far (tombstones count none).
+    pub fn value_bytes(&self) -> u64 {
+        self.value_bytes.load(Ordering::Relaxed)
     }
 
     /// Waits for every queued record to be acknowledged; returns how many failed so far.
