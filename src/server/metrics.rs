@@ -78,6 +78,14 @@ fn refresh(state: &AppState) {
             }
         }
     }
+    if let Some(registry) = &report.schema_registry {
+        gauge!("vitrine_schema_registry_cached_schemas").set(registry.cached_schemas as f64);
+        counter!("vitrine_schema_registry_fetches_total").absolute(registry.fetched);
+        counter!("vitrine_schema_registry_failures_total").absolute(registry.failures);
+        counter!("vitrine_schema_registry_not_found_total").absolute(registry.not_found);
+        let waiting = registry.waiting.as_ref().map_or(0.0, |_| 1.0);
+        gauge!("vitrine_schema_registry_waiting").set(waiting);
+    }
     gauge!("vitrine_ready").set(if report.ready { 1.0 } else { 0.0 });
     gauge!("vitrine_broker_reachable").set(if report.broker_reachable { 1.0 } else { 0.0 });
     gauge!("vitrine_broker_since_contact_seconds").set(report.since_contact_ms as f64 / 1000.0);

@@ -8,7 +8,9 @@ use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value as Avro;
 use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::Schema;
-use serde_json::{Map, Number, Value};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -40,7 +42,7 @@ impl AvroWriter {
         Ok(Self { schema, references })
     }
 
-    pub fn decode(&self, payload: &[u8]) -> Result<Value, DecodeError> {
+    pub fn decode(&self, payload: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let mut reader = payload;
         let datum = GenericDatumReader::builder(&self.schema)
             .writer_schemata(self.schemata())
@@ -50,7 +52,7 @@ impl AvroWriter {
         if !reader.is_empty() {
             return Err(error(format!("{} bytes after the datum", reader.len())));
         }
-        to_json(value)
+        serde_json::to_vec(&Json(&value)).map_err(error)
     }
 
     pub fn encode(&self, record: &Value) -> Result<Vec<u8>, String> {
@@ -77,63 +79,65 @@ impl AvroWriter {
     }
 }
 
-fn number(n: impl Into<Number>) -> Value {
-    Value::Number(n.into())
+/// An Avro value written as the contract's JSON, straight to text (no JSON tree between).
+struct Json<'a>(&'a Avro);
+
+fn is_null(value: &Avro) -> bool {
+    match value {
+        Avro::Null => true,
+        Avro::Union(_, inner) => is_null(inner),
+        _ => false,
+    }
 }
 
-fn float(f: f64) -> Result<Value, DecodeError> {
-    Number::from_f64(f)
-        .map(Value::Number)
-        .ok_or_else(|| error("a float that is not a number"))
-}
-
-fn timestamp(nanos: i128) -> Result<Value, DecodeError> {
+fn timestamp(nanos: i128) -> Option<String> {
     OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
-        .map(Value::String)
-        .ok_or_else(|| error("timestamp out of range"))
 }
 
-fn to_json(value: Avro) -> Result<Value, DecodeError> {
-    Ok(match value {
-        Avro::Null => Value::Null,
-        Avro::Boolean(b) => Value::Bool(b),
-        Avro::Int(n) | Avro::Date(n) | Avro::TimeMillis(n) => number(n),
-        Avro::Long(n) | Avro::TimeMicros(n) => number(n),
-        Avro::Float(f) => float(f64::from(f))?,
-        Avro::Double(f) => float(f)?,
-        Avro::String(s) | Avro::Enum(_, s) => Value::String(s),
-        Avro::Union(_, inner) => to_json(*inner)?,
-        Avro::Array(items) => {
-            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
-        }
-        Avro::Map(entries) => object(entries.into_iter())?,
-        Avro::Record(fields) => object(fields.into_iter())?,
-        Avro::TimestampMillis(ms) | Avro::LocalTimestampMillis(ms) => {
-            timestamp(i128::from(ms) * 1_000_000)?
-        }
-        Avro::TimestampMicros(us) | Avro::LocalTimestampMicros(us) => {
-            timestamp(i128::from(us) * 1_000)?
-        }
-        Avro::TimestampNanos(ns) | Avro::LocalTimestampNanos(ns) => timestamp(i128::from(ns))?,
-        Avro::Uuid(u) => Value::String(u.to_string()),
-        other => {
-            return Err(error(format!(
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let time = |nanos: i128, s: S| match timestamp(nanos) {
+            Some(text) => s.serialize_str(&text),
+            None => Err(S::Error::custom("timestamp out of range")),
+        };
+        match self.0 {
+            Avro::Null => s.serialize_unit(),
+            Avro::Boolean(b) => s.serialize_bool(*b),
+            Avro::Int(n) | Avro::Date(n) | Avro::TimeMillis(n) => s.serialize_i32(*n),
+            Avro::Long(n) | Avro::TimeMicros(n) => s.serialize_i64(*n),
+            Avro::Float(f) if f.is_finite() => s.serialize_f32(*f),
+            Avro::Double(f) if f.is_finite() => s.serialize_f64(*f),
+            Avro::String(text) | Avro::Enum(_, text) => s.serialize_str(text),
+            Avro::Union(_, inner) => Json(inner).serialize(s),
+            Avro::Array(items) => s.collect_seq(items.iter().map(Json)),
+            Avro::Map(entries) => fields(s, entries.iter().map(|(k, v)| (k.as_str(), v))),
+            Avro::Record(entries) => fields(s, entries.iter().map(|(k, v)| (k.as_str(), v))),
+            Avro::TimestampMillis(ms) | Avro::LocalTimestampMillis(ms) => {
+                time(i128::from(*ms) * 1_000_000, s)
+            }
+            Avro::TimestampMicros(us) | Avro::LocalTimestampMicros(us) => {
+                time(i128::from(*us) * 1_000, s)
+            }
+            Avro::TimestampNanos(ns) | Avro::LocalTimestampNanos(ns) => time(i128::from(*ns), s),
+            Avro::Uuid(u) => s.collect_str(u),
+            other => Err(S::Error::custom(format!(
                 "a value of a type the contract has no use for: {other:?}"
-            )))
+            ))),
         }
-    })
+    }
 }
 
 /// An object without its null fields (absent, for the contract).
-fn object(fields: impl Iterator<Item = (String, Avro)>) -> Result<Value, DecodeError> {
-    let mut map = Map::new();
-    for (name, value) in fields {
-        let value = to_json(value)?;
-        if !value.is_null() {
-            map.insert(name, value);
-        }
+fn fields<'a, S: Serializer>(
+    s: S,
+    entries: impl Iterator<Item = (&'a str, &'a Avro)> + Clone,
+) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(None)?;
+    for (name, value) in entries.filter(|(_, v)| !is_null(v)) {
+        map.serialize_entry(name, &Json(value))?;
     }
-    Ok(Value::Object(map))
+    map.end()
 }

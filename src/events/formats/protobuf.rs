@@ -95,14 +95,17 @@ impl ProtobufWriter {
         Ok(message)
     }
 
-    pub fn decode(&self, indexes: &[u32], payload: &[u8]) -> Result<Value, DecodeError> {
+    /// The message as JSON text.
+    pub fn decode(&self, indexes: &[u32], payload: &[u8]) -> Result<Vec<u8>, DecodeError> {
         let message = DynamicMessage::decode(self.message(indexes)?, payload).map_err(error)?;
         let options = SerializeOptions::new()
             .stringify_64_bit_integers(false)
             .skip_default_fields(false);
+        let mut out = Vec::with_capacity(payload.len() * 2 + 64);
         message
-            .serialize_with_options(serde_json::value::Serializer, &options)
-            .map_err(error)
+            .serialize_with_options(&mut serde_json::Serializer::new(&mut out), &options)
+            .map_err(error)?;
+        Ok(out)
     }
 
     /// Encodes a JSON record as the first message of the schema.

@@ -88,11 +88,10 @@ impl WriterSchema {
     }
 
     fn decode(&self, framed: &Framed<'_>) -> Result<Vec<u8>, DecodeError> {
-        let value = match self {
-            WriterSchema::Avro(w) => w.decode(framed.payload)?,
-            WriterSchema::Protobuf(w) => w.decode(&framed.indexes, framed.payload)?,
-        };
-        serde_json::to_vec(&value).map_err(|e| DecodeError::Json(e.to_string()))
+        match self {
+            WriterSchema::Avro(w) => w.decode(framed.payload),
+            WriterSchema::Protobuf(w) => w.decode(&framed.indexes, framed.payload),
+        }
     }
 
     /// Encodes a contract JSON record with this schema (`vitrine feed`, tests): the payload
