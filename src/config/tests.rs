@@ -112,3 +112,49 @@ fn wrong_value_is_named() {
         .to_string();
     assert!(err.contains("graphql.default_page_size"), "{err}");
 }
+
+#[test]
+fn binary_formats_are_checked_against_the_topics_and_the_registry() {
+    let refused = |toml: &str| {
+        Settings::defaults()
+            .with_overrides(toml)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(refused("[formats]\ndefault = \"avro\"").contains("schema_registry.url"));
+    let registry = "[schema_registry]\nurl = \"http://registry:8081\"\n";
+    let on_reservations =
+        format!("{registry}[formats.topics]\n\"vitrine.reservations\" = \"avro\"");
+    assert!(refused(&on_reservations).contains("reservations topic"));
+    let unknown = format!("{registry}[formats.topics]\n\"vitrine.prizes\" = \"avro\"");
+    assert!(refused(&unknown).contains("vitrine.prizes"));
+    assert!(refused("[formats]\ndefault = \"thrift\"").contains("thrift"));
+    let both =
+        format!("{registry}username = \"u\"\nbearer_token = \"t\"\n[formats]\ndefault = \"avro\"");
+    assert!(refused(&both).contains("not both"));
+    let fine = format!("{registry}[formats]\ndefault = \"protobuf\"\n[formats.topics]\n\"vitrine.intl\" = \"json\"");
+    let s = Settings::defaults().with_overrides(&fine).unwrap();
+    assert_eq!(
+        s.formats.of("vitrine.prices"),
+        crate::events::formats::Format::Protobuf
+    );
+    assert_eq!(
+        s.formats.of("vitrine.intl"),
+        crate::events::formats::Format::Json
+    );
+}
+
+#[test]
+fn the_registry_password_comes_from_a_file_and_never_shows() {
+    let file = std::env::temp_dir().join(format!("vitrine-sr-{}", std::process::id()));
+    std::fs::write(&file, "sr-secret\n").unwrap();
+    let s = Settings::defaults()
+        .with_overrides(&format!(
+            "[schema_registry]\nusername = \"key\"\npassword_file = \"{}\"",
+            file.display()
+        ))
+        .unwrap();
+    assert_eq!(s.schema_registry.password.expose(), "sr-secret");
+    assert!(!format!("{s:?}").contains("sr-secret"));
+    let _ = std::fs::remove_file(file);
+}
