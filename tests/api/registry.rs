@@ -210,3 +210,29 @@ async fn the_demo_trickles_avro_through_the_registry() {
     );
     app.stop().await;
 }
+
+/// Basic auth and a bearer token reach the registry as configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn credentials_reach_the_registry() {
+    use vitrine::config::Secret;
+    let fake = FakeRegistry::start().await;
+    let basic = SchemaRegistrySettings {
+        username: "key".into(),
+        password: Secret::new("secret"),
+        ..settings(&fake.url)
+    };
+    let r = Arc::new(Registry::new(&basic).unwrap());
+    let _ = blocking(move || r.resolve(SchemaRef::Id(5))).await;
+    // base64("key:secret")
+    assert_eq!(
+        fake.authorization().as_deref(),
+        Some("Basic a2V5OnNlY3JldA==")
+    );
+    let bearer = SchemaRegistrySettings {
+        bearer_token: Secret::new("tok"),
+        ..settings(&fake.url)
+    };
+    let r = Arc::new(Registry::new(&bearer).unwrap());
+    let _ = blocking(move || r.resolve(SchemaRef::Id(6))).await;
+    assert_eq!(fake.authorization().as_deref(), Some("Bearer tok"));
+}

@@ -32,6 +32,8 @@ struct Stored {
 struct Inner {
     schemas: Vec<Stored>,
     failing: bool,
+    /// The last `Authorization` header received.
+    authorization: Option<String>,
     /// Every answer waits this long first.
     delay_ms: u64,
     requests: HashMap<String, u64>,
@@ -62,6 +64,10 @@ impl FakeRegistry {
                     Json(json!({"error_code": 404, "message": format!("no route {uri}")})),
                 )
             })
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                remember_auth,
+            ))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -77,6 +83,11 @@ impl FakeRegistry {
     /// Every answer waits `ms` first (to hold concurrent callers inside one fetch).
     pub fn delay(&self, ms: u64) {
         self.shared.0.lock().unwrap().delay_ms = ms;
+    }
+
+    /// The last `Authorization` header a client sent.
+    pub fn authorization(&self) -> Option<String> {
+        self.shared.0.lock().unwrap().authorization.clone()
     }
 
     /// Requests so far whose path starts with `prefix` (e.g. `/schemas/ids/`).
@@ -100,6 +111,21 @@ impl FakeRegistry {
         )
         .id
     }
+}
+
+async fn remember_auth(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let auth = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if let Some(auth) = auth {
+        shared.0.lock().unwrap().authorization = Some(auth.to_string());
+    }
+    next.run(request).await
 }
 
 fn store(inner: &mut Inner, subject: &str, schema: &str, schema_type: &str) -> Stored {
