@@ -136,11 +136,11 @@ fn binary_formats_are_checked_against_the_topics_and_the_registry() {
     let s = Settings::defaults().with_overrides(&fine).unwrap();
     assert_eq!(
         s.formats.of("vitrine.prices"),
-        crate::events::formats::Format::Protobuf
+        super::registry::Format::Protobuf
     );
     assert_eq!(
         s.formats.of("vitrine.intl"),
-        crate::events::formats::Format::Json
+        super::registry::Format::Json
     );
 }
 
