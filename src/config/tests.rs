@@ -138,10 +138,7 @@ fn binary_formats_are_checked_against_the_topics_and_the_registry() {
         s.formats.of("vitrine.prices"),
         super::registry::Format::Protobuf
     );
-    assert_eq!(
-        s.formats.of("vitrine.intl"),
-        super::registry::Format::Json
-    );
+    assert_eq!(s.formats.of("vitrine.intl"), super::registry::Format::Json);
 }
 
 #[test]
