@@ -6,13 +6,17 @@
 # core 0, wrk on core 1, rounds interleaved; each run reads the views' lag (/health/ready) and
 # the answer memo's counters (/metrics) before and after. Prints medians: throughput and its
 # ratio to the still catalog, p50/p99, the largest lag seen, and the memo's hit / outdated /
-# miss shares. Subscribers and a whole-category price change are not part of this version.
+# miss shares. Two more runs per round: `sale-open` (the 2,000/s stream, and half-way through,
+# every variant of the 500 sale products repriced at once: examples/sale_open.rs) and
+# `stream-20k+subs` (the 20,000/s stream with 1,000 WebSocket subscribers to price changes of 100
+# sale SKUs, fed 200 updates/s, beside a bare rdkafka consumer of the same topic:
+# examples/sub_latency.rs, on core 1 with wrk, so its req/s is not comparable to the others').
 # Usage: bench/flash_sale.sh [seconds_per_run=10] [rounds=3] [connections=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"; rounds="${2:-3}"; conns="${3:-32}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --quiet --bin vitrine
+cargo build --release --quiet --bin vitrine --example sale_open --example sub_latency
 source bench/common.sh
 port=18390
 
@@ -20,14 +24,22 @@ memo() { # the answer memo's counters: hits outdated misses
   curl -s "localhost:$port/metrics" | awk '/^vitrine_memo_hits_total/{h=$2} /^vitrine_memo_outdated_total/{o=$2} /^vitrine_memo_misses_total/{m=$2} END{print h+0, o+0, m+0}'
 }
 
-run() { # name changes_per_ms
-  local name=$1 per_ms=$2 interval=0
+run() { # name changes_per_ms [sale-open|subs]
+  local name=$1 per_ms=$2 extra=${3:-} interval=0
   [ "$per_ms" -gt 0 ] && interval=1
   env VITRINE_DEMO__LIVE_INTERVAL_MS="$interval" VITRINE_DEMO__LIVE_CHANGES_PER_TICK="$per_ms" \
-    VITRINE_LOG__FILTER=warn VITRINE_SERVER__METRICS_UPKEEP_MS=100 \
+    VITRINE_LOG__FILTER=warn,vitrine::app=info VITRINE_SERVER__METRICS_UPKEEP_MS=100 \
     taskset -c 0 target/release/vitrine --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
   local pid=$!
   until curl -sf "localhost:$port/health/ready" >/dev/null 2>&1; do sleep 0.1; done
+  # The embedded cluster's address, for the helpers that publish or consume beside Vitrine.
+  local brokers; brokers=$(grep -o 'brokers="*[0-9.:,]*' "$work/$name.log" | head -1 | sed 's/brokers="*//')
+  local helper=""
+  case "$extra" in
+    sale-open) ( sleep $((secs / 2)); taskset -c 1 target/release/examples/sale_open "$brokers" ) >>"$work/sale" 2>&1 & helper=$! ;;
+    subs) taskset -c 1 target/release/examples/sub_latency "$brokers" "ws://127.0.0.1:$port/graphql" "$pid" vitrine.prices 1000 100 200 "$secs" >>"$work/subs" 2>&1 & helper=$!
+          sleep 3 ;; # subscribers connected, the floor consumer assigned
+  esac
   sleep 2 # the stream at its rate before measuring
   local before; before=$(memo)
   ( while sleep 0.5; do curl -s "localhost:$port/health/ready" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(max(v["lagMs"] for v in h["views"].values()))' 2>/dev/null; done ) >"$work/lag-$name" &
@@ -35,6 +47,7 @@ run() { # name changes_per_ms
   taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s bench/flash_sale.lua "http://127.0.0.1:$port/graphql" \
     | grep '^BENCH' | sed "s/^BENCH/BENCH $name/" >>"$work/results"
   kill "$watcher" 2>/dev/null || true
+  [ -n "$helper" ] && wait "$helper"
   local after; after=$(memo)
   echo "MEMO $name $before $after $(sort -n "$work/lag-$name" | tail -1)" >>"$work/memo"
   kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -44,8 +57,11 @@ for _ in $(seq 1 "$rounds"); do
   run still 0
   run stream-2k 2
   run stream-20k 20
+  run sale-open 2 sale-open
+  run stream-20k+subs 20 subs
 done
-python3 - "$work/results" "$work/memo" <<'PY'
+grep -h SALE_OPEN "$work/sale" || true
+python3 - "$work/results" "$work/memo" "$work/subs" <<'PY'
 import statistics, sys
 sys.path.insert(0, "bench")
 from wrk_rows import load
@@ -61,8 +77,19 @@ for line in open(sys.argv[2]):
 still = med("still", "rps")
 print("| catalog | req/s | vs still | p50 ms | p99 ms | max lag ms | memo hit | outdated | miss |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for name in ["still", "stream-2k", "stream-20k"]:
+for name in ["still", "stream-2k", "stream-20k", "sale-open", "stream-20k+subs"]:
     m = memo[name]
     share = lambda i: statistics.median(x[i] for x in m)
     print(f"| {name} | {med(name,'rps'):.0f} | {med(name,'rps')/still:.2f} | {med(name,'p50_us')/1000:.2f} | {med(name,'p99_us')/1000:.2f} | {share(3):.0f} | {share(0):.0%} | {share(1):.0%} | {share(2):.0%} |")
+floor, subs = [], []
+for line in open(sys.argv[3]):
+    cells = [c.strip() for c in line.split("|")]
+    if len(cells) > 4 and cells[1].startswith("bare"):
+        floor.append((float(cells[3]), float(cells[4])))
+    if len(cells) > 4 and cells[1].startswith("vitrine subscriber"):
+        subs.append((float(cells[3]), float(cells[4])))
+if subs:
+    m = lambda xs, i: statistics.median(x[i] for x in xs)
+    print(f"subscribers (1,000, under the 20,000/s stream): p50 {m(subs,0):.2f} ms, p99 {m(subs,1):.2f} ms; "
+          f"bare consumer p50 {m(floor,0):.2f} ms, p99 {m(floor,1):.2f} ms; p99 over the floor {m(subs,1) - m(floor,1):.2f} ms")
 PY
