@@ -11,7 +11,11 @@
 # `stream-20k+subs` (the 20,000/s stream with 1,000 WebSocket subscribers to price changes of 100
 # sale SKUs, fed 200 updates/s, beside a bare rdkafka consumer of the same topic:
 # examples/sub_latency.rs, on core 1 with wrk, so its req/s is not comparable to the others').
-# Usage: bench/flash_sale.sh [seconds_per_run=10] [rounds=3] [connections=32]
+# BROKER=tansu: the gateway alone on core 0, reading a tansu broker that runs on core 1 with wrk
+# and `vitrine feed --live` (the catalog published once, then the stream per run): what the
+# stream costs the gateway itself, without the demo's in-process cluster and generator, which
+# otherwise share its core. One storefront (the embedded demo serves two banners).
+# Usage: [BROKER=tansu] bench/flash_sale.sh [seconds_per_run=10] [rounds=3] [connections=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"; rounds="${2:-3}"; conns="${3:-32}"
@@ -19,21 +23,36 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 cargo build --release --quiet --bin vitrine --example sale_open --example sub_latency
 source bench/common.sh
 port=18390
+broker="${BROKER:-embedded}"; kport=19393
+if [ "$broker" = tansu ]; then
+  start_tansu "$kport"; taskset -p -c 1 "${pids[-1]}" >/dev/null
+  target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 10000 >"$work/feed.log" 2>&1
+fi
 
 memo() { # the answer memo's counters: hits outdated misses
   curl -s "localhost:$port/metrics" | awk '/^vitrine_memo_hits_total/{h=$2} /^vitrine_memo_outdated_total/{o=$2} /^vitrine_memo_misses_total/{m=$2} END{print h+0, o+0, m+0}'
 }
 
 run() { # name changes_per_ms [sale-open|subs]
-  local name=$1 per_ms=$2 extra=${3:-} interval=0
+  local name=$1 per_ms=$2 extra=${3:-} interval=0 source=() feeder=""
   [ "$per_ms" -gt 0 ] && interval=1
+  if [ "$broker" = tansu ]; then
+    source=(--brokers "127.0.0.1:$kport"); interval=0
+    if [ "$per_ms" -gt 0 ]; then
+      taskset -c 1 target/release/vitrine feed --brokers "127.0.0.1:$kport" --products 10000 --live \
+        --interval-ms 1 --per-tick "$per_ms" >"$work/feed-$name.log" 2>&1 & feeder=$!
+      until grep -q "publishing live changes" "$work/feed-$name.log"; do sleep 0.1; done
+    fi
+  fi
   env VITRINE_DEMO__LIVE_INTERVAL_MS="$interval" VITRINE_DEMO__LIVE_CHANGES_PER_TICK="$per_ms" \
     VITRINE_LOG__FILTER=warn,vitrine::app=info VITRINE_SERVER__METRICS_UPKEEP_MS=100 \
-    taskset -c 0 target/release/vitrine --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
+    VITRINE_SERVER__MAX_CONNECTIONS_PER_CLIENT=0 VITRINE_SUBSCRIPTIONS__MAX_PER_CLIENT=100000 \
+    taskset -c 0 target/release/vitrine "${source[@]}" --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
   local pid=$!
   until curl -sf "localhost:$port/health/ready" >/dev/null 2>&1; do sleep 0.1; done
   # The embedded cluster's address, for the helpers that publish or consume beside Vitrine.
   local brokers; brokers=$(grep -o 'brokers="*[0-9.:,]*' "$work/$name.log" | head -1 | sed 's/brokers="*//')
+  [ "$broker" = tansu ] && brokers="127.0.0.1:$kport"
   local helper=""
   case "$extra" in
     sale-open) ( sleep $((secs / 2)); taskset -c 1 target/release/examples/sale_open "$brokers" ) >>"$work/sale" 2>&1 & helper=$! ;;
@@ -47,10 +66,11 @@ run() { # name changes_per_ms [sale-open|subs]
   taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" -s bench/flash_sale.lua "http://127.0.0.1:$port/graphql" \
     | grep '^BENCH' | sed "s/^BENCH/BENCH $name/" >>"$work/results"
   kill "$watcher" 2>/dev/null || true
-  [ -n "$helper" ] && wait "$helper"
+  if [ -n "$helper" ]; then wait "$helper"; fi
   local after; after=$(memo)
   echo "MEMO $name $before $after $(sort -n "$work/lag-$name" | tail -1)" >>"$work/memo"
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  if [ -n "$feeder" ]; then kill -INT "$feeder"; wait "$feeder" 2>/dev/null || true; fi
 }
 : >"$work/results"; : >"$work/memo"
 for _ in $(seq 1 "$rounds"); do
