@@ -70,7 +70,7 @@ run() { # name changes_per_ms [sale-open|subs]
   local after; after=$(memo)
   echo "MEMO $name $before $after $(sort -n "$work/lag-$name" | tail -1)" >>"$work/memo"
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  if [ -n "$feeder" ]; then kill -INT "$feeder"; wait "$feeder" 2>/dev/null || true; fi
+  if [ -n "$feeder" ]; then kill -TERM "$feeder"; wait "$feeder" 2>/dev/null || true; fi  # SIGINT is ignored by background jobs
 }
 : >"$work/results"; : >"$work/memo"
 for _ in $(seq 1 "$rounds"); do
