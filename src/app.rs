@@ -57,28 +57,6 @@ pub enum AppError {
     ReservationsTopic(#[from] crate::reservations::topic_check::TopicCheckError),
 }
 
-/// The binary topics' formats and their registry client (`None`: every topic is JSON).
-fn topic_formats(
-    settings: &Settings,
-    topics: &TopicMap,
-) -> Result<Option<crate::ingest::TopicFormats>, AppError> {
-    let upstream = |t: &&str| topics.kind_of(t) != Some(crate::views::ViewKind::Reservations);
-    let binary = topics
-        .names()
-        .filter(upstream)
-        .any(|t| settings.formats.of(t) != crate::events::formats::Format::Json);
-    if !binary {
-        return Ok(None);
-    }
-    let registry =
-        crate::registry::Registry::new(&settings.schema_registry).map_err(AppError::Registry)?;
-    Ok(crate::ingest::TopicFormats::new(
-        &settings.formats,
-        topics,
-        Arc::new(registry),
-    ))
-}
-
 /// A built application, listening but not yet serving.
 pub struct App {
     listener: TcpListener,
@@ -122,7 +100,12 @@ impl App {
         let progress = Arc::new(Progress::new());
         progress.set_contact_timeout(settings.kafka.contact_timeout_ms as i64);
         let topics = TopicMap::for_banners(&banners, &settings.topics);
-        let formats = topic_formats(&settings, &topics)?;
+        let formats = crate::ingest::TopicFormats::build(
+            &settings.formats,
+            &settings.schema_registry,
+            &topics,
+        )
+        .map_err(AppError::Registry)?;
         let registry = formats.as_ref().map(|f| Arc::clone(f.registry()));
         let status = Arc::new(IngestStatus {
             registry: registry.clone(),

@@ -32,10 +32,10 @@ impl Encoders {
             let Some(text) = contract_schema(kind, format) else {
                 continue;
             };
-            if http.is_none() {
-                http = Some(RegistryHttp::new(&settings.schema_registry)?);
-            }
-            let registry = http.as_ref().expect("built above");
+            let registry = match http.as_ref() {
+                Some(registry) => registry,
+                None => http.insert(RegistryHttp::new(&settings.schema_registry)?),
+            };
             let id = registry
                 .register(&format!("{topic}-value"), &text)
                 .map_err(|e| format!("registering the schema of {topic}: {e}"))?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::config::FormatSettings;
+use crate::config::{FormatSettings, SchemaRegistrySettings};
 use crate::events::formats::{
     schema_kind, unframe, Format, Framing, APICURIO_HEADER, CONFLUENT_HEADER,
 };
@@ -35,24 +35,28 @@ impl std::fmt::Debug for TopicFormats {
 }
 
 impl TopicFormats {
-    /// The formats of the upstream topics of `topics` (`None`: every one is JSON; the
-    /// reservations topics, Vitrine's own, always are).
-    pub fn new(
+    /// The formats of the upstream topics of `topics`, with a registry client built only if
+    /// one of them is binary (`None`: every one is JSON; the reservations topics, Vitrine's
+    /// own, always are).
+    pub fn build(
         settings: &FormatSettings,
+        registry: &SchemaRegistrySettings,
         topics: &TopicMap,
-        registry: Arc<Registry>,
-    ) -> Option<Self> {
+    ) -> Result<Option<Self>, String> {
         let binary: HashMap<String, Format> = topics
             .names()
             .filter(|t| topics.kind_of(t) != Some(ViewKind::Reservations))
             .map(|t| (t.to_string(), settings.of(t)))
             .filter(|(_, f)| *f != Format::Json)
             .collect();
-        (!binary.is_empty()).then_some(Self {
+        if binary.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
             binary,
             framing: settings.framing,
-            registry,
-        })
+            registry: Arc::new(Registry::new(registry)?),
+        }))
     }
 
     pub fn registry(&self) -> &Arc<Registry> {
