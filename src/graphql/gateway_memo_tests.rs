@@ -85,6 +85,33 @@ async fn listings_are_memoized_while_their_scope_is_unchanged() {
     assert_eq!(count(&stats.outdated), 1);
 }
 
+/// A listing page outlives changes to products sorting past its last one (kept by its filter
+/// before and after): the memo answers them, and the answer is what a fresh one would be.
+#[tokio::test]
+async fn a_listing_outlives_changes_past_its_page() {
+    let (gateway, catalog) = gateway();
+    for (i, sku) in ["b", "c", "d"].iter().enumerate() {
+        catalog.apply(Change::Product(product(&format!("q{i}"), 1, &[sku])));
+        catalog.apply(Change::Price(price(sku, 1, 2000 + i as i64 * 100, None)));
+    }
+    let query = "{ products(first: 2, sortKey: PRICE) \
+                 { totalCount edges { node { id priceRange { minVariantPrice { amount } } } } } }";
+    let run = || async { gateway.execute_json(Request::new(query)).await };
+    let first = run().await;
+    let stats = gateway.memo_stats();
+    catalog.apply(Change::Price(price("d", 2, 9000, None)));
+    assert_eq!(run().await, first, "q2 moved, still past the page");
+    assert_eq!((count(&stats.hits), count(&stats.outdated)), (1, 0));
+
+    catalog.apply(Change::Price(price("d", 3, 500, None)));
+    let text = String::from_utf8(run().await.to_vec()).unwrap();
+    assert!(
+        text.contains("\"q2\"") && text.contains("\"5.00\""),
+        "{text}"
+    );
+    assert_eq!(count(&stats.outdated), 1);
+}
+
 /// An answer handing out price quotes is reused for at most half the quotes' lifetime.
 #[tokio::test]
 async fn answers_with_quotes_are_reused_for_half_the_quote_lifetime() {

@@ -13,6 +13,7 @@ use super::product::{reader, Product};
 use super::ApiSettings;
 use crate::pricing::landed::Market;
 use crate::pricing::money::minor_units;
+use crate::views::index_moves::Show;
 use crate::views::listing::{recheck_page, ListingRequest, SortKey};
 use crate::views::reads::RecordingReader;
 
@@ -154,11 +155,15 @@ pub fn list_products(
         after,
         first,
     };
-    let base_currency = settings.base_currency.as_str();
-    let show = |base, product: &_| market.shown_minor(base, base_currency, product);
-    let listed = reader.list(&request, show, count);
+    let show: Show = {
+        let (market, base_currency) = (Arc::clone(market), settings.base_currency.clone());
+        Arc::new(move |base, product: &_| market.shown_minor(base, &base_currency, product))
+    };
+    let listed = reader.list(&request, &show, count);
     // The nodes show prices and stock from the reader's pinned reads: check them there.
-    let listed = recheck_page(listed, &request, reader, show);
+    let listed = recheck_page(listed, &request, reader, |base, product: &_| {
+        show(base, product)
+    });
     let mut connection = ProductConnection::from_page(sort, listed, market);
     connection.request = Some(request);
     Ok(connection)

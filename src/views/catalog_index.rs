@@ -2,6 +2,7 @@
 //! load on a thread of their own, so start-up is ready as soon as the views are (listings
 //! scan the catalog until the rebuild is in, then the changes made meanwhile are replayed).
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
@@ -10,6 +11,7 @@ use super::facets_index;
 use super::index::{ListingIndex, ScopeKey};
 use super::index_walk::{self, Listed};
 use super::listing::{scan_products, ListingRequest};
+use super::read_log::ListingDep;
 use super::{Catalog, Product, ProductSummary};
 
 /// Changes replayed on a rebuilt index per write lock.
@@ -210,5 +212,28 @@ impl Catalog {
     /// The generation of a listing scope: it changes whenever a product in it does.
     pub fn listing_generation(&self, scope: &ScopeKey) -> u64 {
         self.index.read().generation(scope)
+    }
+
+    /// What an answer read of a listing scope still holds: the scope is at the generation it
+    /// saw, or every change since is remembered and leaves its page as it was (then the
+    /// dependency moves on to the current generation, so the next check starts from there).
+    pub fn listing_holds(&self, dep: &ListingDep) -> bool {
+        let index = self.index.read();
+        let now = index.generation(&dep.scope);
+        let seen = dep.seen.load(Ordering::Acquire);
+        if now == seen {
+            return true;
+        }
+        let (Some(window), Some(scope)) = (&dep.window, index.scopes.get(&dep.scope)) else {
+            return false;
+        };
+        let untouched = scope
+            .moves
+            .since(seen)
+            .is_some_and(|mut moves| moves.all(|change| window.untouched_by(change)));
+        if untouched {
+            dep.seen.fetch_max(now, Ordering::AcqRel);
+        }
+        untouched
     }
 }

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::index_facets::FacetBits;
+use super::index_moves::{Move, Moves, Side};
+pub use super::index_scope::Scope;
 use super::listing::category_prefixes;
 use super::summary::Stocked;
 use super::text::product_words;
@@ -175,92 +177,6 @@ pub fn brand_key(brand: &str) -> Box<str> {
 pub type HsClass = Option<Arc<str>>;
 pub type Ordered<K> = BTreeMap<K, Arc<Indexed>>;
 
-/// One scope's products in every order, and its counts.
-#[derive(Debug, Default)]
-pub struct Scope {
-    pub by_id: Ordered<Id>,
-    pub by_title: Ordered<(Arc<str>, Id)>,
-    pub by_created: Ordered<(i64, Id)>,
-    /// Priced products by lowest base selling price, per HS code.
-    pub by_price: HashMap<HsClass, Ordered<(i64, Id)>, Hash>,
-    /// Its products' ordinals (for facets).
-    pub bits: roaring::RoaringBitmap,
-    pub in_stock: usize,
-    /// Priced products (every product in stock is priced: stock counts only priced variants).
-    pub priced: usize,
-    /// Changes whenever a product enters, leaves or changes within the scope.
-    pub generation: u64,
-}
-
-impl Scope {
-    fn add(&mut self, entry: &Arc<Indexed>) {
-        let id = &entry.id;
-        self.bits.insert(entry.ordinal);
-        self.by_id.insert(Arc::clone(id), Arc::clone(entry));
-        self.by_title.insert(
-            (Arc::clone(&entry.title_key), Arc::clone(id)),
-            Arc::clone(entry),
-        );
-        self.by_created
-            .insert((entry.created(), Arc::clone(id)), Arc::clone(entry));
-        self.add_price(entry);
-    }
-
-    fn take(&mut self, entry: &Indexed) {
-        let id = &entry.id;
-        self.bits.remove(entry.ordinal);
-        self.by_id.remove(id);
-        self.by_title
-            .remove(&(Arc::clone(&entry.title_key), Arc::clone(id)));
-        self.by_created.remove(&(entry.created(), Arc::clone(id)));
-        self.take_price(entry);
-    }
-
-    /// Counts the entry's summary and orders it by price (when priced).
-    fn add_price(&mut self, entry: &Arc<Indexed>) {
-        self.in_stock += usize::from(entry.in_stock());
-        if let Some(min) = entry.min_price() {
-            self.by_price
-                .entry(entry.hs_class.clone())
-                .or_default()
-                .insert((min, Arc::clone(&entry.id)), Arc::clone(entry));
-            self.priced += 1;
-        }
-    }
-
-    fn take_price(&mut self, entry: &Indexed) {
-        self.in_stock -= usize::from(entry.in_stock());
-        if let Some(min) = entry.min_price() {
-            if let Some(prices) = self.by_price.get_mut(&entry.hs_class) {
-                prices.remove(&(min, Arc::clone(&entry.id)));
-                if prices.is_empty() {
-                    self.by_price.remove(&entry.hs_class);
-                }
-            }
-            self.priced -= 1;
-        }
-    }
-
-    /// Recounts from the entries (after a build).
-    pub(super) fn count_all(&mut self) {
-        let entries = self.by_id.values();
-        let (mut in_stock, mut priced) = (0, 0);
-        for e in entries {
-            in_stock += usize::from(e.in_stock());
-            priced += usize::from(e.min_price().is_some());
-        }
-        (self.in_stock, self.priced) = (in_stock, priced);
-    }
-
-    pub fn len(&self) -> usize {
-        self.by_id.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
-    }
-}
-
 /// All listing indexes. One writer (ingest) at a time, behind the catalog's lock.
 #[derive(Debug, Default)]
 pub struct ListingIndex {
@@ -280,14 +196,15 @@ impl ListingIndex {
     /// the summary changed, just the price order and the counts move; when nothing changed,
     /// nothing does (no generation moves).
     pub fn upsert(&mut self, product: &Arc<Product>, summary: ProductSummary) {
-        if let Some(held) = self.entries.get(product.id.as_str()).cloned() {
+        let held = self.entries.get(product.id.as_str()).cloned();
+        if let Some(held) = &held {
             if Arc::ptr_eq(&held.product, product) {
-                self.resummarize(&held, summary);
+                self.resummarize(held, summary);
                 return;
             }
         }
         // Products sharing categories and brand share their scope list.
-        let scopes = match self.entries.get(product.id.as_str()) {
+        let scopes = match &held {
             Some(held)
                 if held.product.categories == product.categories
                     && held.product.brand == product.brand =>
@@ -296,7 +213,8 @@ impl ListingIndex {
             }
             _ => scopes_of(product).into(),
         };
-        self.remove(&product.id);
+        let before = held.as_deref().map(Side::of);
+        let old = self.take_out(&product.id);
         let ordinal = self.facets.take_ordinal();
         let entry = Arc::new(Indexed::with_scopes(
             Arc::clone(product),
@@ -305,12 +223,19 @@ impl ListingIndex {
             ordinal,
         ));
         self.facets.insert(&entry);
-        self.clock += 1;
-        for key in entry.scopes.iter() {
-            let scope = self.scopes.entry(key.clone()).or_default();
-            scope.add(&entry);
-            scope.generation = self.clock;
+        let change = self.next_move(before, Some(Side::of(&entry)));
+        if let Some(old) = old {
+            self.touch(&old.scopes, &change);
         }
+        for key in entry.scopes.iter() {
+            let clock = change.clock;
+            let scope = self.scopes.entry(key.clone()).or_insert_with(|| Scope {
+                moves: Moves::starting(clock),
+                ..Scope::default()
+            });
+            scope.add(&entry);
+        }
+        self.touch(&entry.scopes, &change);
         for word in entry.words.iter() {
             self.words
                 .entry(word.as_str().into())
@@ -324,7 +249,7 @@ impl ListingIndex {
         if entry.same_summary(&summary) {
             return;
         }
-        self.clock += 1;
+        let before = Side::of(entry);
         for key in entry.scopes.iter() {
             if let Some(scope) = self.scopes.get_mut(key) {
                 scope.take_price(entry);
@@ -335,22 +260,50 @@ impl ListingIndex {
         for key in entry.scopes.iter() {
             if let Some(scope) = self.scopes.get_mut(key) {
                 scope.add_price(entry);
-                scope.generation = self.clock;
             }
         }
+        let change = self.next_move(Some(before), Some(Side::of(entry)));
+        self.touch(&entry.scopes, &change);
     }
 
     /// Takes a product out of every index.
     pub fn remove(&mut self, id: &str) {
-        let Some(entry) = self.entries.remove(id) else {
-            return;
-        };
-        self.facets.remove(&entry);
+        if let Some(entry) = self.take_out(id) {
+            let change = self.next_move(Some(Side::of(&entry)), None);
+            self.touch(&entry.scopes, &change);
+        }
+    }
+
+    /// The next change, at the next clock value.
+    fn next_move(&mut self, before: Option<Side>, after: Option<Side>) -> Arc<Move> {
         self.clock += 1;
+        Arc::new(Move {
+            clock: self.clock,
+            before,
+            after,
+        })
+    }
+
+    /// The scopes (still there) see the change: a new generation, and the move remembered.
+    fn touch(&mut self, keys: &[ScopeKey], change: &Arc<Move>) {
+        for key in keys {
+            if let Some(scope) = self.scopes.get_mut(key) {
+                if scope.generation != change.clock {
+                    scope.generation = change.clock;
+                    scope.moves.push(change);
+                }
+            }
+        }
+    }
+
+    /// Takes a product out of every index, dropping the scopes it leaves empty (the caller
+    /// moves the generations).
+    fn take_out(&mut self, id: &str) -> Option<Arc<Indexed>> {
+        let entry = self.entries.remove(id)?;
+        self.facets.remove(&entry);
         for key in entry.scopes.iter() {
             if let Some(scope) = self.scopes.get_mut(key) {
                 scope.take(&entry);
-                scope.generation = self.clock;
                 if scope.is_empty() {
                     self.scopes.remove(key);
                 }
@@ -364,6 +317,7 @@ impl ListingIndex {
                 }
             }
         }
+        Some(entry)
     }
 
     pub(super) fn from_parts(
@@ -388,6 +342,7 @@ impl ListingIndex {
         let clock = self.clock + 1;
         for scope in built.scopes.values_mut() {
             scope.generation = clock;
+            scope.moves = Moves::starting(clock);
         }
         built.clock = clock;
         std::mem::replace(self, built)

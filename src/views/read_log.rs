@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::changes::key_hash;
 use super::index::ScopeKey;
+use super::index_moves::Window;
 use super::{Catalog, StockAndPrices, ViewKind};
 
 /// One record as read: the stored value itself (kept alive, so its identity cannot be reused).
@@ -44,6 +45,46 @@ impl Eq for Seen {}
 /// a repeated read allocates nothing.
 pub(super) type Slots = [Option<Option<Seen>>; ViewKind::ALL.len()];
 
+/// A listing scope an answer walked: the generation it saw (moved on when the changes since
+/// are found not to touch the answer) and, for a page, what decides that (see `index_moves`;
+/// without it, any change in the scope outdates the answer).
+#[derive(Debug)]
+pub struct ListingDep {
+    pub(super) scope: ScopeKey,
+    pub(super) seen: AtomicU64,
+    pub(super) window: Option<Arc<Window>>,
+}
+
+impl ListingDep {
+    pub(super) fn new(scope: ScopeKey, seen: u64, window: Option<Window>) -> Self {
+        ListingDep {
+            scope,
+            seen: AtomicU64::new(seen),
+            window: window.map(Arc::new),
+        }
+    }
+}
+
+impl Clone for ListingDep {
+    fn clone(&self) -> Self {
+        ListingDep {
+            scope: self.scope.clone(),
+            seen: AtomicU64::new(self.seen.load(Ordering::Acquire)),
+            window: self.window.clone(),
+        }
+    }
+}
+
+/// Two dependencies are equal when they name one scope at one generation.
+impl PartialEq for ListingDep {
+    fn eq(&self, other: &Self) -> bool {
+        self.scope == other.scope
+            && self.seen.load(Ordering::Acquire) == other.seen.load(Ordering::Acquire)
+    }
+}
+
+impl Eq for ListingDep {}
+
 /// The records one computation read, as it saw them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadLog {
@@ -51,7 +92,7 @@ pub struct ReadLog {
     /// It depends on more than it can check (a scan, the wall clock): never memoized.
     pub(super) scanned: bool,
     /// Listing scopes it walked, at the generation it saw (see `index`).
-    pub(super) listings: Vec<(ScopeKey, u64)>,
+    pub(super) listings: Vec<ListingDep>,
     /// The keys read, hashed as the catalog's change log records them, sorted.
     pub(super) hashes: Vec<u64>,
     /// A hold it read ends then (catalog clock): the answer is outdated from that time on.
@@ -134,10 +175,7 @@ impl ReadLog {
             && self
                 .valid_until_ms
                 .is_none_or(|until| catalog.clock_ms() < until)
-            && self
-                .listings
-                .iter()
-                .all(|(scope, seen)| catalog.listing_generation(scope) == *seen)
+            && self.listings.iter().all(|dep| catalog.listing_holds(dep))
     }
 
     /// True when every record read is still the very record that was read (or still absent).

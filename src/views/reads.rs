@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::holds::SharedHolds;
+use super::index_moves::{Show, Window};
 use super::listing::{ListingPage, ListingRequest};
 pub use super::read_log::ReadLog;
-use super::read_log::{Seen, Slots};
+use super::read_log::{ListingDep, Seen, Slots};
 use super::{
     Catalog, IntlContext, Inventory, Price, Product, StockAndPrices, VariantReads, ViewKind,
 };
@@ -177,19 +178,21 @@ impl RecordingReader {
     }
 
     /// A listing page from the catalog's indexes; the answer then depends on the scope it
-    /// walked (any change to a product in it outdates the answer).
-    pub fn list(
-        &self,
-        request: &ListingRequest,
-        show: impl Fn(i64, &Product) -> Option<i64>,
-        count: bool,
-    ) -> ListingPage {
-        let listed = self.catalog.list(request, show, count);
+    /// walked: a change to a product in it outdates the answer when it could alter the page
+    /// (see `index_moves`).
+    pub fn list(&self, request: &ListingRequest, show: &Show, count: bool) -> ListingPage {
+        let listed = self.catalog.list(
+            request,
+            |base, product: &Product| show(base, product),
+            count,
+        );
         if listed.scanned {
             self.unmemoizable();
         } else if self.pins {
+            let window = Window::new(request, &listed.page, show);
+            let dep = ListingDep::new(listed.scope, listed.generation, Some(window));
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            log.listings.push((listed.scope, listed.generation));
+            log.listings.push(dep);
         }
         listed.page
     }
@@ -204,9 +207,9 @@ impl RecordingReader {
         let (facets, scope) = self.catalog.facets(request, show, shape);
         match scope {
             None => self.unmemoizable(),
-            Some(scoped) if self.pins => {
+            Some((scope, generation)) if self.pins => {
                 let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-                log.listings.push(scoped);
+                log.listings.push(ListingDep::new(scope, generation, None));
             }
             Some(_) => {}
         }
