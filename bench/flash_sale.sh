@@ -15,13 +15,19 @@
 # and `vitrine feed --live` (the catalog published once, then the stream per run): what the
 # stream costs the gateway itself, without the demo's in-process cluster and generator, which
 # otherwise share its core. One storefront (the embedded demo serves two banners).
-# Usage: [BROKER=tansu] bench/flash_sale.sh [seconds_per_run=10] [rounds=3] [connections=32]
+# GATEWAY_BIN: the gateway binary to measure (default target/release/vitrine). BASELINE=path: a
+# second binary measured beside it, run by run in every round (rows `base:*`, and the ratio of
+# each row to the baseline's). RUNS: the runs to make (default all five). SKIP_BUILD=1: build
+# nothing (binaries already there).
+# Usage: [BROKER=tansu] [GATEWAY_BIN=path] [BASELINE=path] [RUNS="still stream-20k"] \
+#   bench/flash_sale.sh [seconds_per_run=10] [rounds=3] [connections=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"; rounds="${2:-3}"; conns="${3:-32}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --quiet --bin vitrine --example sale_open --example sub_latency
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet --bin vitrine --example sale_open --example sub_latency
 source bench/common.sh
+built="${GATEWAY_BIN:-target/release/vitrine}"
 port=18390
 broker="${BROKER:-embedded}"; kport=19393
 if [ "$broker" = tansu ]; then
@@ -33,7 +39,12 @@ memo() { # the answer memo's counters: hits outdated misses
   curl -s "localhost:$port/metrics" | awk '/^vitrine_memo_hits_total/{h=$2} /^vitrine_memo_outdated_total/{o=$2} /^vitrine_memo_misses_total/{m=$2} END{print h+0, o+0, m+0}'
 }
 
-run() { # name changes_per_ms [sale-open|subs]
+run() { # name changes_per_ms [sale-open|subs]: the gateway, then the baseline (if any)
+  case " ${RUNS:-still stream-2k stream-20k sale-open stream-20k+subs} " in *" $1 "*) ;; *) return 0 ;; esac
+  gateway="$built" run_one "$@"
+  if [ -n "${BASELINE:-}" ]; then gateway="$BASELINE" run_one "base:$1" "${@:2}"; fi
+}
+run_one() {
   local name=$1 per_ms=$2 extra=${3:-} interval=0 source=() feeder=""
   [ "$per_ms" -gt 0 ] && interval=1
   if [ "$broker" = tansu ]; then
@@ -47,9 +58,12 @@ run() { # name changes_per_ms [sale-open|subs]
   env VITRINE_DEMO__LIVE_INTERVAL_MS="$interval" VITRINE_DEMO__LIVE_CHANGES_PER_TICK="$per_ms" \
     VITRINE_LOG__FILTER=warn,vitrine::app=info VITRINE_SERVER__METRICS_UPKEEP_MS=100 \
     VITRINE_SERVER__MAX_CONNECTIONS_PER_CLIENT=0 VITRINE_SUBSCRIPTIONS__MAX_PER_CLIENT=100000 \
-    taskset -c 0 target/release/vitrine "${source[@]}" --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
+    taskset -c 0 "$gateway" "${source[@]}" --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
   local pid=$!
-  until curl -sf "localhost:$port/health/ready" >/dev/null 2>&1; do sleep 0.1; done
+  until curl -sf "localhost:$port/health/ready" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "the gateway exited:"; head -5 "$work/$name.log"; exit 1; }
+    sleep 0.1
+  done
   # The embedded cluster's address, for the helpers that publish or consume beside Vitrine.
   local brokers; brokers=$(grep -o 'brokers="*[0-9.:,]*' "$work/$name.log" | head -1 | sed 's/brokers="*//')
   [ "$broker" = tansu ] && brokers="127.0.0.1:$kport"
@@ -94,15 +108,21 @@ for line in open(sys.argv[2]):
     d = [x - y for x, y in zip(a, b)]
     total = sum(d) or 1.0
     memo.setdefault(name, []).append((d[0] / total, d[1] / total, d[2] / total, lag))
-still = med("still", "rps")
 print("| catalog | req/s | vs still | p50 ms | p99 ms | max lag ms | memo hit | outdated | miss |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for name in ["still", "stream-2k", "stream-20k", "sale-open", "stream-20k+subs"]:
+names = [n for n in ["still", "stream-2k", "stream-20k", "sale-open", "stream-20k+subs"] if n in memo]
+names += ["base:" + n for n in names if "base:" + n in memo]
+for name in names:
     m = memo[name]
+    still = med("base:still" if name.startswith("base:") else "still", "rps")
     share = lambda i: statistics.median(x[i] for x in m)
     print(f"| {name} | {med(name,'rps'):.0f} | {med(name,'rps')/still:.2f} | {med(name,'p50_us')/1000:.2f} | {med(name,'p99_us')/1000:.2f} | {share(3):.0f} | {share(0):.0%} | {share(1):.0%} | {share(2):.0%} |")
+pairs = [n for n in names if not n.startswith("base:") and "base:" + n in memo]
+if pairs:
+    print("this build / baseline, req/s: " + ", ".join(f"{n} {med(n,'rps') / med('base:' + n,'rps'):.2f}" for n in pairs))
 floor, subs = [], []
-for line in open(sys.argv[3]):
+import os
+for line in (open(sys.argv[3]) if os.path.exists(sys.argv[3]) else []):
     cells = [c.strip() for c in line.split("|")]
     if len(cells) > 4 and cells[1].startswith("bare"):
         floor.append((float(cells[3]), float(cells[4])))

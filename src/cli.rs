@@ -1,4 +1,4 @@
-//! The command line: `vitrine [serve]` and `vitrine feed`.
+//! The command line: `vitrine [serve]`, `vitrine feed` and `vitrine probe`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +27,19 @@ pub enum Command {
     Serve(ServeArgs),
     /// Publish the generated demo catalog (and optionally live changes) to a Kafka cluster.
     Feed(FeedArgs),
+    /// Ask a running gateway whether it is ready (exit 0) or not (exit 1): a container's
+    /// health check without curl in the image.
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// The endpoint to ask.
+    #[arg(long, default_value = "http://127.0.0.1:8080/health/ready")]
+    pub url: String,
+    /// Milliseconds to wait for the answer.
+    #[arg(long, default_value_t = 3000)]
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Args, Default, Clone)]

@@ -53,8 +53,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             run_feed(options, &settings).await
         }
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Probe(args)) => {
+            probe(&args.url, Duration::from_millis(args.timeout_ms)).await
+        }
         None => serve(cli.serve).await,
     }
+}
+
+/// GETs `url`: Ok when it answers 2xx within `timeout`.
+async fn probe(url: &str, timeout: Duration) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder().timeout(timeout).build()?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    Ok(())
 }
 
 /// A TOML string literal of `text`.

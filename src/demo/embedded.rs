@@ -48,10 +48,13 @@ impl Demo {
         self.cluster.bootstrap_servers()
     }
 
-    /// Stops the trickle, then the cluster (off the async runtime: it joins a thread).
+    /// Stops the trickle and waits until its producer is gone, then the cluster (off the
+    /// async runtime: it joins a thread), so no client of the cluster outlives it (each would
+    /// log connection errors).
     pub async fn stop(self) {
         if let Some(trickle) = self.trickle {
             trickle.abort();
+            let _ = trickle.await;
         }
         let cluster = self.cluster;
         let _ = tokio::task::spawn_blocking(move || drop(cluster)).await;

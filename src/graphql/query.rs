@@ -155,15 +155,15 @@ pub fn list_products(
         after,
         first,
     };
-    let show: Show = {
-        let (market, base_currency) = (Arc::clone(market), settings.base_currency.clone());
+    let base_currency = settings.base_currency.as_str();
+    let show = |base, product: &_| market.shown_minor(base, base_currency, product);
+    let keep = || -> Show {
+        let (market, base_currency) = (Arc::clone(market), base_currency.to_string());
         Arc::new(move |base, product: &_| market.shown_minor(base, &base_currency, product))
     };
-    let listed = reader.list(&request, &show, count);
+    let listed = reader.list(&request, show, count, keep);
     // The nodes show prices and stock from the reader's pinned reads: check them there.
-    let listed = recheck_page(listed, &request, reader, |base, product: &_| {
-        show(base, product)
-    });
+    let listed = recheck_page(listed, &request, reader, show);
     let mut connection = ProductConnection::from_page(sort, listed, market);
     connection.request = Some(request);
     Ok(connection)

@@ -10,6 +10,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::catch_up::CatchUp;
+use super::waiting::{Unready, WaitLog};
 use crate::events::TopicMap;
 use crate::status::{PartitionProgress, Progress};
 
@@ -34,6 +35,7 @@ pub fn wait_for_watermarks<C: ConsumerContext>(
     timeout: Duration,
     stop: &AtomicBool,
 ) -> Option<Watermarks> {
+    let mut log = WaitLog::default();
     loop {
         if stop.load(Ordering::Relaxed) {
             return None;
@@ -47,8 +49,8 @@ pub fn wait_for_watermarks<C: ConsumerContext>(
                         .collect(),
                 )
             }
-            Err(reason) => {
-                tracing::warn!(%reason, "waiting for Kafka topics; retrying in 1s");
+            Err(why) => {
+                log.say(topics, why);
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
@@ -67,14 +69,15 @@ pub fn assign_all<C: ConsumerContext>(
     timeout: Duration,
     stop: &AtomicBool,
 ) -> Option<(CatchUp, PartitionIndex)> {
+    let mut log = WaitLog::default();
     loop {
         if stop.load(Ordering::Relaxed) {
             return None;
         }
         match try_assign(consumer, topics, start, progress, timeout) {
             Ok(assigned) => return Some(assigned),
-            Err(reason) => {
-                tracing::warn!(%reason, "waiting for Kafka topics; retrying in 1s");
+            Err(why) => {
+                log.say(topics, why);
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
@@ -86,26 +89,30 @@ fn partitions<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     topics: &TopicMap,
     timeout: Duration,
-) -> Result<Vec<(String, i32, i64, i64)>, String> {
+) -> Result<Vec<(String, i32, i64, i64)>, Unready> {
+    use rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART as UNKNOWN;
     let mut out = vec![];
     for topic in topics.names() {
+        let missing = || Unready::Missing(topic.to_string());
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)
-            .map_err(|e| format!("metadata for {topic}: {e}"))?;
+            .map_err(|e| Unready::Other(format!("metadata for {topic}: {e}")))?;
         let Some(meta) = metadata.topics().iter().find(|t| t.name() == topic) else {
-            return Err(format!("topic {topic} not in metadata"));
+            return Err(missing());
         };
-        if let Some(err) = meta.error() {
-            return Err(format!("topic {topic}: {err:?}"));
+        match meta.error().map(rdkafka::types::RDKafkaRespErr::from) {
+            Some(UNKNOWN) => return Err(missing()),
+            Some(err) => return Err(Unready::Other(format!("topic {topic}: {err:?}"))),
+            None => {}
         }
         if meta.partitions().is_empty() {
-            return Err(format!("topic {topic} has no partitions"));
+            return Err(missing());
         }
         for partition in meta.partitions() {
             let id = partition.id();
             let (low, high) = consumer
                 .fetch_watermarks(topic, id, timeout)
-                .map_err(|e| format!("watermarks of {topic}/{id}: {e}"))?;
+                .map_err(|e| Unready::Other(format!("watermarks of {topic}/{id}: {e}")))?;
             out.push((topic.to_string(), id, low, high));
         }
     }
@@ -146,10 +153,12 @@ fn try_assign<C: ConsumerContext>(
     start: &StartAt,
     progress: &Progress,
     timeout: Duration,
-) -> Result<(CatchUp, PartitionIndex), String> {
+) -> Result<(CatchUp, PartitionIndex), Unready> {
     let found = partitions(consumer, topics, timeout)?;
     let from_time = match start {
-        StartAt::Time(ms) => Some(offsets_for_time(consumer, &found, *ms, timeout)?),
+        StartAt::Time(ms) => {
+            Some(offsets_for_time(consumer, &found, *ms, timeout).map_err(Unready::Other)?)
+        }
         _ => None,
     };
     let mut assignment = TopicPartitionList::new();
@@ -173,11 +182,13 @@ fn try_assign<C: ConsumerContext>(
         };
         assignment
             .add_partition_offset(&topic, partition, offset)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Unready::Other(e.to_string()))?;
         tracing::info!(topic, partition, low, high, from, "assigning partition");
         starts.push((topic, partition, from, high));
     }
-    consumer.assign(&assignment).map_err(|e| e.to_string())?;
+    consumer
+        .assign(&assignment)
+        .map_err(|e| Unready::Other(e.to_string()))?;
     // Registered only once assigned, so a failed attempt leaves nothing behind to double-count.
     let mut index = PartitionIndex::new();
     for (topic, partition, from, high) in starts {

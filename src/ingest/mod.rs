@@ -11,6 +11,7 @@ pub mod consumer;
 mod context;
 pub mod formats;
 pub mod partitions;
+pub mod waiting;
 pub mod workers;
 
 pub use applier::{Applier, Origin};

@@ -10,6 +10,7 @@
 
 use std::convert::Infallible;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -168,37 +169,84 @@ async fn serve_socket(
     let within = timings.ws_send_timeout;
     let stopping = shutdown.wait();
     tokio::pin!(stopping);
-    loop {
+    let ended = loop {
         let message = tokio::select! {
             message = outgoing.next() => match message {
                 Some(WsMessage::Text(text)) => Message::Text(text.into()),
                 Some(WsMessage::Close(code, reason)) => close(code, &reason),
-                None => break,
+                None => break WsClose::Client,
             },
             _ = ticker.tick() => {
                 let quiet = last_heard.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
                 if quiet > silent_after {
                     tracing::debug!(quiet_ms = quiet.as_millis() as u64, "websocket client stopped answering; closing");
                     send_within(&mut sink, close(CLOSE_TIMEOUT, "timeout"), within).await;
-                    break;
+                    break WsClose::PongTimeout;
                 }
                 if !send_within(&mut sink, Message::Ping(bytes::Bytes::new()), within).await {
-                    break;
+                    break WsClose::SendTimeout;
                 }
                 Message::Text(keepalive_message(protocol).into())
             },
             _ = &mut stopping => {
                 send_within(&mut sink, close(CLOSE_GOING_AWAY, "server shutting down"), within).await;
-                break;
+                break WsClose::Shutdown;
             }
         };
         let closing = matches!(message, Message::Close(_));
-        if !send_within(&mut sink, message, within).await || closing {
-            break;
+        if !send_within(&mut sink, message, within).await {
+            break WsClose::SendTimeout;
         }
-    }
+        if closing {
+            break WsClose::Protocol;
+        }
+    };
+    WS_CLOSES[ended as usize].fetch_add(1, Ordering::Relaxed);
     let _ = tokio::time::timeout(within, sink.close()).await;
 }
+
+/// Why a WebSocket ended, as `/metrics` counts them (`vitrine_websocket_closes_total{reason}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WsClose {
+    /// The client closed it or the connection broke.
+    Client,
+    /// The protocol ended it (a bad or unacknowledged `connection_init`, a malformed message).
+    Protocol,
+    /// The client sent nothing, not even a pong, past the ping interval and the pong timeout.
+    PongTimeout,
+    /// The client did not read a message within `subscriptions.ws_send_timeout_ms`.
+    SendTimeout,
+    /// The server shut down.
+    Shutdown,
+}
+
+impl WsClose {
+    pub const ALL: [WsClose; 5] = [
+        WsClose::Client,
+        WsClose::Protocol,
+        WsClose::PongTimeout,
+        WsClose::SendTimeout,
+        WsClose::Shutdown,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WsClose::Client => "client",
+            WsClose::Protocol => "protocol",
+            WsClose::PongTimeout => "pong_timeout",
+            WsClose::SendTimeout => "send_timeout",
+            WsClose::Shutdown => "shutdown",
+        }
+    }
+
+    /// WebSockets ended this way since the process started.
+    pub fn count(self) -> u64 {
+        WS_CLOSES[self as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// Ends of WebSockets by [`WsClose`], process-wide (like the metrics recorder).
+static WS_CLOSES: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 
 /// Sends one message, waiting at most `within` for a client that does not read; false when
 /// it could not be sent (the connection is then dropped).

@@ -78,7 +78,11 @@ fn refresh(state: &AppState) {
             }
         }
     }
-    if let Some(registry) = &report.schema_registry {
+    // Every series exists from the first scrape (at 0 when nothing happened, e.g. no registry
+    // configured), so dashboards and alerts never meet an absent series.
+    let no_registry = crate::registry::RegistryReport::default();
+    {
+        let registry = report.schema_registry.as_ref().unwrap_or(&no_registry);
         gauge!("vitrine_schema_registry_cached_schemas").set(registry.cached_schemas as f64);
         counter!("vitrine_schema_registry_fetches_total").absolute(registry.fetched);
         counter!("vitrine_schema_registry_failures_total").absolute(registry.failures);
@@ -90,6 +94,8 @@ fn refresh(state: &AppState) {
     gauge!("vitrine_broker_reachable").set(if report.broker_reachable { 1.0 } else { 0.0 });
     gauge!("vitrine_broker_since_contact_seconds").set(report.since_contact_ms as f64 / 1000.0);
     counter!("vitrine_snapshots_rejected_total").absolute(report.rejected_snapshots);
+    counter!("vitrine_connections_refused_total", "reason" => "per_client").increment(0);
+    counter!("vitrine_reservation_decisions_total").increment(0);
     gauge!("vitrine_bootstrap_seconds").set(report.ready_after_ms as f64 / 1000.0);
     gauge!("vitrine_snapshot_records").set(report.snapshot.map_or(0.0, |s| s.records as f64));
     gauge!("vitrine_subscriptions_active").set(state.gateway.hub().active() as f64);
@@ -98,6 +104,10 @@ fn refresh(state: &AppState) {
     counter!("vitrine_memo_misses_total").absolute(memo.misses.load(Ordering::Relaxed));
     counter!("vitrine_memo_outdated_total").absolute(memo.outdated.load(Ordering::Relaxed));
     counter!("vitrine_memo_shared_total").absolute(memo.shared.load(Ordering::Relaxed));
+    for ended in super::live::WsClose::ALL {
+        counter!("vitrine_websocket_closes_total", "reason" => ended.label())
+            .absolute(ended.count());
+    }
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {

@@ -54,7 +54,7 @@ fn exact() -> Show {
 /// A page and the log of reading it.
 fn listed(c: &Arc<Catalog>, request: &ListingRequest, show: &Show) -> (ListingPage, ReadLog) {
     let reader = RecordingReader::new(Arc::clone(c));
-    let page = reader.list(request, show, true);
+    let page = reader.list(request, |b, p: &_| show(b, p), true, || Arc::clone(show));
     (page, reader.log())
 }
 

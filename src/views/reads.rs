@@ -179,17 +179,20 @@ impl RecordingReader {
 
     /// A listing page from the catalog's indexes; the answer then depends on the scope it
     /// walked: a change to a product in it outdates the answer when it could alter the page
-    /// (see `index_moves`).
-    pub fn list(&self, request: &ListingRequest, show: &Show, count: bool) -> ListingPage {
-        let listed = self.catalog.list(
-            request,
-            |base, product: &Product| show(base, product),
-            count,
-        );
+    /// (see `index_moves`). `show` prices the walk (inlined: a count runs it once per product
+    /// it looks at); `keep` gives the same function to keep for those later checks.
+    pub fn list(
+        &self,
+        request: &ListingRequest,
+        show: impl Fn(i64, &Product) -> Option<i64>,
+        count: bool,
+        keep: impl FnOnce() -> Show,
+    ) -> ListingPage {
+        let listed = self.catalog.list(request, show, count);
         if listed.scanned {
             self.unmemoizable();
         } else if self.pins {
-            let window = Window::new(request, &listed.page, show);
+            let window = Window::new(request, &listed.page, &keep());
             let dep = ListingDep::new(listed.scope, listed.generation, Some(window));
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
             log.listings.push(dep);

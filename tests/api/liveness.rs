@@ -66,10 +66,22 @@ async fn a_quiet_client_that_answers_pings_stays_subscribed() {
     app.stop().await;
 }
 
+/// `vitrine_websocket_closes_total{reason}` as `/metrics` shows it now (process-wide).
+async fn closes(app: &crate::helpers::TestApp, reason: &str) -> u64 {
+    let text = app.client.get("/metrics").await.text().await.unwrap();
+    let series = format!("vitrine_websocket_closes_total{{reason=\"{reason}\"}}");
+    text.lines()
+        .find(|l| l.starts_with(&series))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in /metrics"))
+}
+
 #[tokio::test]
 async fn a_client_that_stops_answering_is_closed_and_frees_its_slot() {
     let app = spawn_app(FAST_PINGS).await;
     app.client.wait_ready().await;
+    let before = closes(&app, "pong_timeout").await;
     let mut ws = WsClient::connect(&app.client.base, Protocol::TransportWs).await;
     ws.subscribe("1", PRICE_SUB).await;
     wait_for_active(&app, 1).await;
@@ -82,6 +94,7 @@ async fn a_client_that_stops_answering_is_closed_and_frees_its_slot() {
             assert_eq!(u16::from(frame.code), 3008);
         }
     }
+    assert!(closes(&app, "pong_timeout").await > before, "counted");
     app.stop().await;
 }
 

@@ -5,6 +5,8 @@ mod common;
 
 mod banners;
 mod connections;
+mod dashboard;
+mod deploy;
 mod doors;
 mod facets;
 mod graphiql;

@@ -68,3 +68,37 @@ async fn views_survive_the_broker_vanishing() {
         "caught-up views stay servable"
     );
 }
+
+/// A configured topic the cluster does not have (a reservations topic on a cluster set up for
+/// an older version): said once, naming the topic, how to create it and the setting that turns
+/// reservations off, not a warning a second; created, the gateway becomes ready.
+#[tokio::test]
+async fn a_missing_topic_is_named_once_with_how_to_create_it() {
+    let broker = Broker::start();
+    let mut topics = fresh_topics("e2e-missing");
+    let reservations = std::mem::take(&mut topics.reservations);
+    feed(&broker.address, &topics, 20); // every topic but the reservations one
+    topics.reservations = reservations.clone();
+    let vitrine = Vitrine::start(&broker.address, &topics);
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let health = vitrine.client.health().await;
+    assert_eq!(health["status"], "catching_up", "{health}");
+    let said: Vec<String> = vitrine
+        .logs()
+        .into_iter()
+        .filter(|l| l.contains("does not exist") || l.contains("waiting for Kafka topics"))
+        .collect();
+    assert_eq!(said.len(), 1, "said once: {said:#?}");
+    for needed in [
+        reservations.as_str(),
+        "cleanup.policy=delete",
+        "topics.reservations",
+    ] {
+        assert!(said[0].contains(needed), "{needed} in {}", said[0]);
+    }
+    let map = TopicMap::new(&topics);
+    ensure_topics(&broker.address, &map, 1)
+        .await
+        .expect("topics created");
+    vitrine.client.wait_ready().await;
+}

@@ -11,6 +11,7 @@ mod cdn;
 mod edge_cases;
 mod faults;
 mod formats;
+mod image;
 mod intl;
 mod model;
 mod process;
