@@ -100,7 +100,7 @@ fn partitions<C: ConsumerContext>(
         let Some(meta) = metadata.topics().iter().find(|t| t.name() == topic) else {
             return Err(missing());
         };
-        match meta.error().map(rdkafka::types::RDKafkaRespErr::from) {
+        match meta.error() {
             Some(UNKNOWN) => return Err(missing()),
             Some(err) => return Err(Unready::Other(format!("topic {topic}: {err:?}"))),
             None => {}
