@@ -114,6 +114,19 @@ impl Vitrine {
 }
 
 impl Vitrine {
+    /// Ctrl-C (SIGINT), then its exit status and every line it logged, the last ones included.
+    pub fn interrupt(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs")
+            .success());
+        let exit = self.child.wait().expect("vitrine can be waited on");
+        std::thread::sleep(Duration::from_millis(300)); // the log reader drains the pipe
+        (exit, self.logs())
+    }
+
     /// SIGTERM, then wait for a clean exit (which writes the shutdown snapshot).
     pub fn stop_gracefully(self) {
         let exit = self.stop_within(Duration::from_secs(60));

@@ -79,3 +79,29 @@ async fn sigterm_with_subscribers_exits_within_the_bound_and_leaves_a_snapshot()
     assert_eq!(applier.catalog().len(ViewKind::Products), 40);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Ctrl-C of the embedded demo while its trickle publishes: every client of the in-process
+/// cluster is gone before the cluster, so nothing is logged as an error on the way out (the
+/// trickle's producer used to outlive it: five librdkafka errors after "stopped").
+#[tokio::test]
+async fn the_demo_stops_on_ctrl_c_without_errors() {
+    let topics = vitrine::config::Settings::defaults().topics;
+    let vitrine = Vitrine::start_with(
+        "",
+        &topics,
+        &[
+            ("VITRINE_DEMO__PRODUCTS", "200"),
+            ("VITRINE_DEMO__LIVE_INTERVAL_MS", "5"),
+        ],
+    );
+    vitrine.client.wait_ready().await;
+    tokio::time::sleep(Duration::from_secs(2)).await; // the trickle is publishing
+    let (exit, logs) = vitrine.interrupt();
+    assert!(exit.success(), "{exit}");
+    assert!(logs.iter().any(|l| l.contains("\"stopped\"")), "{logs:#?}");
+    let errors: Vec<&String> = logs
+        .iter()
+        .filter(|l| l.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
