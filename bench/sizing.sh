@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Memory and disk per variant, for docs/operations.md#sizing: the demo with N products (one
-# storefront, no live changes) loaded as a baseline, then: the process's peak RSS (VmHWM) and its
-# RSS once ready and the listing indexes are in (steady), the shutdown snapshot's size, and a
-# restart from that snapshot (time to ready, peak RSS). Divided by the variants held.
+# Memory per variant, for docs/operations.md#sizing: the demo with N products (one storefront,
+# no live changes) bulk-loaded through the decode-and-apply path, then the process's peak RSS
+# (VmHWM: the bulk load's peak) and its RSS once ready and the listing indexes are in (steady),
+# each divided by the variants held. (Snapshot sizes: bench/bootstrap.sh, on a real broker.)
 # Usage: bench/sizing.sh [products=200000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 port=18477
 start() {
   env VITRINE_DEMO__PRODUCTS="$products" VITRINE_DEMO__BANNERS=false VITRINE_DEMO__LIVE_INTERVAL_MS=0 \
-    VITRINE_SNAPSHOT__DIR="$work/snapshots" VITRINE_LOG__FILTER=warn \
+    VITRINE_LOG__FILTER=warn \
     target/release/vitrine --listen "127.0.0.1:$port" >"$work/log" 2>&1 &
   pid=$!
   local t0; t0=$(date +%s.%N)
@@ -31,10 +31,5 @@ report() { # label
   echo "$1: variants=$variants ready_s=$ready_s peak_rss_mib=$((hwm / 1024)) steady_rss_mib=$((rss / 1024)) peak_bytes_per_variant=$((hwm * 1024 / variants)) steady_bytes_per_variant=$((rss * 1024 / variants))"
   echo "$variants" >"$work/variants"
 }
-start; report "replay of the baseline"
-kill -TERM "$pid"; wait "$pid" || true
-snap=$(ls -S "$work/snapshots" | head -1)
-bytes=$(stat -c %s "$work/snapshots/$snap")
-echo "snapshot: bytes=$bytes bytes_per_variant=$((bytes / $(cat "$work/variants")))"
-start; report "restart from the snapshot"
+start; report "bulk load of the demo catalog"
 kill -TERM "$pid"; wait "$pid" || true
