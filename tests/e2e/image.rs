@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::broker::{free_port, Broker};
 use crate::common::fresh_topics;
-use crate::process::feed;
+use crate::process::{configure, feed};
 use crate::snapshots::temp_dir;
 
 const UID: u32 = 10001;
@@ -91,22 +91,12 @@ async fn the_image_steps_serve_a_product_page_as_a_non_root_user() {
     let base = format!("http://127.0.0.1:{port}");
     let listen = format!("127.0.0.1:{port}");
     let config = root.join("etc/vitrine/vitrine.toml");
-    let mut child = Command::new(repo().join("deploy/image-steps.sh"))
+    let mut run = Command::new(repo().join("deploy/image-steps.sh"));
+    configure(&mut run, &broker.address, &topics);
+    let mut child = run
         .args(["run", root_arg, "serve", "--config"])
         .arg(&config)
         .args(["--listen", &listen])
-        .env("VITRINE_KAFKA__BROKERS", &broker.address)
-        .env("VITRINE_TOPICS__PRODUCTS", &topics.products)
-        .env("VITRINE_TOPICS__PRICES", &topics.prices)
-        .env("VITRINE_TOPICS__INVENTORY", &topics.inventory)
-        .env("VITRINE_TOPICS__INTL", &topics.intl)
-        .env("VITRINE_TOPICS__RESERVATIONS", &topics.reservations)
-        .env(
-            "VITRINE_RESERVATIONS__DECIDER_GROUP",
-            format!("{}.deciders", topics.reservations),
-        )
-        .env("VITRINE_CHECKOUT__QUOTE_SECRET", "image-test-secret")
-        .env("VITRINE_LOG__FILTER", "warn")
         .stdout(Stdio::null())
         .spawn()
         .expect("the installed gateway starts");

@@ -19,6 +19,13 @@ pub struct Vitrine {
 /// Environment for the binary: brokers, topics, a free port, JSON logs.
 fn command(brokers: &str, topics: &TopicSettings) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    configure(&mut cmd, brokers, topics);
+    cmd
+}
+
+/// The settings every end-to-end gateway runs with: the broker, the test's topics, a deciders'
+/// group of their own, a quote secret, JSON logs.
+pub fn configure(cmd: &mut Command, brokers: &str, topics: &TopicSettings) {
     cmd.env("VITRINE_KAFKA__BROKERS", brokers)
         // Every planned answer checked against async-graphql (answers differ: PLAN_MISMATCH).
         .env("VITRINE_GRAPHQL__PLANNER", "verify")
@@ -37,7 +44,6 @@ fn command(brokers: &str, topics: &TopicSettings) -> Command {
         .env("VITRINE_CHECKOUT__QUOTE_SECRET", "e2e-quote-secret")
         .env("VITRINE_LOG__FORMAT", "json")
         .env("RUST_LOG", "info");
-    cmd
 }
 
 impl Vitrine {
