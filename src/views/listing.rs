@@ -124,9 +124,20 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
         self.request.filter.needs_price() || self.request.sort == SortKey::Price
     }
 
-    /// The sort number of a product the listing keeps (price or publication time; 0 for the
-    /// other orders), or `None` when the filter leaves it out.
-    pub fn number(&self, entry: &Indexed) -> Option<i64> {
+    /// Some condition reads the product record (category or brand outside the walked scope,
+    /// brand or option selections).
+    fn checks_record(&self) -> bool {
+        let filter = &self.request.filter;
+        (filter.category.is_some() && !self.in_category_scope)
+            || (filter.brand.is_some() && !self.in_brand_scope)
+            || !filter.brands.is_empty()
+            || !filter.options.is_empty()
+    }
+
+    /// The conditions on the product record hold. Out of line, so that the common path never
+    /// loads the record's fields speculatively.
+    #[inline(never)]
+    fn record_kept(&self, entry: &Indexed) -> bool {
         let filter = &self.request.filter;
         let product = &entry.product;
         if let Some(category) = filter.category.as_ref().filter(|_| !self.in_category_scope) {
@@ -135,16 +146,25 @@ impl<'r, F: Fn(i64, &Product) -> Option<i64>> Matcher<'r, F> {
                 .iter()
                 .any(|c| category_matches(c, category))
             {
-                return None;
+                return false;
             }
         }
         if let Some(brand) = filter.brand.as_ref().filter(|_| !self.in_brand_scope) {
             if !product.brand.eq_ignore_ascii_case(brand) {
-                return None;
+                return false;
             }
         }
-        if !filter.brand_selected(&product.brand) || !filter.options_match(product, entry.stocked())
-        {
+        filter.brand_selected(&product.brand) && filter.options_match(product, entry.stocked())
+    }
+
+    /// The sort number of a product the listing keeps (price or publication time; 0 for the
+    /// other orders), or `None` when the filter leaves it out. The product record itself is
+    /// read only for a condition on it: a count over thousands of products otherwise touches
+    /// nothing but their index entries (each record read is a cache miss).
+    pub fn number(&self, entry: &Indexed) -> Option<i64> {
+        let filter = &self.request.filter;
+        let product = &entry.product;
+        if self.checks_record() && !self.record_kept(entry) {
             return None;
         }
         if let Some(text) = &self.text {
