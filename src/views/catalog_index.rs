@@ -209,11 +209,6 @@ impl Catalog {
         scopes + index.facets.approx_bytes()
     }
 
-    /// The generation of a listing scope: it changes whenever a product in it does.
-    pub fn listing_generation(&self, scope: &ScopeKey) -> u64 {
-        self.index.read().generation(scope)
-    }
-
     /// What an answer read of a listing scope still holds: the scope is at the generation it
     /// saw, or every change since is remembered and leaves its page as it was (then the
     /// dependency moves on to the current generation, so the next check starts from there).
